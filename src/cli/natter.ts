@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { NATTER_VERSION } from '../version.js';
+import { chat } from './chat.js';
+import { serve } from './serve.js';
+import { UsageError } from './usage.js';
+
+const USAGE = `Usage: natter <command> [options]
+
+Commands:
+  serve    run a chat server (natter serve --help)
+  chat     join a chat server (natter chat --help)
+  version  print the version
+
+Natter ${NATTER_VERSION}`;
+
+/** The `natter` command: a thin dispatcher over the library. */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(args);
+    case 'chat':
+      return chat(args);
+    case 'version':
+    case '--version':
+    case '-v':
+      process.stdout.write(`natter ${NATTER_VERSION}\n`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE + '\n');
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`natter: ${err.message}\n(natter --help shows the usage)\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`natter: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

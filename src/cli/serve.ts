@@ -1,0 +1,118 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  OPTIONS,
+  envName,
+  flagName,
+  resolveConfig,
+  type RawOptions,
+} from '../config.js';
+import { createServer } from '../server/chat-server.js';
+import { UsageError } from './usage.js';
+
+/** `natter serve --help` */
+export function serveHelp(): string {
+  const rows = OPTIONS.map((spec) => {
+    const flag = `--${flagName(spec)}${spec.kind === 'boolean' ? '' : ' VALUE'}`;
+    const def = JSON.stringify(DEFAULT_CONFIG[spec.key]);
+    return `  ${flag.padEnd(30)} ${spec.help} (default ${def}; env ${envName(spec.key)})`;
+  });
+  return [
+    'Usage: natter serve [options]',
+    '',
+    'Starts a chat server. Options (flags override variables, which override the config file):',
+    ...rows,
+    `  ${'--banned-words-file FILE'.padEnd(30)} banned phrases, one per line (# comments)`,
+    `  ${'--config FILE'.padEnd(30)} JSON file with any of the options above (env NATTER_CONFIG)`,
+    `  ${'--help'.padEnd(30)} this text`,
+  ].join('\n');
+}
+
+/** Parses `natter serve` arguments into config sources; throws {@link UsageError}. */
+export function parseServeArgs(args: string[]): {
+  flags: RawOptions;
+  file?: string;
+  bannedWordsFile?: string;
+  help: boolean;
+} {
+  const options: NonNullable<ParseArgsConfig['options']> = {
+    config: { type: 'string' },
+    'banned-words-file': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const spec of OPTIONS) {
+    options[flagName(spec)] =
+      spec.kind === 'boolean'
+        ? { type: 'boolean' }
+        : spec.kind === 'phrases'
+          ? { type: 'string', multiple: true }
+          : { type: 'string' };
+  }
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const flags: RawOptions = {};
+  for (const spec of OPTIONS) {
+    const value = values[flagName(spec)];
+    if (value !== undefined) flags[spec.key] = value;
+  }
+  const result: ReturnType<typeof parseServeArgs> = { flags, help: values.help === true };
+  if (typeof values.config === 'string') result.file = values.config;
+  if (typeof values['banned-words-file'] === 'string') {
+    result.bannedWordsFile = values['banned-words-file'];
+  }
+  return result;
+}
+
+/**
+ * `natter serve`: runs the server until SIGINT or SIGTERM, then drains and exits 0 (rule 3.8).
+ * @returns the process exit code
+ */
+export async function serve(args: string[]): Promise<number> {
+  const parsed = parseServeArgs(args);
+  if (parsed.help) {
+    process.stdout.write(serveHelp() + '\n');
+    return 0;
+  }
+  const file = parsed.file ?? process.env.NATTER_CONFIG;
+  let server;
+  try {
+    const config = resolveConfig({
+      flags: parsed.flags,
+      env: process.env,
+      ...(file ? { file } : {}),
+      ...(parsed.bannedWordsFile ? { bannedWordsFile: parsed.bannedWordsFile } : {}),
+    });
+    server = await createServer(config);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE')
+      throw new UsageError(`the address is already in use: ${e.message}`);
+    throw err;
+  }
+  const running = server;
+  await new Promise<void>((resolve) => {
+    let signalled = false;
+    const stop = (signal: string) => {
+      if (signalled) {
+        running.logger.warn(`${signal} again: exiting now`);
+        process.exit(1);
+      }
+      signalled = true;
+      running.logger.info(`${signal} received: shutting down.`);
+      running.close().then(resolve, (err: unknown) => {
+        running.logger.error(`shutdown failed: ${String(err)}`);
+        resolve();
+      });
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+  process.stdout.write('Bye bye~\n');
+  return 0;
+}

@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import { DEFAULT_LIMITS } from './protocol/limits.js';
+import { nameProblem } from './protocol/names.js';
+
+/** Log verbosity, from quietest to loudest. */
+export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Everything `natter serve` can be told. README.md, "Configuration", lists the same table. */
+export interface ServerConfig {
+  /** Address to listen on. A name (such as `localhost`) listens on every address it resolves to. */
+  host: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** Members per room, the default room included (the seed's MAX_USER_IN_CHATROOM). */
+  maxUsers: number;
+  /** Phrases that get a CHAT or WHISPER sender disconnected (case-insensitive substrings). */
+  bannedPhrases: string[];
+  /** The room a client lands in when CONNECT names none. */
+  defaultRoom: string;
+  /** Report every address in USERS as `"hidden", 0`. */
+  hideAddresses: boolean;
+  /** Largest request frame, in bytes. */
+  maxFrameBytes: number;
+  /** Deepest nesting of objects and arrays in a request. */
+  maxDepth: number;
+  /** Longest nickname, in characters (code points). */
+  maxNicknameLength: number;
+  /** Longest room name, in characters (code points). */
+  maxRoomNameLength: number;
+  /** Bytes that may wait unsent for one client before it is cut off as a slow consumer. */
+  maxQueueBytes: number;
+  /** On shutdown, how long clients get to receive what is queued for them, in milliseconds. */
+  shutdownGraceMs: number;
+  logLevel: LogLevel;
+}
+
+export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
+  host: 'localhost',
+  port: 20825,
+  maxUsers: 10,
+  bannedPhrases: ['i hate professor'],
+  defaultRoom: 'lobby',
+  hideAddresses: false,
+  maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes,
+  maxDepth: DEFAULT_LIMITS.maxDepth,
+  maxNicknameLength: DEFAULT_LIMITS.maxNicknameLength,
+  maxRoomNameLength: DEFAULT_LIMITS.maxRoomNameLength,
+  maxQueueBytes: 1024 * 1024,
+  shutdownGraceMs: 5000,
+  logLevel: 'info',
+});
+
+type Kind = 'string' | 'integer' | 'boolean' | 'phrases' | 'level';
+
+/** One configurable option: where it is read from and what it accepts. */
+export interface OptionSpec {
+  readonly key: keyof ServerConfig;
+  readonly kind: Kind;
+  /** The flag, when it is not the key in kebab case. */
+  readonly flag?: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly help: string;
+}
+
+/** The option table: flags are `--kebab-case` of the key, variables `NATTER_SNAKE_CASE`. */
+export const OPTIONS: readonly OptionSpec[] = [
+  { key: 'host', kind: 'string', help: 'address or name to listen on' },
+  { key: 'port', kind: 'integer', min: 0, max: 65535, help: 'TCP port (0: any free port)' },
+  { key: 'maxUsers', kind: 'integer', min: 1, max: 1_000_000, help: 'members per room' },
+  {
+    key: 'bannedPhrases',
+    kind: 'phrases',
+    flag: 'banned-phrase',
+    help: 'banned phrase; repeat for more, "" for none (env: one per line)',
+  },
+  { key: 'defaultRoom', kind: 'string', help: 'room for clients that name none' },
+  { key: 'hideAddresses', kind: 'boolean', help: 'hide client addresses in USERS' },
+  { key: 'maxFrameBytes', kind: 'integer', min: 256, max: 16 * 1024 * 1024, help: 'bytes' },
+  { key: 'maxDepth', kind: 'integer', min: 2, max: 1000, help: 'JSON nesting levels' },
+  { key: 'maxNicknameLength', kind: 'integer', min: 1, max: 1000, help: 'characters' },
+  { key: 'maxRoomNameLength', kind: 'integer', min: 1, max: 1000, help: 'characters' },
+  { key: 'maxQueueBytes', kind: 'integer', min: 1024, max: 2 ** 31, help: 'bytes per client' },
+  { key: 'shutdownGraceMs', kind: 'integer', min: 0, max: 600_000, help: 'milliseconds' },
+  { key: 'logLevel', kind: 'level', help: LOG_LEVELS.join(' | ') },
+];
+
+/** A configuration mistake, reported to the user before the server starts. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The command-line flag of an option, without dashes: `maxUsers` -> `max-users`. */
+export function flagName(spec: OptionSpec): string {
+  return spec.flag ?? spec.key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+/** `maxUsers` -> `NATTER_MAX_USERS` */
+export function envName(key: string): string {
+  return 'NATTER_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+}
+
+/** Values as they come from a source: strings from flags and variables, JSON from a file. */
+export type RawOptions = Partial<Record<keyof ServerConfig, unknown>>;
+
+/**
+ * Merges the sources once, lowest precedence first: defaults, the JSON config file, environment
+ * variables, then flags; then validates everything. Throws {@link ConfigError}.
+ */
+export function resolveConfig(sources: {
+  flags?: RawOptions;
+  env?: NodeJS.ProcessEnv;
+  file?: string;
+  bannedWordsFile?: string;
+}): ServerConfig {
+  const config: ServerConfig = {
+    ...DEFAULT_CONFIG,
+    bannedPhrases: [...DEFAULT_CONFIG.bannedPhrases],
+  };
+  const layers: [string, RawOptions][] = [];
+  if (sources.file) layers.push([sources.file, readJsonFile(sources.file)]);
+  if (sources.env) layers.push(['environment', fromEnv(sources.env)]);
+  if (sources.flags) layers.push(['flags', sources.flags]);
+  for (const [origin, raw] of layers) {
+    for (const spec of OPTIONS) {
+      const value = raw[spec.key];
+      if (value === undefined) continue;
+      (config as unknown as Record<string, unknown>)[spec.key] = convert(spec, value, origin);
+    }
+  }
+  if (sources.bannedWordsFile) config.bannedPhrases = readPhrases(sources.bannedWordsFile);
+  return validateConfig(config);
+}
+
+/** Checks relations between options; throws {@link ConfigError}. */
+export function validateConfig(config: ServerConfig): ServerConfig {
+  const problem = nameProblem(config.defaultRoom, config.maxRoomNameLength);
+  if (problem) throw new ConfigError(`defaultRoom ${problem}`);
+  if (config.host === '') throw new ConfigError('host must not be empty');
+  config.bannedPhrases = normalisePhrases(config.bannedPhrases);
+  return config;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): RawOptions {
+  const raw: RawOptions = {};
+  for (const spec of OPTIONS) {
+    const value = env[envName(spec.key)];
+    if (value !== undefined) raw[spec.key] = spec.kind === 'phrases' ? value.split('\n') : value;
+  }
+  return raw;
+}
+
+function convert(spec: OptionSpec, value: unknown, origin: string): unknown {
+  const where = `${spec.key} (from ${origin})`;
+  switch (spec.kind) {
+    case 'string':
+      if (typeof value !== 'string') throw new ConfigError(`${where} must be a string`);
+      return value;
+    case 'level':
+      if (!LOG_LEVELS.includes(value as LogLevel)) {
+        throw new ConfigError(`${where} must be one of ${LOG_LEVELS.join(', ')}`);
+      }
+      return value;
+    case 'boolean':
+      if (typeof value === 'boolean') return value;
+      if (value === 'true' || value === '1' || value === '') return true;
+      if (value === 'false' || value === '0') return false;
+      throw new ConfigError(`${where} must be true or false`);
+    case 'phrases': {
+      const list = Array.isArray(value) ? value : [value];
+      if (!list.every((p) => typeof p === 'string')) {
+        throw new ConfigError(`${where} must be a list of strings`);
+      }
+      return list;
+    }
+    case 'integer': {
+      const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+      if (typeof value === 'string' && !/^\s*\d+\s*$/.test(value)) {
+        throw new ConfigError(`${where} must be a whole number, got ${JSON.stringify(value)}`);
+      }
+      if (!Number.isInteger(n) || n < (spec.min ?? 0) || n > (spec.max ?? Infinity)) {
+        throw new ConfigError(
+          `${where} must be a whole number from ${spec.min ?? 0} to ${spec.max}, got ${JSON.stringify(value)}`,
+        );
+      }
+      return n;
+    }
+  }
+}
+
+function readJsonFile(path: string): RawOptions {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} must hold a JSON object`);
+  }
+  const known = new Set<string>(OPTIONS.map((o) => o.key));
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown option "${key}"`);
+  }
+  return parsed as RawOptions;
+}
+
+/** A banned-words file: one phrase per line; blank lines and lines starting with `#` are skipped. */
+function readPhrases(path: string): string[] {
+  try {
+    return readFileSync(path, 'utf8')
+      .split(/\r?\n/)
+      .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+  } catch (err) {
+    throw new ConfigError(`cannot read banned words file ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Lower-cased, without empties or repeats: matching is a case-insensitive substring test. */
+function normalisePhrases(phrases: string[]): string[] {
+  return [...new Set(phrases.map((p) => p.toLowerCase()).filter((p) => p.length > 0))];
+}

@@ -1,0 +1,81 @@
+/**
+ * Every command and response code on the wire (docs/protocol.md, section 3).
+ *
+ * Codes are JSON strings, compared exactly. The seed's codes keep their meaning; Natter's
+ * extensions use codes the seed never sends, so a seed client simply ignores them (rule 1.6).
+ * Requests use the seed's scheme: request `N` is answered by codes `N0`..`N9`.
+ */
+export const Cmd = {
+  // --- The seed's protocol (ChatTCPServer.py) ---
+  CONNECT: '0',
+  CONNECT_DUPLICATE_NICKNAME: '01',
+  CONNECT_CHATROOM_FULL: '02',
+  CONNECT_SUCCESS: '03',
+  USERS: '1',
+  USERS_RESPONSE: '10',
+  WHISPER: '2',
+  WHISPER_NO_SUCH_USER: '20',
+  WHISPER_MYSELF: '21',
+  WHISPER_SUCCESS: '22',
+  EXIT: '3',
+  EXIT_BROADCAST: '30',
+  VERSION: '4',
+  VERSION_RESPONSE: '40',
+  RENAME: '5',
+  RENAME_DUPLICATE_NICKNAME: '50',
+  RENAME_SUCCESS: '51',
+  RTT: '6',
+  RTT_RESPONSE: '60',
+  CHAT: '7',
+  CHAT_RESPONSE: '70',
+  NEW_USER_ENTERS: '8',
+
+  // --- Natter extensions ---
+  /** Sent to the other members of the renamer's room (the seed tells nobody). */
+  RENAME_BROADCAST: '52',
+  /** Acknowledges a CHAT that carried an `id` (the seed never acknowledges a chat). */
+  CHAT_ACCEPTED: '71',
+  /** A whisper, for clients that asked for the `whisper` capability (the seed reuses 70). */
+  WHISPER_MESSAGE: '72',
+  ROOMS: '11',
+  ROOMS_RESPONSE: '110',
+  JOIN: '12',
+  JOIN_SUCCESS: '120',
+  JOIN_ROOM_FULL: '121',
+  JOIN_ALREADY_IN_ROOM: '122',
+  LEAVE: '13',
+  LEAVE_SUCCESS: '130',
+  LEAVE_DEFAULT_ROOM_FULL: '131',
+  LEAVE_IN_DEFAULT_ROOM: '132',
+} as const;
+
+/** Any code in {@link Cmd}. */
+export type CmdCode = (typeof Cmd)[keyof typeof Cmd];
+
+/** The request codes a client may send. */
+export const RequestCmd = {
+  CONNECT: Cmd.CONNECT,
+  USERS: Cmd.USERS,
+  WHISPER: Cmd.WHISPER,
+  EXIT: Cmd.EXIT,
+  VERSION: Cmd.VERSION,
+  RENAME: Cmd.RENAME,
+  RTT: Cmd.RTT,
+  CHAT: Cmd.CHAT,
+  ROOMS: Cmd.ROOMS,
+  JOIN: Cmd.JOIN,
+  LEAVE: Cmd.LEAVE,
+} as const;
+
+export type RequestCode = (typeof RequestCmd)[keyof typeof RequestCmd];
+
+/** Optional protocol features a client can ask for in CONNECT's `caps` (rule 4.4). */
+export const Capability = {
+  /** Whispers arrive as WHISPER_MESSAGE `72` instead of the seed's CHAT_RESPONSE `70`. */
+  WHISPER: 'whisper',
+} as const;
+
+export type CapabilityName = (typeof Capability)[keyof typeof Capability];
+
+/** The seed's SERVER_VERSION; VERSION answers with it unchanged so seed clients match it. */
+export const SEED_PROTOCOL_VERSION = '1';

@@ -1,0 +1,82 @@
+/**
+ * The one table of error codes (docs/errors.md). Error codes are public API: never renumber or
+ * reuse one. They live in the range `900`..`999`, which the seed never uses (rule 5.1).
+ *
+ * An error message on the wire is
+ * `{"cmd": "<code>", "error": "<name>", "reason": "<text>", ...details}`; `fatal: true` is added
+ * when the server closes the connection right after sending it.
+ */
+export const ErrorCode = {
+  INVALID_JSON: '900',
+  INVALID_UTF8: '901',
+  FRAME_TOO_LARGE: '902',
+  NESTING_TOO_DEEP: '903',
+  INVALID_REQUEST: '904',
+  UNKNOWN_COMMAND: '905',
+  INVALID_FIELD: '906',
+  NOT_CONNECTED: '907',
+  ALREADY_CONNECTED: '908',
+  INVALID_NICKNAME: '909',
+  INVALID_ROOM_NAME: '910',
+  BANNED_PHRASE: '911',
+  SERVER_SHUTTING_DOWN: '912',
+  SLOW_CONSUMER: '913',
+  INTERNAL_ERROR: '914',
+} as const;
+
+export type ErrorName = keyof typeof ErrorCode;
+export type ErrorCodeValue = (typeof ErrorCode)[ErrorName];
+
+/** What the table says about one error. */
+export interface ErrorInfo {
+  readonly code: ErrorCodeValue;
+  /** True when the server closes the connection after sending this error. */
+  readonly fatal: boolean;
+  /** The default human-readable reason; a message may carry a more specific one. */
+  readonly reason: string;
+}
+
+/** Metadata for every error in {@link ErrorCode}; docs/errors.md documents each entry. */
+export const ERRORS: { readonly [K in ErrorName]: ErrorInfo } = {
+  INVALID_JSON: { code: '900', fatal: false, reason: 'the frame is not a valid JSON object' },
+  INVALID_UTF8: { code: '901', fatal: false, reason: 'the frame is not valid UTF-8' },
+  FRAME_TOO_LARGE: { code: '902', fatal: true, reason: 'the frame exceeds the size limit' },
+  NESTING_TOO_DEEP: { code: '903', fatal: false, reason: 'the frame nests too deeply' },
+  INVALID_REQUEST: {
+    code: '904',
+    fatal: false,
+    reason: 'a request must be a JSON object with a string "cmd"',
+  },
+  UNKNOWN_COMMAND: { code: '905', fatal: false, reason: 'unknown command' },
+  INVALID_FIELD: { code: '906', fatal: false, reason: 'a field is missing or has the wrong type' },
+  NOT_CONNECTED: { code: '907', fatal: false, reason: 'send CONNECT ("0") first' },
+  ALREADY_CONNECTED: { code: '908', fatal: false, reason: 'this connection has already joined' },
+  INVALID_NICKNAME: { code: '909', fatal: false, reason: 'the nickname is not allowed' },
+  INVALID_ROOM_NAME: { code: '910', fatal: false, reason: 'the room name is not allowed' },
+  BANNED_PHRASE: {
+    code: '911',
+    fatal: true,
+    reason: 'the message contains a banned phrase; you are disconnected',
+  },
+  SERVER_SHUTTING_DOWN: { code: '912', fatal: true, reason: 'the server is shutting down' },
+  SLOW_CONSUMER: {
+    code: '913',
+    fatal: true,
+    reason: 'too much unread data is queued for this connection',
+  },
+  INTERNAL_ERROR: { code: '914', fatal: false, reason: 'the server failed to handle the request' },
+};
+
+const NAME_BY_CODE: ReadonlyMap<string, ErrorName> = new Map(
+  (Object.keys(ERRORS) as ErrorName[]).map((name) => [ERRORS[name].code, name]),
+);
+
+/** True for any code in the error range `900`..`999`, known to this version or not. */
+export function isErrorCode(cmd: string): boolean {
+  return /^9\d\d$/.test(cmd);
+}
+
+/** The symbolic name of a known error code, or undefined. */
+export function errorName(code: string): ErrorName | undefined {
+  return NAME_BY_CODE.get(code);
+}

@@ -1,0 +1,41 @@
+/**
+ * The bus carries deliveries to the nodes that hold the recipients. Each node subscribes one
+ * receiver that hands deliveries to its local connections. The in-memory bus is the default
+ * (one node); a cluster bus keeps the same contract across nodes (test/server/bus-contract.ts).
+ *
+ * Contract: deliveries published to one room reach every subscriber in the order they were
+ * published, and every subscriber sees the same order for a room.
+ */
+
+/** A frame for every member of a room, except one. The frame is encoded once, by the sender. */
+export interface RoomDelivery {
+  readonly kind: 'room';
+  /** The room's key ({@link nameKey} of its name). */
+  readonly room: string;
+  /** One encoded frame, `\n` included. */
+  readonly frame: Uint8Array;
+  /** A member id that must not receive it (the sender), if any. */
+  readonly except?: string;
+}
+
+/** A whisper for one member; the receiving node encodes it for that member's capabilities. */
+export interface WhisperDelivery {
+  readonly kind: 'whisper';
+  /** The recipient's member id. */
+  readonly to: string;
+  readonly from: string;
+  readonly msg: string;
+}
+
+export type Delivery = RoomDelivery | WhisperDelivery;
+
+export type DeliveryReceiver = (delivery: Delivery) => void;
+
+export interface Bus {
+  /** Sends a delivery to every subscribed node, this one included. */
+  publish(delivery: Delivery): void;
+  /** Sets this node's receiver. */
+  subscribe(receiver: DeliveryReceiver): void;
+  /** Stops delivering; the bus is not used afterwards. */
+  close(): Promise<void>;
+}

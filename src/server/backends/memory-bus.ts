@@ -1,0 +1,21 @@
+import type { Bus, Delivery, DeliveryReceiver } from './bus.js';
+
+/**
+ * The single-node bus: publish calls the receivers synchronously, so a delivery reaches every
+ * local recipient's queue before publish returns, in publish order.
+ */
+export class MemoryBus implements Bus {
+  private receivers: DeliveryReceiver[] = [];
+
+  publish(delivery: Delivery): void {
+    for (const receiver of this.receivers) receiver(delivery);
+  }
+
+  subscribe(receiver: DeliveryReceiver): void {
+    this.receivers.push(receiver);
+  }
+
+  async close(): Promise<void> {
+    this.receivers = [];
+  }
+}

@@ -1,0 +1,320 @@
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { DEFAULT_CONFIG, validateConfig, type ServerConfig } from '../config.js';
+import { Cmd } from '../protocol/codes.js';
+import { encode } from '../protocol/encode.js';
+import type { RequestId } from '../protocol/messages.js';
+import { nameKey, nameProblem } from '../protocol/names.js';
+import type { Bus, Delivery } from './backends/bus.js';
+import type { Directory } from './backends/directory.js';
+import { MemoryBus } from './backends/memory-bus.js';
+import { MemoryDirectory } from './backends/memory-directory.js';
+import { Connection, type CloseReason, type Endpoints } from './connection.js';
+import { Logger, type LogSink } from './logger.js';
+import { PhraseFilter } from './moderation.js';
+import { LocalRooms } from './rooms.js';
+import { TcpListeners, type ListeningAddress } from './tcp.js';
+
+/** Options for {@link createServer}: any {@link ServerConfig} field, plus the backends. */
+export interface ChatServerOptions extends Partial<ServerConfig> {
+  /** Who is online; defaults to a {@link MemoryDirectory} (single node). */
+  directory?: Directory;
+  /** Delivery between nodes; defaults to a {@link MemoryBus} (single node). */
+  bus?: Bus;
+  /** Where log lines go; defaults to stdout and stderr. */
+  logSink?: LogSink;
+}
+
+/** Response codes for the outcomes of a room move (JOIN or LEAVE). */
+export interface MoveCodes {
+  readonly ok: string;
+  readonly full: string;
+  readonly same: string;
+}
+
+/**
+ * Creates a chat server and starts listening on TCP (`host`, `port`).
+ * @example
+ * const server = await createServer({ host: '127.0.0.1', port: 0 });
+ * console.log(server.addresses[0].port);
+ * await server.close();
+ */
+export async function createServer(options: ChatServerOptions = {}): Promise<ChatServer> {
+  const server = new ChatServer(options);
+  await server.listen();
+  return server;
+}
+
+/**
+ * The chat core. It owns the connections of this node and the local room index; the directory
+ * and the bus own everything shared between nodes. Transports call {@link ChatServer.handle}
+ * with any duplex stream.
+ */
+export class ChatServer {
+  readonly config: ServerConfig;
+  readonly logger: Logger;
+  readonly directory: Directory;
+  readonly bus: Bus;
+  readonly filter: PhraseFilter;
+  /** Identifies this node in member ids. */
+  readonly nodeId = randomBytes(4).toString('hex');
+
+  private readonly rooms = new LocalRooms();
+  private readonly connections = new Set<Connection>();
+  private readonly byId = new Map<string, Connection>();
+  private readonly tcp: TcpListeners;
+  private nextConnection = 0;
+  private dirty: Connection[] = [];
+  private flushScheduled = false;
+  private stopping: Promise<void> | undefined;
+  private onIdle: (() => void) | undefined;
+
+  constructor(options: ChatServerOptions = {}) {
+    const { directory, bus, logSink, ...overrides } = options;
+    const config: ServerConfig = { ...DEFAULT_CONFIG, ...stripUndefined(overrides) };
+    config.bannedPhrases = [...config.bannedPhrases];
+    this.config = validateConfig(config);
+    this.logger = new Logger(this.config.logLevel, logSink);
+    this.directory = directory ?? new MemoryDirectory();
+    this.bus = bus ?? new MemoryBus();
+    this.filter = new PhraseFilter(this.config.bannedPhrases);
+    this.bus.subscribe(this.deliver);
+    this.tcp = new TcpListeners(this);
+  }
+
+  /** Starts listening on TCP at the configured host and port. */
+  async listen(): Promise<void> {
+    await this.tcp.listen(this.config.host, this.config.port);
+    for (const { address, port } of this.tcp.addresses) {
+      this.logger.info(`Natter is listening on ${formatAddress(address, port)}`);
+    }
+  }
+
+  /** The TCP addresses the server listens on. */
+  get addresses(): readonly ListeningAddress[] {
+    return this.tcp.addresses;
+  }
+
+  /** The port of the first listening address. */
+  get port(): number {
+    return this.tcp.addresses[0]?.port ?? 0;
+  }
+
+  /** Number of open connections, members or not. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Serves one client over any duplex byte stream (TCP, TLS, a WebSocket adapter, a test pipe).
+   * @returns the connection, already reading
+   */
+  handle(stream: Duplex, endpoints: Endpoints): Connection {
+    const id = `${this.nodeId}:${(this.nextConnection++).toString(36)}`;
+    const conn = new Connection(this, stream, id, endpoints);
+    this.connections.add(conn);
+    this.byId.set(id, conn);
+    if (this.stopping) conn.close({ kind: 'error', error: 'SERVER_SHUTTING_DOWN' });
+    return conn;
+  }
+
+  /**
+   * Stops the server (rule 3.8): stops accepting, sends every client SERVER_SHUTTING_DOWN, gives
+   * them `shutdownGraceMs` to receive what is queued, then closes what is left. Safe to call
+   * more than once; every call returns the same promise.
+   */
+  close(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const listenersClosed = this.tcp.close();
+    const open = [...this.connections];
+    // Detach everyone first, so members are not sent each other's departures.
+    for (const conn of open) this.rooms.remove(conn);
+    for (const conn of open) conn.close({ kind: 'error', error: 'SERVER_SHUTTING_DOWN' });
+    await this.idle(this.config.shutdownGraceMs);
+    // Whoever has not taken their last messages by now is cut off.
+    for (const conn of this.connections) conn.destroy();
+    await this.idle(Infinity);
+    await listenersClosed;
+    await this.bus.close();
+    await this.directory.close();
+  }
+
+  /** Resolves when no connection is left, or after `ms`. */
+  private idle(ms: number): Promise<void> {
+    if (this.connections.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = ms === Infinity ? undefined : setTimeout(resolve, ms);
+      this.onIdle = () => {
+        clearTimeout(timer);
+        this.onIdle = undefined;
+        resolve();
+      };
+    });
+  }
+
+  // ---- Used by connections and commands ----
+
+  /** Why a nickname cannot be used, or undefined (rule 4.2). */
+  nicknameProblem(nickname: string): string | undefined {
+    const problem = nameProblem(nickname, this.config.maxNicknameLength);
+    if (problem) return problem;
+    if (this.filter.find(nickname) !== undefined) return 'contains a banned phrase';
+    return undefined;
+  }
+
+  /**
+   * Makes a claimed connection a member: the room's members get NEW_USER_ENTERS before the
+   * joiner is added locally, so the joiner never gets its own (rule 4.1).
+   */
+  enter(conn: Connection, nickname: string, room: string, userCount: number): void {
+    conn.phase = 'member';
+    conn.nickname = nickname;
+    conn.room = room;
+    conn.roomKey = nameKey(room);
+    this.announce(conn.roomKey, { cmd: Cmd.NEW_USER_ENTERS, nickname, userCount }, conn.id);
+    this.rooms.add(conn);
+    this.logger.info(`${nickname} joined ${room}. ${population(userCount, room)}`);
+  }
+
+  /** Encodes a message once and delivers it to a room, on every node, except one member. */
+  announce(roomKey: string, message: object, except?: string): void {
+    const frame = Buffer.from(encode(message));
+    this.bus.publish(
+      except === undefined
+        ? { kind: 'room', room: roomKey, frame }
+        : { kind: 'room', room: roomKey, frame, except },
+    );
+  }
+
+  /** Disconnects a member who sent a banned phrase, telling it why (rule 6.1). */
+  banPhrase(conn: Connection, request: { cmd: string; id?: RequestId }): void {
+    conn.close({ kind: 'error', error: 'BANNED_PHRASE', request });
+  }
+
+  /**
+   * Moves a member to another room (JOIN, LEAVE): the old room gets `30`, the new room `8`, the
+   * member `codes.ok` (rule 7.3).
+   */
+  async move(
+    conn: Connection,
+    room: string,
+    req: { id?: RequestId },
+    codes: MoveCodes,
+  ): Promise<void> {
+    const result = await this.directory.move(conn.id, room, this.config.maxUsers);
+    if (!result.ok) {
+      if (result.reason === 'room-full') conn.reply({ cmd: codes.full }, req.id);
+      else if (result.reason === 'same-room') conn.reply({ cmd: codes.same }, req.id);
+      return;
+    }
+    const { from, to } = result;
+    const nickname = conn.nickname;
+    // A connection that started closing meanwhile is already out of the local index; its
+    // release, which runs after this move, announces its departure from the new room.
+    if (!conn.closing) this.rooms.remove(conn);
+    this.announce(nameKey(from.room), {
+      cmd: Cmd.EXIT_BROADCAST,
+      nickname,
+      userCount: from.userCount,
+    });
+    const toKey = nameKey(to.room);
+    this.announce(toKey, { cmd: Cmd.NEW_USER_ENTERS, nickname, userCount: to.userCount }, conn.id);
+    if (!conn.closing) {
+      conn.room = to.room;
+      conn.roomKey = toKey;
+      this.rooms.add(conn);
+    }
+    conn.reply({ cmd: codes.ok, room: to.room, userCount: to.userCount }, req.id);
+    this.logger.info(`${nickname} moved from ${from.room} to ${to.room}.`);
+  }
+
+  /**
+   * Takes a closing connection out of its room at once, then releases it from the directory and
+   * tells the room with EXIT_BROADCAST `30` (rule 3.7).
+   */
+  leave(conn: Connection, reason: CloseReason): void {
+    if (conn.phase !== 'member') {
+      if (reason.kind === 'error') {
+        this.logger.debug(`${conn.label} disconnected before joining: ${reason.error}`);
+      }
+      return;
+    }
+    this.rooms.remove(conn);
+    const label = conn.label;
+    this.directory.release(conn.id).then(
+      (released) => {
+        if (!released) return;
+        const { nickname, room, userCount } = released;
+        this.announce(nameKey(room), { cmd: Cmd.EXIT_BROADCAST, nickname, userCount });
+        if (this.stopping) return;
+        const count = population(userCount, room);
+        if (reason.kind === 'exit') this.logger.info(`${nickname} left ${room}. ${count}`);
+        else if (reason.kind === 'lost') {
+          const detail = reason.detail ? ` (${reason.detail})` : '';
+          this.logger.info(`The connection to ${label} has been lost${detail}. ${count}`);
+        } else if (reason.kind === 'error') {
+          this.logger.info(`${label} was disconnected: ${reason.error}. ${count}`);
+        }
+      },
+      (err: unknown) => this.logger.error(`could not release ${label}: ${String(err)}`),
+    );
+  }
+
+  /** Queues a connection for the next flush; all writes of one event-loop turn go out together. */
+  scheduleFlush(conn: Connection): void {
+    this.dirty.push(conn);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushAll);
+    }
+  }
+
+  /** Forgets a connection whose stream has closed. */
+  forget(conn: Connection): void {
+    this.connections.delete(conn);
+    this.byId.delete(conn.id);
+    if (this.connections.size === 0) this.onIdle?.();
+  }
+
+  private readonly flushAll = (): void => {
+    this.flushScheduled = false;
+    const dirty = this.dirty;
+    this.dirty = [];
+    for (const conn of dirty) conn.flushTurn();
+  };
+
+  /** The bus receiver: hands a delivery to this node's recipients. */
+  private readonly deliver = (delivery: Delivery): void => {
+    if (delivery.kind === 'room') {
+      const members = this.rooms.get(delivery.room);
+      if (!members) return;
+      const { frame, except } = delivery;
+      for (const conn of members) if (conn.id !== except) conn.send(frame);
+      return;
+    }
+    const conn = this.byId.get(delivery.to);
+    if (!conn || conn.closing || conn.phase !== 'member') return;
+    const cmd = conn.whisperCap ? Cmd.WHISPER_MESSAGE : Cmd.CHAT_RESPONSE;
+    conn.send(Buffer.from(encode({ cmd, from: delivery.from, msg: delivery.msg })));
+  };
+}
+
+/** `There are 3 users in lobby.` */
+function population(count: number, room: string): string {
+  return count === 1 ? `There is 1 user in ${room}.` : `There are ${count} users in ${room}.`;
+}
+
+function stripUndefined<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(values).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
+}
+
+/** `127.0.0.1:20825`, `[::1]:20825` */
+export function formatAddress(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}

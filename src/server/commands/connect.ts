@@ -1,0 +1,72 @@
+import { Capability, Cmd } from '../../protocol/codes.js';
+import { nameProblem } from '../../protocol/names.js';
+import { SERVER_SOFTWARE } from '../../version.js';
+import type { Command } from '../dispatcher.js';
+
+const KNOWN_CAPS: ReadonlySet<string> = new Set(Object.values(Capability));
+
+/**
+ * CONNECT `0` (rules 4.1, 4.2, 4.4): claim a nickname and a place in a room, atomically.
+ * Existing members get NEW_USER_ENTERS `8` before the joiner gets CONNECT_SUCCESS `03`.
+ * A taken nickname gets `01` and a full room `02`, and the server closes, as the seed does.
+ */
+export const connect: Command = {
+  cmd: Cmd.CONNECT,
+  name: 'CONNECT',
+  phase: 'new',
+  fields: { nickname: 'string', room: 'string?', caps: 'string[]?' },
+  async run(conn, req) {
+    const { server } = conn;
+    const { config } = server;
+    const nickname = req.nickname as string;
+    const problem = server.nicknameProblem(nickname);
+    if (problem) return conn.fail('INVALID_NICKNAME', req, `nickname ${problem}`);
+    let room = config.defaultRoom;
+    if (typeof req.room === 'string') {
+      const roomProblem = nameProblem(req.room, config.maxRoomNameLength);
+      if (roomProblem) return conn.fail('INVALID_ROOM_NAME', req, `room ${roomProblem}`);
+      room = req.room;
+    }
+    const caps = req.caps as string[] | undefined;
+
+    conn.phase = 'joining';
+    const { remoteAddress: ip, remotePort: port } = conn.endpoints;
+    const result = await server.directory.claim(
+      { id: conn.id, nickname, room, ip, port },
+      config.maxUsers,
+    );
+    if (conn.closing) {
+      // The client left while the claim was in flight: undo it; nobody was told.
+      if (result.ok) await server.directory.release(conn.id);
+      return;
+    }
+    if (!result.ok) {
+      conn.phase = 'new';
+      const cmd =
+        result.reason === 'nickname-taken'
+          ? Cmd.CONNECT_DUPLICATE_NICKNAME
+          : Cmd.CONNECT_CHATROOM_FULL;
+      conn.reply({ cmd }, req.id);
+      conn.close({ kind: 'refused' });
+      return;
+    }
+
+    if (caps) {
+      conn.extended = true;
+      conn.whisperCap = caps.includes(Capability.WHISPER);
+    }
+    server.enter(conn, nickname, result.room, result.userCount);
+    const { localAddress, localPort } = conn.endpoints;
+    const success: Record<string, unknown> & { cmd: string } = {
+      cmd: Cmd.CONNECT_SUCCESS,
+      serverAddress: [localAddress, localPort],
+      userCount: result.userCount,
+    };
+    if (caps) {
+      success.room = result.room;
+      success.caps = caps.filter((c) => KNOWN_CAPS.has(c));
+      success.server = SERVER_SOFTWARE;
+    }
+    conn.reply(success, req.id);
+  },
+};

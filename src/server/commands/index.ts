@@ -1,0 +1,20 @@
+import type { Command } from '../dispatcher.js';
+import { chat } from './chat.js';
+import { connect } from './connect.js';
+import { exit } from './exit.js';
+import { join } from './join.js';
+import { leave } from './leave.js';
+import { rename } from './rename.js';
+import { rooms } from './rooms.js';
+import { rtt } from './rtt.js';
+import { users } from './users.js';
+import { version } from './version.js';
+import { whisper } from './whisper.js';
+
+/** The command table, by request code. */
+export const COMMANDS: ReadonlyMap<string, Command> = new Map(
+  [connect, users, whisper, exit, version, rename, rtt, chat, rooms, join, leave].map((c) => [
+    c.cmd,
+    c,
+  ]),
+);

@@ -1,0 +1,302 @@
+import type { Duplex } from 'node:stream';
+import { FrameDecoder, type DecoderSink } from '../protocol/decoder.js';
+import { encode } from '../protocol/encode.js';
+import { ERRORS, type ErrorName } from '../protocol/errors.js';
+import type { RequestId } from '../protocol/messages.js';
+import type { ChatServer } from './chat-server.js';
+import { dispatch } from './dispatcher.js';
+
+/** Where a connection comes from and what it reached, as plain values (any transport). */
+export interface Endpoints {
+  /** The client's address; IPv4-mapped IPv6 addresses are reported as plain IPv4. */
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** The server address the client reached (sent as `serverAddress` in `03`). */
+  readonly localAddress: string;
+  readonly localPort: number;
+}
+
+/** Why a connection ends; it decides the log line and the last message sent. */
+export type CloseReason =
+  | { readonly kind: 'exit' }
+  | { readonly kind: 'lost'; readonly detail?: string }
+  | {
+      readonly kind: 'error';
+      readonly error: ErrorName;
+      readonly detail?: string;
+      /** The request that caused it, so the error can name it and echo its `id`. */
+      readonly request?: { readonly cmd?: unknown; readonly id?: RequestId };
+    }
+  | { readonly kind: 'refused' };
+
+/** Where the client is in its session. */
+export type Phase = 'new' | 'joining' | 'member';
+
+/**
+ * Input waiting for the connection to finish an earlier, asynchronous command: a request, or a
+ * decode error whose answer must stay in order with the answers before it.
+ */
+type QueuedInput =
+  | { readonly value: Record<string, unknown>; readonly text: string }
+  | { readonly decodeError: ErrorName; readonly detail: string };
+
+/**
+ * Queued bytes that are written at once instead of at the end of the turn: a burst must reach
+ * the kernel's buffer rather than count against the client's queue limit.
+ */
+const FLUSH_BYTES = 32 * 1024;
+
+/** Frames that may queue behind a slow command before reading from the peer pauses. */
+const INBOX_HIGH_WATER = 256;
+
+/**
+ * One client connection: the read loop (decoder, then commands one at a time, in order) and the
+ * single write path (a queue flushed once per event-loop turn). Handlers answer through
+ * {@link Connection.reply} and {@link Connection.fail}, never through the stream.
+ */
+export class Connection implements DecoderSink {
+  /** Unique across the cluster; names this connection in the directory and on the bus. */
+  readonly id: string;
+  readonly endpoints: Endpoints;
+
+  phase: Phase = 'new';
+  /** The nickname as the member spelled it (valid once a member). */
+  nickname = '';
+  /** The room's display name and key (valid once a member). */
+  room = '';
+  roomKey = '';
+  /** The client sent `caps` in CONNECT: it gets Natter's extra response fields (rule 4.4). */
+  extended = false;
+  /** The client asked for whispers as `72`. */
+  whisperCap = false;
+  /** True from the moment the connection starts to close; nothing more is processed. */
+  closing = false;
+
+  private readonly decoder: FrameDecoder;
+  private readonly inbox: QueuedInput[] = [];
+  private busy = false;
+  private inputEnded = false;
+  private paused = false;
+
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private flushQueued = false;
+  private ended = false;
+
+  constructor(
+    readonly server: ChatServer,
+    private readonly stream: Duplex,
+    id: string,
+    endpoints: Endpoints,
+  ) {
+    this.id = id;
+    this.endpoints = endpoints;
+    this.decoder = new FrameDecoder(server.config, this);
+    stream.on('data', (chunk: Buffer) => this.decoder.push(chunk));
+    stream.on('end', () => this.onInputEnd());
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      this.close({ kind: 'lost', detail: err.code ?? err.message });
+      stream.destroy();
+    });
+    stream.on('close', () => {
+      this.close({ kind: 'lost' });
+      server.forget(this);
+    });
+  }
+
+  /** A short label for log lines. */
+  get label(): string {
+    const { remoteAddress, remotePort } = this.endpoints;
+    const who = this.phase === 'member' ? `${this.nickname} ` : '';
+    return `${who}(${remoteAddress}:${remotePort})`;
+  }
+
+  // ---- Input: DecoderSink ----
+
+  /** @internal called by the decoder for each complete request. */
+  frame(value: Record<string, unknown>, text: string): void {
+    if (this.closing) return;
+    if (this.busy || this.inbox.length > 0) {
+      this.inbox.push({ value, text });
+      if (this.inbox.length >= INBOX_HIGH_WATER && !this.paused) {
+        this.paused = true;
+        this.stream.pause();
+      }
+      return;
+    }
+    this.run(value, text);
+  }
+
+  /** @internal called by the decoder for input that is not a request. */
+  error(name: ErrorName, detail: string): void {
+    if (this.closing) return;
+    if (ERRORS[name].fatal) {
+      this.close({ kind: 'error', error: name, detail });
+      return;
+    }
+    // Keep the answer in order with the answers to earlier requests still being processed.
+    if (this.busy || this.inbox.length > 0) {
+      this.inbox.push({ decodeError: name, detail });
+      return;
+    }
+    this.fail(name, undefined, detail);
+  }
+
+  private run(value: Record<string, unknown>, text: string): void {
+    let pending: void | Promise<void>;
+    try {
+      pending = dispatch(this, value, text);
+    } catch (err) {
+      this.crashed(err);
+      return;
+    }
+    if (pending) {
+      this.busy = true;
+      pending.then(this.resume, this.resumeAfterCrash);
+    }
+  }
+
+  private readonly resume = (): void => {
+    this.busy = false;
+    while (!this.busy && !this.closing) {
+      const next = this.inbox.shift();
+      if (!next) break;
+      if ('decodeError' in next) this.fail(next.decodeError, undefined, next.detail);
+      else this.run(next.value, next.text);
+    }
+    if (this.paused && this.inbox.length < INBOX_HIGH_WATER / 2) {
+      this.paused = false;
+      this.stream.resume();
+    }
+    if (this.inputEnded && !this.busy && this.inbox.length === 0) this.close({ kind: 'lost' });
+  };
+
+  private readonly resumeAfterCrash = (err: unknown): void => {
+    this.crashed(err);
+    this.resume();
+  };
+
+  /** A handler threw: a bug, never the client's fault. Log it and answer; the server goes on. */
+  private crashed(err: unknown): void {
+    this.server.logger.error(`internal error on ${this.label}: ${(err as Error)?.stack ?? err}`);
+    if (!this.closing) this.fail('INTERNAL_ERROR');
+  }
+
+  private onInputEnd(): void {
+    this.inputEnded = true;
+    const partial = this.decoder.end();
+    if (partial > 0) this.server.logger.debug(`${this.label} closed mid-frame (${partial} bytes)`);
+    // Answer everything that arrived before the peer's FIN, then close (rule 3.6).
+    if (!this.busy && this.inbox.length === 0) this.close({ kind: 'lost' });
+  }
+
+  // ---- Output: the single write path ----
+
+  /**
+   * Queues an encoded frame. Frames go out in the order queued, batched into one write per
+   * event-loop turn. A client whose unsent data would exceed `maxQueueBytes` is cut off.
+   */
+  send(frame: Uint8Array): void {
+    if (this.ended) return;
+    this.pending.push(frame);
+    this.pendingBytes += frame.length;
+    const queued = this.pendingBytes + this.stream.writableLength;
+    if (queued > this.server.config.maxQueueBytes && !this.closing) {
+      this.cutOffSlowConsumer();
+      return;
+    }
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      this.server.scheduleFlush(this);
+    }
+  }
+
+  /** Sends a direct response to a request, echoing the request's `id` if it had one. */
+  reply(message: { cmd: string; id?: RequestId } & Record<string, unknown>, id?: RequestId): void {
+    if (id !== undefined) message.id = id;
+    this.send(Buffer.from(encode(message)));
+  }
+
+  /** Sends an error from the error table (docs/errors.md). */
+  fail(
+    name: ErrorName,
+    request?: { cmd?: unknown; id?: RequestId },
+    reason?: string,
+    extra?: Record<string, unknown>,
+  ): void {
+    const info = ERRORS[name];
+    const message: Record<string, unknown> = {
+      cmd: info.code,
+      error: name,
+      reason: reason ?? info.reason,
+    };
+    if (request && typeof request.cmd === 'string') message.request = request.cmd;
+    if (extra) Object.assign(message, extra);
+    if (info.fatal) message.fatal = true;
+    if (request?.id !== undefined) message.id = request.id;
+    this.send(Buffer.from(encode(message)));
+  }
+
+  /** @internal the end-of-turn flush, scheduled through {@link ChatServer.scheduleFlush}. */
+  flushTurn(): void {
+    this.flushQueued = false;
+    this.flush();
+  }
+
+  /** Writes everything queued, as one buffer. */
+  private flush(): void {
+    if (this.pendingBytes === 0 || this.ended) return;
+    const frames = this.pending;
+    const data = frames.length === 1 ? frames[0]! : Buffer.concat(frames, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.stream.write(data);
+  }
+
+  private cutOffSlowConsumer(): void {
+    // What is queued will never be read in time: drop it and say why, if the kernel still takes
+    // a few bytes (the write is attempted at once), then close without waiting for the peer.
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.close({ kind: 'error', error: 'SLOW_CONSUMER' });
+    this.destroy();
+  }
+
+  // ---- Lifecycle ----
+
+  /**
+   * Ends the session, once: the member leaves its room at once (the others are told with `30`),
+   * a fatal error is sent if there is one, queued frames are flushed, then the stream is ended.
+   * A member is removed before its stream closes (rule 3.7).
+   */
+  close(reason: CloseReason): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.decoder.stop();
+    this.inbox.length = 0;
+    this.server.leave(this, reason);
+    if (reason.kind === 'error') this.fail(reason.error, reason.request, reason.detail);
+    if (reason.kind === 'lost' && this.stream.destroyed) {
+      this.ended = true;
+      return;
+    }
+    this.end();
+  }
+
+  private end(): void {
+    this.flush();
+    this.ended = true;
+    this.stream.end();
+    // A peer that does not read what is left must not hold the connection open.
+    const timer = setTimeout(() => this.stream.destroy(), this.server.config.shutdownGraceMs);
+    timer.unref();
+    this.stream.once('close', () => clearTimeout(timer));
+  }
+
+  /** Ends the stream at once, without waiting for unsent data. */
+  destroy(): void {
+    this.ended = true;
+    this.stream.destroy();
+  }
+}

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { eventually, join, joinAll, logsOf, startServer } from '../helpers.js';
+
+describe('logging', () => {
+  it('one line per join, leave and lost connection; no per-command lines at info', async (t) => {
+    const server = await startServer(t);
+    const [alice, bob] = await joinAll(t, server, ['alice', 'bob']);
+    alice!.send({ cmd: '7', msg: 'hi' });
+    alice!.send({ cmd: '1' });
+    await alice!.expect('10');
+    alice!.send({ cmd: '3' });
+    await alice!.waitClosed();
+    bob!.close();
+    const logs = logsOf(server);
+    await eventually(() => logs.some((l) => l.includes('has been lost')), 'the lost line');
+    assert.ok(logs.some((l) => l.startsWith('Natter is listening on 127.0.0.1:')));
+    assert.ok(logs.includes('alice joined lobby. There is 1 user in lobby.'));
+    assert.ok(logs.includes('bob joined lobby. There are 2 users in lobby.'));
+    assert.ok(logs.includes('alice left lobby. There is 1 user in lobby.'));
+    assert.ok(
+      logs.some((l) => /^The connection to bob \(127\.0\.0\.1:\d+\) has been lost/.test(l)),
+    );
+    assert.equal(logs.length, 5, logs.join('\n'));
+  });
+
+  it('logs each command at debug level', async (t) => {
+    const lines: string[] = [];
+    const server = await startServer(t, {
+      logLevel: 'debug',
+      logSink: (level, line) => lines.push(`${level} ${line}`),
+    });
+    const alice = await join(t, server, 'alice');
+    alice.send({ cmd: '4' });
+    await alice.expect('40');
+    assert.ok(lines.some((l) => l.startsWith('debug ') && l.includes('sent VERSION')));
+  });
+
+  it('logs nothing at all when silent', async (t) => {
+    const lines: string[] = [];
+    const server = await startServer(t, {
+      logLevel: 'silent',
+      logSink: (_l, line) => lines.push(line),
+    });
+    await join(t, server, 'alice');
+    assert.deepEqual(lines, []);
+  });
+});
