@@ -98,6 +98,7 @@ export async function chat(args: string[]): Promise<number> {
     : { line: (text) => process.stdout.write(text + '\n') };
   const setPrompt = () => rl.setPrompt(`[${client.room ?? 'chat'}] ${client.nickname}> `);
 
+  setPrompt();
   const where = client.room ? ` in ${client.room}` : '';
   out.line(`* connected to ${host}:${port} as ${client.nickname}${where}; \\help lists commands`);
   client.on('event', (event: ChatEvent) => out.line(formatEvent(event)));
@@ -114,10 +115,7 @@ export async function chat(args: string[]): Promise<number> {
     rl.close();
   });
 
-  if (interactive) {
-    setPrompt();
-    rl.prompt();
-  }
+  if (interactive) rl.prompt();
   for await (const line of rl) {
     if (exited) break;
     const keepGoing = await runLine(client, line, out);

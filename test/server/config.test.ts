@@ -3,7 +3,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, DEFAULT_CONFIG, resolveConfig } from '../../src/config.js';
+import { readFileSync } from 'node:fs';
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  OPTIONS,
+  envName,
+  flagName,
+  resolveConfig,
+} from '../../src/config.js';
 
 function tempFile(name: string, text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'natter-config-')), name);
@@ -63,5 +71,22 @@ describe('configuration', () => {
       () => resolveConfig({ file: '/nonexistent/natter.json' }),
       /cannot read config file/,
     );
+  });
+
+  it('the README documents every option with its flag, variable and default', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    for (const spec of OPTIONS) {
+      const row = readme
+        .split('\n')
+        .find((line) => new RegExp(`^\\| \`${spec.key}\` +\\|`).test(line));
+      assert.ok(row, `README row for ${spec.key}`);
+      assert.ok(row.includes(`\`--${flagName(spec)}\``), `${spec.key} flag`);
+      assert.ok(row.includes(`\`${envName(spec.key)}\``), `${spec.key} variable`);
+      assert.ok(
+        row.includes(`\`${JSON.stringify(DEFAULT_CONFIG[spec.key])}\``) ||
+          row.includes(`\`${String(DEFAULT_CONFIG[spec.key])}\``),
+        `${spec.key} default`,
+      );
+    }
   });
 });
