@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { DEFAULT_LIMITS } from './protocol/limits.js';
 import { nameProblem } from './protocol/names.js';
+import { addToBlockList } from './server/limits.js';
 
 /** Log verbosity, from quietest to loudest. */
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
@@ -32,6 +34,32 @@ export interface ServerConfig {
   maxQueueBytes: number;
   /** On shutdown, how long clients get to receive what is queued for them, in milliseconds. */
   shutdownGraceMs: number;
+  /** Longest CHAT or WHISPER message, in characters (code points). */
+  maxMessageLength: number;
+  /** A connection that has not joined within this many milliseconds is closed; 0: never. */
+  registrationTimeoutMs: number;
+  /** A member without a heartbeat that sends nothing for this long is closed; 0: never. */
+  idleTimeoutMs: number;
+  /** TCP keepalive: probe a connection after this much silence, in milliseconds; 0: off. */
+  keepAliveMs: number;
+  /** A client whose socket has not drained for this long is cut off, in milliseconds. */
+  drainTimeoutMs: number;
+  /** Flood control: requests a client may send in a burst... */
+  floodBurst: number;
+  /** ...and per second after it; 0 turns flood control off. */
+  floodRate: number;
+  /** Refused requests in a row after which a flooding client is disconnected. */
+  floodStrikes: number;
+  /** Open connections, in all. */
+  maxConnections: number;
+  /** Open connections from one address. */
+  maxConnectionsPerIp: number;
+  /** New connections one address may open in a burst... */
+  ipConnectBurst: number;
+  /** ...and per second after it. */
+  ipConnectRate: number;
+  /** Addresses and CIDR blocks exempt from flood control and the per-address limits. */
+  exemptAddresses: string[];
   logLevel: LogLevel;
 }
 
@@ -48,10 +76,23 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   maxRoomNameLength: DEFAULT_LIMITS.maxRoomNameLength,
   maxQueueBytes: 1024 * 1024,
   shutdownGraceMs: 5000,
+  maxMessageLength: 65536,
+  registrationTimeoutMs: 30_000,
+  idleTimeoutMs: 0,
+  keepAliveMs: 30_000,
+  drainTimeoutMs: 30_000,
+  floodBurst: 100,
+  floodRate: 20,
+  floodStrikes: 50,
+  maxConnections: 20_000,
+  maxConnectionsPerIp: 64,
+  ipConnectBurst: 32,
+  ipConnectRate: 4,
+  exemptAddresses: ['127.0.0.0/8', '::1'],
   logLevel: 'info',
 });
 
-type Kind = 'string' | 'integer' | 'boolean' | 'phrases' | 'level';
+type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'level';
 
 /** One configurable option: where it is read from and what it accepts. */
 export interface OptionSpec {
@@ -71,7 +112,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'maxUsers', kind: 'integer', min: 1, max: 1_000_000, help: 'members per room' },
   {
     key: 'bannedPhrases',
-    kind: 'phrases',
+    kind: 'list',
     flag: 'banned-phrase',
     help: 'banned phrase; repeat for more, "" for none (env: one per line)',
   },
@@ -83,6 +124,84 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'maxRoomNameLength', kind: 'integer', min: 1, max: 1000, help: 'characters' },
   { key: 'maxQueueBytes', kind: 'integer', min: 1024, max: 2 ** 31, help: 'bytes per client' },
   { key: 'shutdownGraceMs', kind: 'integer', min: 0, max: 600_000, help: 'milliseconds' },
+  { key: 'maxMessageLength', kind: 'integer', min: 1, max: 16 * 1024 * 1024, help: 'characters' },
+  {
+    key: 'registrationTimeoutMs',
+    kind: 'integer',
+    min: 0,
+    max: 86_400_000,
+    help: 'ms to send CONNECT (0: no limit)',
+  },
+  {
+    key: 'idleTimeoutMs',
+    kind: 'integer',
+    min: 0,
+    max: 86_400_000,
+    help: 'ms of silence before a member without heartbeat is closed (0: never)',
+  },
+  {
+    key: 'keepAliveMs',
+    kind: 'integer',
+    min: 0,
+    max: 86_400_000,
+    help: 'TCP keepalive idle ms (0: off)',
+  },
+  {
+    key: 'drainTimeoutMs',
+    kind: 'integer',
+    min: 100,
+    max: 86_400_000,
+    help: 'ms a socket may stay undrained',
+  },
+  { key: 'floodBurst', kind: 'integer', min: 1, max: 1_000_000, help: 'requests in a burst' },
+  {
+    key: 'floodRate',
+    kind: 'number',
+    min: 0,
+    max: 1_000_000,
+    help: 'requests per second (0: no flood control)',
+  },
+  {
+    key: 'floodStrikes',
+    kind: 'integer',
+    min: 1,
+    max: 1_000_000,
+    help: 'refused requests in a row before a disconnect',
+  },
+  {
+    key: 'maxConnections',
+    kind: 'integer',
+    min: 1,
+    max: 10_000_000,
+    help: 'open connections in all',
+  },
+  {
+    key: 'maxConnectionsPerIp',
+    kind: 'integer',
+    min: 1,
+    max: 10_000_000,
+    help: 'open connections per address',
+  },
+  {
+    key: 'ipConnectBurst',
+    kind: 'integer',
+    min: 1,
+    max: 1_000_000,
+    help: 'new connections per address in a burst',
+  },
+  {
+    key: 'ipConnectRate',
+    kind: 'number',
+    min: 0.001,
+    max: 1_000_000,
+    help: 'new connections per address per second',
+  },
+  {
+    key: 'exemptAddresses',
+    kind: 'list',
+    flag: 'exempt-address',
+    help: 'address or CIDR block exempt from flood control and per-address limits; repeat for more, "" for none',
+  },
   { key: 'logLevel', kind: 'level', help: LOG_LEVELS.join(' | ') },
 ];
 
@@ -139,6 +258,19 @@ export function validateConfig(config: ServerConfig): ServerConfig {
   if (problem) throw new ConfigError(`defaultRoom ${problem}`);
   if (config.host === '') throw new ConfigError('host must not be empty');
   config.bannedPhrases = normalisePhrases(config.bannedPhrases);
+  // Addresses never contain commas, so `a,b` is two entries (handy in a variable).
+  config.exemptAddresses = config.exemptAddresses
+    .flatMap((e) => e.split(','))
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  const check = new net.BlockList();
+  for (const entry of config.exemptAddresses) {
+    try {
+      addToBlockList(check, entry);
+    } catch (err) {
+      throw new ConfigError(`exemptAddresses: ${(err as Error).message}`);
+    }
+  }
   return config;
 }
 
@@ -146,7 +278,7 @@ function fromEnv(env: NodeJS.ProcessEnv): RawOptions {
   const raw: RawOptions = {};
   for (const spec of OPTIONS) {
     const value = env[envName(spec.key)];
-    if (value !== undefined) raw[spec.key] = spec.kind === 'phrases' ? value.split('\n') : value;
+    if (value !== undefined) raw[spec.key] = spec.kind === 'list' ? value.split('\n') : value;
   }
   return raw;
 }
@@ -167,7 +299,16 @@ function convert(spec: OptionSpec, value: unknown, origin: string): unknown {
       if (value === 'true' || value === '1' || value === '') return true;
       if (value === 'false' || value === '0') return false;
       throw new ConfigError(`${where} must be true or false`);
-    case 'phrases': {
+    case 'number': {
+      const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+      if (!Number.isFinite(n) || n < (spec.min ?? 0) || n > (spec.max ?? Infinity)) {
+        throw new ConfigError(
+          `${where} must be a number from ${spec.min ?? 0} to ${spec.max}, got ${JSON.stringify(value)}`,
+        );
+      }
+      return n;
+    }
+    case 'list': {
       const list = Array.isArray(value) ? value : [value];
       if (!list.every((p) => typeof p === 'string')) {
         throw new ConfigError(`${where} must be a list of strings`);

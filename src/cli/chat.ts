@@ -217,22 +217,37 @@ async function attempt(out: Output, action: () => Promise<void>): Promise<void> 
   }
 }
 
-/** One line for an incoming event. */
+/** One line for an incoming event, safe to print on a terminal. */
 export function formatEvent(event: ChatEvent): string {
   switch (event.type) {
     case 'chat':
-      return `${event.from}: ${event.msg}`;
+      return `${printable(event.from)}: ${printable(event.msg)}`;
     case 'whisper':
-      return `${event.from} (whisper): ${event.msg}`;
+      return `${printable(event.from)} (whisper): ${printable(event.msg)}`;
     case 'join':
-      return `* ${event.nickname} joined (${event.userCount} users)`;
+      return `* ${printable(event.nickname)} joined (${event.userCount} users)`;
     case 'leave':
-      return `* ${event.nickname} left (${event.userCount} users)`;
+      return `* ${printable(event.nickname)} left (${event.userCount} users)`;
     case 'rename':
-      return `* ${event.nickname} is now known as ${event.newNickname}`;
+      return `* ${printable(event.nickname)} is now known as ${printable(event.newNickname)}`;
     case 'serverError':
-      return `! ${event.error.message} (${event.error.code})`;
+      return `! ${printable(event.error.message)} (${printable(event.error.code)})`;
   }
+}
+
+// C0 and C1 controls except tab and newline, DEL, and the bidirectional overrides and isolates.
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from other people, made harmless for a terminal: control characters (an escape sequence
+ * could move the cursor, recolour or retitle the terminal) are shown as `\u{1b}`, and the lines
+ * of a multi-line message are indented under the first.
+ */
+export function printable(text: string): string {
+  return text
+    .replace(UNPRINTABLE, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`)
+    .replace(/\n/g, '\n  ');
 }
 
 function describeJoinError(err: unknown, nickname: string): string {

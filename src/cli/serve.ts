@@ -45,7 +45,7 @@ export function parseServeArgs(args: string[]): {
     options[flagName(spec)] =
       spec.kind === 'boolean'
         ? { type: 'boolean' }
-        : spec.kind === 'phrases'
+        : spec.kind === 'list'
           ? { type: 'string', multiple: true }
           : { type: 'string' };
   }

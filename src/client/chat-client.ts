@@ -23,7 +23,17 @@ export interface ConnectOptions {
   stream?: Duplex;
   /** How long to wait for the server to accept, in milliseconds; default 10000. */
   timeoutMs?: number;
+  /**
+   * Heartbeat, in milliseconds (default 15000; 0 for none). The client promises the server to
+   * send something at least this often, and sends an RTT when it has nothing else to say. A
+   * server that dies without closing the connection is noticed when a heartbeat goes
+   * unanswered for as long; the client then closes with code `ETIMEDOUT`.
+   */
+  heartbeatMs?: number;
 }
+
+/** The heartbeat the client promises unless told otherwise. */
+const DEFAULT_HEARTBEAT_MS = 15_000;
 
 /** A member as USERS reports it. */
 export interface User {
@@ -92,7 +102,7 @@ export async function connect(options: ConnectOptions): Promise<ChatClient> {
   const stream = options.stream ?? (await openSocket(options));
   const client = new ChatClient(stream);
   try {
-    await client.join(options.nickname, options.room);
+    await client.join(options.nickname, options.room, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   } catch (err) {
     client.destroy();
     throw err;
@@ -161,6 +171,11 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
   private readonly closedPromise: Promise<NatterError | undefined>;
   private isClosed = false;
   private exiting = false;
+  /** performance.now() of the last write, for the heartbeat. */
+  private lastSent = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** Since when a heartbeat RTT has been unanswered; 0 when none is. */
+  private heartbeatSentAt = 0;
 
   constructor(private readonly stream: Duplex) {
     super();
@@ -183,6 +198,7 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
     });
     stream.on('close', () => {
       this.isClosed = true;
+      clearInterval(this.heartbeat);
       const reason =
         this.fatal ??
         this.closedError ??
@@ -196,13 +212,14 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
   }
 
   /** @internal CONNECT; use {@link connect}. */
-  async join(nickname: string, room?: string): Promise<void> {
+  async join(nickname: string, room?: string, heartbeatMs = 0): Promise<void> {
     const request: Record<string, unknown> = {
       cmd: Cmd.CONNECT,
       nickname,
       caps: [Capability.WHISPER],
     };
     if (room !== undefined) request.room = room;
+    if (heartbeatMs > 0) request.heartbeatMs = heartbeatMs;
     // The first request always carries an id: a Natter server echoes it, a seed server ignores it.
     const answer = await this.request(request, true);
     this.nickname = nickname;
@@ -210,6 +227,29 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
     this.extended = Array.isArray(answer.caps);
     this.room = typeof answer.room === 'string' ? answer.room : undefined;
     this.server = typeof answer.server === 'string' ? answer.server : undefined;
+    // A seed server has no heartbeat rule, and an extra request could share a read with the
+    // next one, which the seed cannot parse: heartbeats are for Natter servers only.
+    if (heartbeatMs > 0 && this.extended) this.startHeartbeat(heartbeatMs);
+  }
+
+  private startHeartbeat(heartbeatMs: number): void {
+    this.heartbeat = setInterval(() => {
+      const now = performance.now();
+      if (this.heartbeatSentAt > 0) {
+        if (now - this.heartbeatSentAt > heartbeatMs) {
+          this.closedError ??= new NatterError('ETIMEDOUT', 'the server stopped answering');
+          this.stream.destroy();
+        }
+        return;
+      }
+      if (now - this.lastSent < heartbeatMs) return;
+      this.heartbeatSentAt = now;
+      this.rtt().then(
+        () => (this.heartbeatSentAt = 0),
+        () => undefined, // the connection is closing; 'close' reports why
+      );
+    }, heartbeatMs / 2);
+    this.heartbeat.unref();
   }
 
   /** USERS: the members of this client's room, in join order. */
@@ -318,6 +358,7 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
     if (id !== undefined) body.id = id;
     return new Promise<Message>((resolve, reject) => {
       this.pending.push({ cmd: body.cmd as string, id, resolve, reject });
+      this.lastSent = performance.now();
       this.stream.write(encode(body));
     });
   }
@@ -326,6 +367,7 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
     if (this.isClosed) {
       return Promise.reject(this.fatal ?? new NatterError('CLOSED', 'the connection is closed'));
     }
+    this.lastSent = performance.now();
     return new Promise((resolve, reject) =>
       this.stream.write(encode(body), (err) => (err ? reject(err) : resolve())),
     );

@@ -22,6 +22,14 @@ export const ErrorCode = {
   SERVER_SHUTTING_DOWN: '912',
   SLOW_CONSUMER: '913',
   INTERNAL_ERROR: '914',
+  MESSAGE_TOO_LONG: '915',
+  RATE_LIMITED: '916',
+  FLOOD: '917',
+  REGISTRATION_TIMEOUT: '918',
+  IDLE_TIMEOUT: '919',
+  TOO_MANY_CONNECTIONS: '920',
+  TOO_MANY_CONNECTIONS_FROM_IP: '921',
+  CONNECTION_RATE_LIMITED: '922',
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;
@@ -65,6 +73,30 @@ export const ERRORS: { readonly [K in ErrorName]: ErrorInfo } = {
     reason: 'too much unread data is queued for this connection',
   },
   INTERNAL_ERROR: { code: '914', fatal: false, reason: 'the server failed to handle the request' },
+  MESSAGE_TOO_LONG: { code: '915', fatal: false, reason: 'the message is too long' },
+  RATE_LIMITED: {
+    code: '916',
+    fatal: false,
+    reason: 'too many requests; the request was not executed, retry after retryAfterMs',
+  },
+  FLOOD: {
+    code: '917',
+    fatal: true,
+    reason: 'too many requests over the limit; you are disconnected',
+  },
+  REGISTRATION_TIMEOUT: { code: '918', fatal: true, reason: 'no CONNECT in time' },
+  IDLE_TIMEOUT: { code: '919', fatal: true, reason: 'nothing received in time' },
+  TOO_MANY_CONNECTIONS: { code: '920', fatal: true, reason: 'the server is full' },
+  TOO_MANY_CONNECTIONS_FROM_IP: {
+    code: '921',
+    fatal: true,
+    reason: 'too many connections from your address',
+  },
+  CONNECTION_RATE_LIMITED: {
+    code: '922',
+    fatal: true,
+    reason: 'too many new connections from your address; retry after retryAfterMs',
+  },
 };
 
 const NAME_BY_CODE: ReadonlyMap<string, ErrorName> = new Map(

@@ -4,6 +4,17 @@ import type { ErrorName } from './errors.js';
 /** A request correlation id: echoed on every direct response to the request (rule 4.3). */
 export type RequestId = string | number;
 
+/** Longest `id` string a request may carry (rule 4.3). */
+export const MAX_ID_LENGTH = 128;
+
+/** True when `id` is a valid request id: a string of at most 128 characters or a finite number. */
+export function isRequestId(id: unknown): id is RequestId {
+  return (
+    (typeof id === 'string' && id.length <= MAX_ID_LENGTH) ||
+    (typeof id === 'number' && Number.isFinite(id))
+  );
+}
+
 /** One row of USERS_RESPONSE: `[nickname, ip, port]`, exactly as the seed sends it. */
 export type UserRow = [nickname: string, ip: string, port: number];
 

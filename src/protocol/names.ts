@@ -15,7 +15,7 @@ export function nameProblem(name: unknown, maxLength: number): string | undefine
   if (typeof name !== 'string') return 'must be a string';
   if (name.length === 0) return 'must not be empty';
   // Length in code points, so a Korean or emoji name has the same budget as a Latin one.
-  if (codePoints(name) > maxLength) return `must be at most ${maxLength} characters`;
+  if (codePointLength(name) > maxLength) return `must be at most ${maxLength} characters`;
   if (FORBIDDEN.test(name)) return 'must not contain whitespace or control characters';
   return undefined;
 }
@@ -30,7 +30,7 @@ export function nameKey(name: string): string {
 }
 
 /** Length in Unicode code points: every UTF-16 unit except the second half of a pair. */
-function codePoints(text: string): number {
+export function codePointLength(text: string): number {
   let count = 0;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);

@@ -3,13 +3,15 @@ import type { Duplex } from 'node:stream';
 import { DEFAULT_CONFIG, validateConfig, type ServerConfig } from '../config.js';
 import { Cmd } from '../protocol/codes.js';
 import { encode } from '../protocol/encode.js';
+import { ERRORS, type ErrorName } from '../protocol/errors.js';
 import type { RequestId } from '../protocol/messages.js';
-import { nameKey, nameProblem } from '../protocol/names.js';
+import { codePointLength, nameKey, nameProblem } from '../protocol/names.js';
 import type { Bus, Delivery } from './backends/bus.js';
 import type { Directory } from './backends/directory.js';
 import { MemoryBus } from './backends/memory-bus.js';
 import { MemoryDirectory } from './backends/memory-directory.js';
 import { Connection, type CloseReason, type Endpoints } from './connection.js';
+import { IpLimiter } from './limits.js';
 import { Logger, type LogSink } from './logger.js';
 import { PhraseFilter } from './moderation.js';
 import { LocalRooms } from './rooms.js';
@@ -64,10 +66,13 @@ export class ChatServer {
   private readonly byId = new Map<string, Connection>();
   private readonly tcp: TcpListeners;
   private nextConnection = 0;
+  private lastRefusalLog = -Infinity;
   private dirty: Connection[] = [];
   private flushScheduled = false;
   private stopping: Promise<void> | undefined;
   private onIdle: (() => void) | undefined;
+  private readonly ipLimiter: IpLimiter;
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(options: ChatServerOptions = {}) {
     const { directory, bus, logSink, ...overrides } = options;
@@ -79,7 +84,21 @@ export class ChatServer {
     this.bus = bus ?? new MemoryBus();
     this.filter = new PhraseFilter(this.config.bannedPhrases);
     this.bus.subscribe(this.deliver);
+    this.ipLimiter = new IpLimiter(this.config);
     this.tcp = new TcpListeners(this);
+    // One timer for every connection's timeouts, however many connections there are.
+    this.sweeper = setInterval(() => this.sweep(), sweepInterval(this.config));
+    this.sweeper.unref();
+  }
+
+  /** True for a client address exempt from flood control and per-address limits. */
+  isExempt(address: string): boolean {
+    return this.ipLimiter.isExempt(address);
+  }
+
+  /** The server's monotonic clock, in milliseconds; every timeout is measured with it. */
+  now(): number {
+    return performance.now();
   }
 
   /** Starts listening on TCP at the configured host and port. */
@@ -109,13 +128,80 @@ export class ChatServer {
    * Serves one client over any duplex byte stream (TCP, TLS, a WebSocket adapter, a test pipe).
    * @returns the connection, already reading
    */
-  handle(stream: Duplex, endpoints: Endpoints): Connection {
+  handle(stream: Duplex, endpoints: Endpoints): Connection | undefined {
+    if (this.stopping) return this.refuse(stream, 'SERVER_SHUTTING_DOWN');
+    if (this.connections.size >= this.config.maxConnections) {
+      return this.refuse(stream, 'TOO_MANY_CONNECTIONS');
+    }
+    const admission = this.ipLimiter.admit(endpoints.remoteAddress, this.now());
+    if (!admission.ok) {
+      return admission.reason === 'per-ip'
+        ? this.refuse(stream, 'TOO_MANY_CONNECTIONS_FROM_IP')
+        : this.refuse(stream, 'CONNECTION_RATE_LIMITED', { retryAfterMs: admission.retryAfterMs });
+    }
     const id = `${this.nodeId}:${(this.nextConnection++).toString(36)}`;
     const conn = new Connection(this, stream, id, endpoints);
     this.connections.add(conn);
     this.byId.set(id, conn);
-    if (this.stopping) conn.close({ kind: 'error', error: 'SERVER_SHUTTING_DOWN' });
     return conn;
+  }
+
+  /**
+   * Turns a new connection away at once, saying why (rules 3.10, 3.11): the error is written and
+   * the stream ended; a peer that does not read it is dropped after a second.
+   */
+  refuse(stream: Duplex, error: ErrorName, extra: Record<string, unknown> = {}): undefined {
+    const info = ERRORS[error];
+    stream.on('error', () => undefined);
+    stream.end(encode({ cmd: info.code, error, reason: info.reason, ...extra, fatal: true }));
+    setTimeout(() => stream.destroy(), REFUSAL_LINGER_MS).unref();
+    const now = this.now();
+    if (now - this.lastRefusalLog > 10_000) {
+      this.lastRefusalLog = now;
+      this.logger.warn(`refusing connections: ${error}`);
+    }
+    return undefined;
+  }
+
+  /**
+   * Enforces the timeouts (rules 3.4, 3.9, 3.12): registration, heartbeat and idle silence, and
+   * sockets that have not drained. Runs on one interval timer for the whole server.
+   */
+  private sweep(): void {
+    const now = this.now();
+    const { registrationTimeoutMs, idleTimeoutMs, drainTimeoutMs } = this.config;
+    for (const conn of this.connections) {
+      if (conn.closing) continue;
+      if (conn.stalledSince > 0 && now - conn.stalledSince > drainTimeoutMs) {
+        conn.cutOffSlowConsumer(`the socket has not drained for ${drainTimeoutMs} ms`);
+      } else if (conn.phase === 'new') {
+        if (registrationTimeoutMs > 0 && now - conn.openedAt > registrationTimeoutMs) {
+          conn.close({
+            kind: 'error',
+            error: 'REGISTRATION_TIMEOUT',
+            detail: `no CONNECT within ${registrationTimeoutMs} ms`,
+          });
+        }
+      } else if (conn.phase === 'member') {
+        const silence = now - conn.lastReceivedAt;
+        if (conn.heartbeatMs > 0) {
+          if (silence > 2 * conn.heartbeatMs) {
+            conn.close({
+              kind: 'error',
+              error: 'IDLE_TIMEOUT',
+              detail: `no heartbeat for ${Math.round(silence)} ms (promised every ${conn.heartbeatMs} ms)`,
+            });
+          }
+        } else if (idleTimeoutMs > 0 && silence > idleTimeoutMs) {
+          conn.close({
+            kind: 'error',
+            error: 'IDLE_TIMEOUT',
+            detail: `nothing received for ${idleTimeoutMs} ms`,
+          });
+        }
+      }
+    }
+    this.ipLimiter.prune(now);
   }
 
   /**
@@ -129,6 +215,7 @@ export class ChatServer {
   }
 
   private async shutdown(): Promise<void> {
+    clearInterval(this.sweeper);
     const listenersClosed = this.tcp.close();
     const open = [...this.connections];
     // Detach everyone first, so members are not sent each other's departures.
@@ -188,6 +275,21 @@ export class ChatServer {
         ? { kind: 'room', room: roomKey, frame }
         : { kind: 'room', room: roomKey, frame, except },
     );
+  }
+
+  /** True when a CHAT or WHISPER message is over `maxMessageLength` characters (rule 4.12). */
+  messageTooLong(msg: string): boolean {
+    const max = this.config.maxMessageLength;
+    // A string has at least as many UTF-16 units as code points: count only when it may matter.
+    return msg.length > max && codePointLength(msg) > max;
+  }
+
+  /** Answers a message over the length limit with MESSAGE_TOO_LONG; nothing is delivered. */
+  refuseLongMessage(conn: Connection, request: { cmd: string; id?: RequestId }): void {
+    const max = this.config.maxMessageLength;
+    conn.fail('MESSAGE_TOO_LONG', request, `messages are limited to ${max} characters`, {
+      limit: max,
+    });
   }
 
   /** Disconnects a member who sent a banned phrase, telling it why (rule 6.1). */
@@ -275,8 +377,9 @@ export class ChatServer {
 
   /** Forgets a connection whose stream has closed. */
   forget(conn: Connection): void {
-    this.connections.delete(conn);
+    if (!this.connections.delete(conn)) return;
     this.byId.delete(conn.id);
+    this.ipLimiter.release(conn.endpoints.remoteAddress);
     if (this.connections.size === 0) this.onIdle?.();
   }
 
@@ -301,6 +404,16 @@ export class ChatServer {
     const cmd = conn.whisperCap ? Cmd.WHISPER_MESSAGE : Cmd.CHAT_RESPONSE;
     conn.send(Buffer.from(encode({ cmd, from: delivery.from, msg: delivery.msg })));
   };
+}
+
+/** How long a refused connection may stay open for its refusal to be read. */
+const REFUSAL_LINGER_MS = 1000;
+
+/** Sweep often enough for the shortest timeout to be enforced within a quarter of itself. */
+function sweepInterval(config: ServerConfig): number {
+  const timeouts = [config.registrationTimeoutMs, config.idleTimeoutMs, config.drainTimeoutMs];
+  const shortest = Math.min(...timeouts.filter((t) => t > 0), 4000);
+  return Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
 }
 
 /** `There are 3 users in lobby.` */

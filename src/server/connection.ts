@@ -2,9 +2,10 @@ import type { Duplex } from 'node:stream';
 import { FrameDecoder, type DecoderSink } from '../protocol/decoder.js';
 import { encode } from '../protocol/encode.js';
 import { ERRORS, type ErrorName } from '../protocol/errors.js';
-import type { RequestId } from '../protocol/messages.js';
+import { isRequestId, type RequestId } from '../protocol/messages.js';
 import type { ChatServer } from './chat-server.js';
 import { dispatch } from './dispatcher.js';
+import { TokenBucket } from './limits.js';
 
 /** Where a connection comes from and what it reached, as plain values (any transport). */
 export interface Endpoints {
@@ -38,7 +39,13 @@ export type Phase = 'new' | 'joining' | 'member';
  */
 type QueuedInput =
   | { readonly value: Record<string, unknown>; readonly text: string }
-  | { readonly decodeError: ErrorName; readonly detail: string };
+  | { readonly error: ErrorName; readonly detail: string; readonly extra?: ErrorExtra };
+
+/** What an error answer says besides its code: the request it answers and details. */
+interface ErrorExtra {
+  readonly request?: { readonly cmd?: unknown; readonly id?: RequestId };
+  readonly fields?: Record<string, unknown>;
+}
 
 /**
  * Queued bytes that are written at once instead of at the end of the turn: a burst must reach
@@ -48,6 +55,9 @@ const FLUSH_BYTES = 32 * 1024;
 
 /** Frames that may queue behind a slow command before reading from the peer pauses. */
 const INBOX_HIGH_WATER = 256;
+
+/** How many refusals in a row are answered with RATE_LIMITED; later ones are dropped quietly. */
+const ANSWERED_STRIKES = 5;
 
 /**
  * One client connection: the read loop (decoder, then commands one at a time, in order) and the
@@ -71,6 +81,21 @@ export class Connection implements DecoderSink {
   whisperCap = false;
   /** True from the moment the connection starts to close; nothing more is processed. */
   closing = false;
+  /** The heartbeat the client promised in CONNECT, in milliseconds; 0 if none (rule 3.9). */
+  heartbeatMs = 0;
+
+  // Times on the server's monotonic clock (ChatServer.now), for the sweep's timeouts.
+  /** When the connection was accepted. */
+  readonly openedAt: number;
+  /** When bytes last arrived from the client. */
+  lastReceivedAt: number;
+  /** Since when a write has been waiting for the socket to drain; 0 when it is not. */
+  stalledSince = 0;
+
+  /** Flood control (rule 5.7): undefined when it is off. */
+  private readonly bucket: TokenBucket | undefined;
+  /** Requests refused in a row by flood control. */
+  private strikes = 0;
 
   private readonly decoder: FrameDecoder;
   private readonly inbox: QueuedInput[] = [];
@@ -91,8 +116,18 @@ export class Connection implements DecoderSink {
   ) {
     this.id = id;
     this.endpoints = endpoints;
-    this.decoder = new FrameDecoder(server.config, this);
-    stream.on('data', (chunk: Buffer) => this.decoder.push(chunk));
+    const { config } = server;
+    this.openedAt = this.lastReceivedAt = server.now();
+    this.bucket =
+      config.floodRate > 0 && !server.isExempt(endpoints.remoteAddress)
+        ? new TokenBucket(config.floodBurst, config.floodRate, this.openedAt)
+        : undefined;
+    this.decoder = new FrameDecoder(config, this);
+    stream.on('data', (chunk: Buffer) => {
+      this.lastReceivedAt = server.now();
+      this.decoder.push(chunk);
+    });
+    stream.on('drain', () => (this.stalledSince = 0));
     stream.on('end', () => this.onInputEnd());
     stream.on('error', (err: NodeJS.ErrnoException) => {
       this.close({ kind: 'lost', detail: err.code ?? err.message });
@@ -116,6 +151,7 @@ export class Connection implements DecoderSink {
   /** @internal called by the decoder for each complete request. */
   frame(value: Record<string, unknown>, text: string): void {
     if (this.closing) return;
+    if (this.bucket && !this.admit(value)) return;
     if (this.busy || this.inbox.length > 0) {
       this.inbox.push({ value, text });
       if (this.inbox.length >= INBOX_HIGH_WATER && !this.paused) {
@@ -134,12 +170,55 @@ export class Connection implements DecoderSink {
       this.close({ kind: 'error', error: name, detail });
       return;
     }
-    // Keep the answer in order with the answers to earlier requests still being processed.
+    // Garbage costs a token like a request, so it cannot buy unlimited error answers.
+    if (this.bucket && !this.admit(undefined)) return;
+    this.answerInOrder(name, detail);
+  }
+
+  /**
+   * Flood control (rule 5.7): each request takes a token. Without one, the request is refused
+   * with RATE_LIMITED and `retryAfterMs`; after `floodStrikes` refusals in a row the client is
+   * disconnected. Refusals beyond the first few are not answered, so a flood cannot make the
+   * server write as much as it reads.
+   */
+  private admit(request: Record<string, unknown> | undefined): boolean {
+    const now = this.server.now();
+    const wait = this.bucket!.take(now);
+    if (wait === 0) {
+      this.strikes = 0;
+      return true;
+    }
+    const { floodStrikes } = this.server.config;
+    if (++this.strikes >= floodStrikes) {
+      this.close({
+        kind: 'error',
+        error: 'FLOOD',
+        detail: `${this.strikes} requests refused in a row`,
+      });
+      return false;
+    }
+    if (this.strikes <= ANSWERED_STRIKES) {
+      const id = request?.id;
+      const extra: ErrorExtra = {
+        request: { cmd: request?.cmd, ...(isRequestId(id) ? { id } : {}) },
+        fields: { retryAfterMs: wait },
+      };
+      this.answerInOrder('RATE_LIMITED', undefined, extra);
+    }
+    return false;
+  }
+
+  /** Sends an error now, or after the answers to earlier requests still being processed. */
+  private answerInOrder(name: ErrorName, detail: string | undefined, extra?: ErrorExtra): void {
     if (this.busy || this.inbox.length > 0) {
-      this.inbox.push({ decodeError: name, detail });
+      this.inbox.push({
+        error: name,
+        detail: detail ?? ERRORS[name].reason,
+        ...(extra ? { extra } : {}),
+      });
       return;
     }
-    this.fail(name, undefined, detail);
+    this.fail(name, extra?.request, detail, extra?.fields);
   }
 
   private run(value: Record<string, unknown>, text: string): void {
@@ -161,7 +240,8 @@ export class Connection implements DecoderSink {
     while (!this.busy && !this.closing) {
       const next = this.inbox.shift();
       if (!next) break;
-      if ('decodeError' in next) this.fail(next.decodeError, undefined, next.detail);
+      if ('error' in next)
+        this.fail(next.error, next.extra?.request, next.detail, next.extra?.fields);
       else this.run(next.value, next.text);
     }
     if (this.paused && this.inbox.length < INBOX_HIGH_WATER / 2) {
@@ -251,15 +331,20 @@ export class Connection implements DecoderSink {
     const data = frames.length === 1 ? frames[0]! : Buffer.concat(frames, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    this.stream.write(data);
+    // false: the socket's buffer is over its mark and waits for the peer to read ('drain').
+    if (!this.stream.write(data) && this.stalledSince === 0) this.stalledSince = this.server.now();
   }
 
-  private cutOffSlowConsumer(): void {
-    // What is queued will never be read in time: drop it and say why, if the kernel still takes
-    // a few bytes (the write is attempted at once), then close without waiting for the peer.
+  /**
+   * Cuts off a client that does not read (rule 3.4): what is queued for it is dropped, the reason
+   * is sent if the socket still takes a few bytes (the write is attempted at once), and the
+   * connection is closed without waiting for the peer.
+   */
+  cutOffSlowConsumer(detail?: string): void {
+    if (this.closing) return;
     this.pending = [];
     this.pendingBytes = 0;
-    this.close({ kind: 'error', error: 'SLOW_CONSUMER' });
+    this.close({ kind: 'error', error: 'SLOW_CONSUMER', ...(detail ? { detail } : {}) });
     this.destroy();
   }
 

@@ -1,9 +1,9 @@
-import type { RequestId } from '../protocol/messages.js';
+import { MAX_ID_LENGTH, isRequestId, type RequestId } from '../protocol/messages.js';
 import { COMMANDS } from './commands/index.js';
 import type { Connection } from './connection.js';
 
 /** The type a request field must have; `?` marks an optional field. */
-export type FieldType = 'string' | 'string?' | 'string[]?' | 'any';
+export type FieldType = 'string' | 'string?' | 'string[]?' | 'integer?' | 'any';
 
 /** A request that passed the shared checks: `cmd` is known, fields have their types. */
 export type CheckedRequest = Record<string, unknown> & { cmd: string; id?: RequestId };
@@ -29,9 +29,6 @@ export interface Command {
   run(conn: Connection, req: CheckedRequest, text: string): void | Promise<void>;
 }
 
-/** Longest accepted `id` string (rule 4.3). */
-const MAX_ID_LENGTH = 128;
-
 /**
  * Checks one decoded request and runs its command (rules 5.2-5.5). Returns the handler's
  * promise when it is asynchronous.
@@ -42,7 +39,7 @@ export function dispatch(
   text: string,
 ): void | Promise<void> {
   const id = req.id;
-  if (id !== undefined && !isValidId(id)) {
+  if (id !== undefined && !isRequestId(id)) {
     conn.fail(
       'INVALID_FIELD',
       { cmd: req.cmd },
@@ -94,16 +91,11 @@ function fieldProblem(
       return typeof value === 'string' ? undefined : 'must be a string';
     case 'string?':
       return !present || typeof value === 'string' ? undefined : 'must be a string';
+    case 'integer?':
+      return !present || Number.isSafeInteger(value) ? undefined : 'must be a whole number';
     case 'string[]?':
       return !present || (Array.isArray(value) && value.every((v) => typeof v === 'string'))
         ? undefined
         : 'must be an array of strings';
   }
-}
-
-function isValidId(id: unknown): id is RequestId {
-  return (
-    (typeof id === 'string' && id.length <= MAX_ID_LENGTH) ||
-    (typeof id === 'number' && Number.isFinite(id))
-  );
 }

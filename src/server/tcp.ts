@@ -1,4 +1,5 @@
 import { lookup } from 'node:dns/promises';
+import { readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import type { ChatServer } from './chat-server.js';
 
@@ -9,19 +10,42 @@ export interface ListeningAddress {
   readonly port: number;
 }
 
+/** Pauses of accepting while file descriptors are short: first, and longest. */
+const BACKOFF_FIRST_MS = 100;
+const BACKOFF_MAX_MS = 5000;
+
+/** Descriptors kept free for everything that is not a client connection (logs, DNS, files). */
+const FD_RESERVE = 16;
+
+/** One listening socket. */
+interface Listener {
+  server: net.Server;
+  readonly address: ListeningAddress;
+}
+
 /**
- * The TCP edge: listens, turns each accepted socket into {@link Endpoints}, and hands it to
- * {@link ChatServer.handle}. Nagle's algorithm is off, since chat frames are small and latency
- * matters more than packet count.
+ * The TCP edge: listens, turns each accepted socket into endpoints for
+ * {@link ChatServer.handle}, and copes with running out of file descriptors (rule 3.13).
+ * Nagle's algorithm is off, since chat frames are small and latency matters more than packet
+ * count; TCP keepalive is on (rule 3.9).
  */
 export class TcpListeners {
-  private servers: net.Server[] = [];
-  private bound: ListeningAddress[] = [];
+  private listeners: Listener[] = [];
+  private closed = false;
+  /** The process's descriptor limit, where the system tells it (Linux); else undefined. */
+  private readonly fdLimit = softDescriptorLimit();
+  /** Descriptors in use before the first client: the budget for clients is what is left. */
+  private baselineFds = 0;
+  /** While accepting is paused for lack of descriptors: since when, and the resume timer. */
+  private pausedSince = 0;
+  private resumeTimer: NodeJS.Timeout | undefined;
+  private backoffMs = BACKOFF_FIRST_MS;
+  private refusedWhilePaused = 0;
 
   constructor(private readonly chat: ChatServer) {}
 
   get addresses(): readonly ListeningAddress[] {
-    return this.bound;
+    return this.listeners.map((l) => l.address);
   }
 
   /**
@@ -33,48 +57,153 @@ export class TcpListeners {
     let chosenPort = port;
     const failures: Error[] = [];
     for (const { address } of resolved) {
-      const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
-        this.accept(socket),
-      );
+      let server: net.Server;
       try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen({ host: address, port: chosenPort, exclusive: true }, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
+        server = await this.open(address, chosenPort);
       } catch (err) {
         failures.push(err as Error);
         continue;
       }
-      server.on('error', (err) => this.chat.logger.error(`listener error: ${err.message}`));
       const info = server.address() as net.AddressInfo;
       chosenPort = info.port;
-      this.servers.push(server);
-      this.bound.push({ address: info.address, family: info.family, port: info.port });
+      this.listeners.push({
+        server,
+        address: { address: info.address, family: info.family, port: info.port },
+      });
     }
-    if (this.servers.length === 0) throw failures[0] ?? new Error(`${host} resolves to nothing`);
+    if (this.listeners.length === 0) throw failures[0] ?? new Error(`${host} resolves to nothing`);
     for (const err of failures) this.chat.logger.warn(`could not listen: ${err.message}`);
+    this.baselineFds = countOpenDescriptors() ?? 0;
   }
 
   /** Stops accepting; resolves once every listener has closed. */
   async close(): Promise<void> {
-    const closing = this.servers.map(
-      (server) => new Promise<void>((resolve) => server.close(() => resolve())),
+    this.closed = true;
+    clearTimeout(this.resumeTimer);
+    await Promise.all(this.listeners.map((l) => closeServer(l.server)));
+  }
+
+  private open(address: string, port: number): Promise<net.Server> {
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
+      this.accept(socket),
     );
-    this.servers = [];
-    await Promise.all(closing);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: address, port, exclusive: true }, () => {
+        server.off('error', reject);
+        server.on('error', (err: NodeJS.ErrnoException) => this.onListenerError(err, address));
+        resolve(server);
+      });
+    });
+  }
+
+  private onListenerError(err: NodeJS.ErrnoException, address: string): void {
+    if (err.code === 'EMFILE' || err.code === 'ENFILE') this.pause(err.code);
+    else this.chat.logger.error(`listener ${address}: ${err.message}`);
   }
 
   private accept(socket: net.Socket): void {
+    if (this.descriptorsShort()) {
+      // Serving this client could starve the ones already here of descriptors: refuse it,
+      // saying why, and stop accepting for a while.
+      this.chat.refuse(socket, 'TOO_MANY_CONNECTIONS');
+      this.pause('descriptor limit');
+      return;
+    }
     socket.setNoDelay(true);
+    const keepAliveMs = this.chat.config.keepAliveMs;
+    if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
     this.chat.handle(socket, {
       remoteAddress: plainAddress(socket.remoteAddress ?? ''),
       remotePort: socket.remotePort ?? 0,
       localAddress: plainAddress(socket.localAddress ?? ''),
       localPort: socket.localPort ?? 0,
     });
+  }
+
+  /** True when one more client would leave fewer than FD_RESERVE descriptors free. */
+  private descriptorsShort(): boolean {
+    if (this.fdLimit === undefined) return false;
+    return this.baselineFds + this.chat.connectionCount + 1 + FD_RESERVE > this.fdLimit;
+  }
+
+  /**
+   * Out of file descriptors, or about to be (rule 3.13). Existing connections are untouched.
+   * Stop listening for a while, so new clients are refused at once (the connection is refused
+   * by the kernel) instead of being accepted and dropped, then listen again, backing off while
+   * descriptors stay short.
+   */
+  private pause(cause: string): void {
+    this.refusedWhilePaused++;
+    if (this.pausedSince !== 0 || this.closed) return;
+    this.pausedSince = this.chat.now();
+    this.chat.logger.warn(
+      `out of file descriptors (${cause}) with ${this.chat.connectionCount} connections open: ` +
+        'not accepting new connections for now; existing ones are served',
+    );
+    for (const listener of this.listeners) listener.server.close();
+    this.scheduleResume();
+  }
+
+  private scheduleResume(): void {
+    this.resumeTimer = setTimeout(() => void this.resume(), this.backoffMs);
+    this.backoffMs = Math.min(BACKOFF_MAX_MS, this.backoffMs * 2);
+  }
+
+  private async resume(): Promise<void> {
+    this.resumeTimer = undefined;
+    if (this.closed) return;
+    if (this.descriptorsShort()) return this.scheduleResume();
+    for (const listener of this.listeners) {
+      if (listener.server.listening) continue;
+      try {
+        listener.server = await this.open(listener.address.address, listener.address.port);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? String(err);
+        if (code !== 'EMFILE' && code !== 'ENFILE') {
+          this.chat.logger.error(`cannot listen again on ${listener.address.address}: ${code}`);
+        }
+        return this.scheduleResume();
+      }
+      if (this.closed) return void closeServer(listener.server);
+    }
+    const seconds = ((this.chat.now() - this.pausedSince) / 1000).toFixed(1);
+    this.chat.logger.warn(
+      `file descriptors available again: accepting new connections after ${seconds} s ` +
+        `(${this.refusedWhilePaused} refused meanwhile)`,
+    );
+    this.pausedSince = 0;
+    this.refusedWhilePaused = 0;
+    this.backoffMs = BACKOFF_FIRST_MS;
+  }
+}
+
+function closeServer(server: net.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) resolve();
+    else server.close(() => resolve());
+  });
+}
+
+/** The soft RLIMIT_NOFILE, from /proc (Linux); undefined where that cannot be read. */
+function softDescriptorLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    return soft && /^\d+$/.test(soft) ? Number(soft) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Descriptors this process has open now, from /proc (Linux); undefined elsewhere. */
+function countOpenDescriptors(): number | undefined {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return undefined;
   }
 }
 

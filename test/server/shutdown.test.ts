@@ -39,4 +39,19 @@ describe('shutdown', () => {
     await server.close();
     assert.equal(server.connectionCount, 0);
   });
+
+  it('delivers every message accepted before the shutdown, then 912', async (t) => {
+    const server = await startServer(t);
+    const [sender, reader] = await joinAll(t, server, ['sender', 'reader']);
+    const total = 5000;
+    for (let i = 0; i < total; i++) sender!.send({ cmd: '7', msg: String(i), id: i });
+    // Wait until the server has accepted the last one (its acknowledgement), then stop.
+    let acks = 0;
+    while (acks < total) if ((await sender!.next()).cmd === '71') acks++;
+    const closing = server.close();
+    for (let i = 0; i < total; i++) assert.equal((await reader!.expect('70')).msg, String(i));
+    assert.equal((await reader!.next()).cmd, '912');
+    await reader!.waitClosed();
+    await closing;
+  });
 });

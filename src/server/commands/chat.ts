@@ -14,6 +14,7 @@ export const chat: Command = {
   run(conn, req) {
     const { server } = conn;
     const msg = req.msg as string;
+    if (server.messageTooLong(msg)) return server.refuseLongMessage(conn, req);
     if (server.filter.find(msg) !== undefined) return server.banPhrase(conn, req);
     server.announce(conn.roomKey, { cmd: Cmd.CHAT_RESPONSE, from: conn.nickname, msg }, conn.id);
     if (req.id !== undefined) conn.reply({ cmd: Cmd.CHAT_ACCEPTED }, req.id);

@@ -5,8 +5,12 @@ import type { Command } from '../dispatcher.js';
 
 const KNOWN_CAPS: ReadonlySet<string> = new Set(Object.values(Capability));
 
+/** Bounds of the heartbeat a client may promise (rule 3.9). */
+export const MIN_HEARTBEAT_MS = 1000;
+export const MAX_HEARTBEAT_MS = 600_000;
+
 /**
- * CONNECT `0` (rules 4.1, 4.2, 4.4): claim a nickname and a place in a room, atomically.
+ * CONNECT `0` (rules 3.9, 4.1, 4.2, 4.4): claim a nickname and a place in a room, atomically.
  * Existing members get NEW_USER_ENTERS `8` before the joiner gets CONNECT_SUCCESS `03`.
  * A taken nickname gets `01` and a full room `02`, and the server closes, as the seed does.
  */
@@ -14,7 +18,7 @@ export const connect: Command = {
   cmd: Cmd.CONNECT,
   name: 'CONNECT',
   phase: 'new',
-  fields: { nickname: 'string', room: 'string?', caps: 'string[]?' },
+  fields: { nickname: 'string', room: 'string?', caps: 'string[]?', heartbeatMs: 'integer?' },
   async run(conn, req) {
     const { server } = conn;
     const { config } = server;
@@ -28,6 +32,18 @@ export const connect: Command = {
       room = req.room;
     }
     const caps = req.caps as string[] | undefined;
+    const heartbeatMs = req.heartbeatMs as number | undefined;
+    if (
+      heartbeatMs !== undefined &&
+      (heartbeatMs < MIN_HEARTBEAT_MS || heartbeatMs > MAX_HEARTBEAT_MS)
+    ) {
+      return conn.fail(
+        'INVALID_FIELD',
+        req,
+        `"heartbeatMs" must be from ${MIN_HEARTBEAT_MS} to ${MAX_HEARTBEAT_MS}`,
+        { field: 'heartbeatMs' },
+      );
+    }
 
     conn.phase = 'joining';
     const { remoteAddress: ip, remotePort: port } = conn.endpoints;
@@ -51,6 +67,7 @@ export const connect: Command = {
       return;
     }
 
+    if (heartbeatMs !== undefined) conn.heartbeatMs = heartbeatMs;
     if (caps) {
       conn.extended = true;
       conn.whisperCap = caps.includes(Capability.WHISPER);

@@ -13,6 +13,7 @@ export const whisper: Command = {
   async run(conn, req) {
     const { server } = conn;
     const msg = req.msg as string;
+    if (server.messageTooLong(msg)) return server.refuseLongMessage(conn, req);
     const target = await server.directory.find(req.to as string);
     if (conn.closing) return;
     if (!target) return conn.reply({ cmd: Cmd.WHISPER_NO_SUCH_USER }, req.id);

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { join, joinAll, startServer } from '../helpers.js';
+
+describe('length limits', () => {
+  it('a message over maxMessageLength gets 915 with the limit; nothing is delivered', async (t) => {
+    const server = await startServer(t, { maxMessageLength: 10 });
+    const [alice, bob] = await joinAll(t, server, ['alice', 'bob']);
+    bob!.send({ cmd: '7', msg: 'x'.repeat(11), id: 1 });
+    const error = await bob!.expect('915');
+    assert.equal(error.error, 'MESSAGE_TOO_LONG');
+    assert.equal(error.limit, 10);
+    assert.equal(error.id, 1);
+    assert.equal(error.fatal, undefined);
+    bob!.send({ cmd: '2', to: 'alice', msg: 'y'.repeat(11) });
+    assert.equal((await bob!.expect('915')).request, '2');
+    await alice!.expectQuiet();
+    // Exactly the limit, counted in characters: 10 emoji are 20 UTF-16 units.
+    bob!.send({ cmd: '7', msg: '😀'.repeat(10) });
+    assert.deepEqual(await alice!.next(), { cmd: '70', from: 'bob', msg: '😀'.repeat(10) });
+  });
+
+  it('by default allows any message that fits in a frame', async (t) => {
+    const server = await startServer(t);
+    const [alice, bob] = await joinAll(t, server, ['alice', 'bob']);
+    const msg = '가'.repeat(20_000); // 60 000 bytes of UTF-8
+    bob!.send({ cmd: '7', msg });
+    assert.equal((await alice!.expect('70')).msg, msg);
+  });
+
+  it('limits nickname and room name length as configured', async (t) => {
+    const server = await startServer(t, {
+      maxNicknameLength: 4,
+      maxRoomNameLength: 3,
+      defaultRoom: 'hub',
+    });
+    const client = await join(t, server, 'abcd');
+    client.send({ cmd: '5', newNickname: 'abcde' });
+    assert.equal((await client.expect('909')).error, 'INVALID_NICKNAME');
+    client.send({ cmd: '12', room: 'abcd' });
+    assert.equal((await client.expect('910')).error, 'INVALID_ROOM_NAME');
+    client.send({ cmd: '12', room: 'abc' });
+    await client.expect('120');
+  });
+});
