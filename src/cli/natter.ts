@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { NATTER_VERSION } from '../version.js';
+import { bench } from './bench.js';
 import { chat } from './chat.js';
 import { serve } from './serve.js';
 import { UsageError } from './usage.js';
@@ -9,6 +10,7 @@ const USAGE = `Usage: natter <command> [options]
 Commands:
   serve    run a chat server (natter serve --help)
   chat     join a chat server (natter chat --help)
+  bench    load-test a chat server (natter bench --help)
   version  print the version
 
 Natter ${NATTER_VERSION}`;
@@ -21,6 +23,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(args);
     case 'chat':
       return chat(args);
+    case 'bench':
+      return bench(args);
     case 'version':
     case '--version':
     case '-v':

@@ -35,6 +35,12 @@ export interface ConnectOptions {
 /** The heartbeat the client promises unless told otherwise. */
 const DEFAULT_HEARTBEAT_MS = 15_000;
 
+/**
+ * The seed server reads one request per read, and two requests that arrive together disconnect
+ * the client (its defect D02). Against it, requests go one at a time, this far apart.
+ */
+const SEED_PACING_MS = 10;
+
 /** A member as USERS reports it. */
 export interface User {
   nickname: string;
@@ -101,11 +107,27 @@ interface Pending {
 export async function connect(options: ConnectOptions): Promise<ChatClient> {
   const stream = options.stream ?? (await openSocket(options));
   const client = new ChatClient(stream);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  let timer: NodeJS.Timeout | undefined;
+  const silence = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new NatterError('ETIMEDOUT', `the server did not answer CONNECT within ${timeoutMs} ms`),
+        ),
+      timeoutMs,
+    );
+  });
   try {
-    await client.join(options.nickname, options.room, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+    await Promise.race([
+      client.join(options.nickname, options.room, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
+      silence,
+    ]);
   } catch (err) {
     client.destroy();
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
   return client;
 }
@@ -176,6 +198,8 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
   private heartbeat: NodeJS.Timeout | undefined;
   /** Since when a heartbeat RTT has been unanswered; 0 when none is. */
   private heartbeatSentAt = 0;
+  /** Against a seed server: the request before this one, which this one waits for. */
+  private paced: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly stream: Duplex) {
     super();
@@ -244,10 +268,11 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
       }
       if (now - this.lastSent < heartbeatMs) return;
       this.heartbeatSentAt = now;
-      this.rtt().then(
-        () => (this.heartbeatSentAt = 0),
-        () => undefined, // the connection is closing; 'close' reports why
-      );
+      // Any answer, an error such as RATE_LIMITED included, shows the server is alive.
+      const answered = () => (this.heartbeatSentAt = 0);
+      this.rtt().then(answered, (err: NatterError) => {
+        if (!this.isClosed && err.code !== 'CLOSED') answered();
+      });
     }, heartbeatMs / 2);
     this.heartbeat.unref();
   }
@@ -351,26 +376,46 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
   }
 
   private request(body: Record<string, unknown>, forceId = false): Promise<Message> {
-    if (this.isClosed) {
-      return Promise.reject(this.fatal ?? new NatterError('CLOSED', 'the connection is closed'));
-    }
-    const id = this.extended || forceId ? this.nextId++ : undefined;
-    if (id !== undefined) body.id = id;
-    return new Promise<Message>((resolve, reject) => {
-      this.pending.push({ cmd: body.cmd as string, id, resolve, reject });
-      this.lastSent = performance.now();
-      this.stream.write(encode(body));
+    return this.inTurn(() => {
+      if (this.isClosed) {
+        return Promise.reject(this.fatal ?? new NatterError('CLOSED', 'the connection is closed'));
+      }
+      const id = this.extended || forceId ? this.nextId++ : undefined;
+      if (id !== undefined) body.id = id;
+      return new Promise<Message>((resolve, reject) => {
+        this.pending.push({ cmd: body.cmd as string, id, resolve, reject });
+        this.lastSent = performance.now();
+        this.stream.write(encode(body));
+      });
     });
   }
 
   private write(body: Record<string, unknown>): Promise<void> {
-    if (this.isClosed) {
-      return Promise.reject(this.fatal ?? new NatterError('CLOSED', 'the connection is closed'));
-    }
-    this.lastSent = performance.now();
-    return new Promise((resolve, reject) =>
-      this.stream.write(encode(body), (err) => (err ? reject(err) : resolve())),
-    );
+    return this.inTurn(() => {
+      if (this.isClosed) {
+        return Promise.reject(this.fatal ?? new NatterError('CLOSED', 'the connection is closed'));
+      }
+      this.lastSent = performance.now();
+      return new Promise<void>((resolve, reject) =>
+        this.stream.write(encode(body), (err) => (err ? reject(err) : resolve())),
+      );
+    });
+  }
+
+  /**
+   * Runs a request at once against Natter. Against a seed server (no `caps` in its `03`), runs
+   * it after the previous request has been answered (or written, if it has no answer) and
+   * SEED_PACING_MS later, so the seed reads each request on its own.
+   */
+  private inTurn<T>(send: () => Promise<T>): Promise<T> {
+    if (this.extended || this.nickname === '') return send();
+    const turn = this.paced.then(async () => {
+      const wait = this.lastSent + SEED_PACING_MS - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      return send();
+    });
+    this.paced = turn.catch(() => undefined);
+    return turn;
   }
 
   private onMessage(message: Message): void {

@@ -54,6 +54,8 @@ const EMPTY = new Uint8Array(0);
 export class FrameDecoder {
   private state = TOP;
   private depth = 0;
+  /** The last byte of the frame outside strings and whitespace (a string counts as its `"`). */
+  private last = 0;
   private tooDeep = false;
   /** Bytes of the current frame carried over from earlier chunks. */
   private carried: Uint8Array[] = [];
@@ -71,6 +73,7 @@ export class FrameDecoder {
     if (state === FAILED) return;
     const { maxFrameBytes, maxDepth } = this.limits;
     let depth = this.depth;
+    let last = this.last;
     // Start of the current frame within this chunk (0 when it began in an earlier chunk).
     let start = 0;
     const n = chunk.length;
@@ -81,6 +84,7 @@ export class FrameDecoder {
           if (b === OPEN_BRACE) {
             state = OBJECT;
             depth = 1;
+            last = b;
             start = i;
           } else if (b !== LF && b !== SPACE && b !== CR && b !== TAB) {
             state = GARBAGE;
@@ -93,13 +97,13 @@ export class FrameDecoder {
           else if (b === OPEN_BRACE) {
             state = OBJECT;
             depth = 1;
+            last = b;
             start = i;
           }
           continue;
         case STRING:
-          if (b === QUOTE) state = OBJECT;
-          else if (b === BACKSLASH) state = ESCAPE;
-          else if (b === LF) {
+        case ESCAPE:
+          if (b === LF) {
             // A raw newline can never be inside a valid JSON string: the frame is broken.
             // Resynchronise after it, so a newline-delimited client recovers at its next line.
             this.dropFrame();
@@ -108,14 +112,36 @@ export class FrameDecoder {
             if (this.state === FAILED) return;
             continue;
           }
-          break;
-        case ESCAPE:
-          state = STRING;
+          if (state === ESCAPE) state = STRING;
+          else if (b === QUOTE) {
+            state = OBJECT;
+            last = QUOTE;
+          } else if (b === BACKSLASH) state = ESCAPE;
           break;
         default: // OBJECT
-          if (b === QUOTE) state = STRING;
-          else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
-            if (++depth > maxDepth) this.tooDeep = true;
+          if (b === QUOTE || b === OPEN_BRACE || b === OPEN_BRACKET) {
+            // Where a string, object or array may begin: anything else means this frame is
+            // broken, typically a line that lost its closing brace. Report it now rather than
+            // swallow the lines after it; a `{` starts the next frame.
+            const allowed =
+              b === QUOTE ? last === OPEN_BRACE || opensValue(last) : opensValue(last);
+            if (!allowed) {
+              this.dropFrame();
+              this.sink.error(
+                'INVALID_JSON',
+                `unexpected ${String.fromCharCode(b)}: the frame is incomplete`,
+              );
+              if (this.state === FAILED) return;
+              if (b === OPEN_BRACE) {
+                depth = 1;
+                last = b;
+                start = i;
+              } else state = GARBAGE;
+              continue;
+            }
+            if (b === QUOTE) state = STRING;
+            else if (++depth > maxDepth) this.tooDeep = true;
+            last = b;
           } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
             if (--depth === 0) {
               state = TOP;
@@ -126,7 +152,8 @@ export class FrameDecoder {
               this.emit(chunk.subarray(start, i + 1));
               if (this.state === FAILED) return;
             }
-          }
+            last = b;
+          } else if (b !== SPACE && b !== LF && b !== CR && b !== TAB) last = b;
       }
       // Still inside a frame: enforce the size limit as the bytes arrive.
       if (this.carriedBytes + (i + 1 - start) > maxFrameBytes) {
@@ -140,6 +167,7 @@ export class FrameDecoder {
     }
     this.state = state;
     this.depth = depth;
+    this.last = last;
   }
 
   /** Ignores all further input (the connection is closing). */
@@ -209,6 +237,14 @@ export class FrameDecoder {
       `frame of at least ${size} bytes exceeds the limit of ${this.limits.maxFrameBytes} bytes`,
     );
   }
+}
+
+const COLON = 0x3a;
+const COMMA = 0x2c;
+
+/** True when a value (object, array or string) may follow `last` inside a frame. */
+function opensValue(last: number): boolean {
+  return last === COLON || last === COMMA || last === OPEN_BRACKET;
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {

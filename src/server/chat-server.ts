@@ -14,7 +14,7 @@ import { Connection, type CloseReason, type Endpoints } from './connection.js';
 import { IpLimiter } from './limits.js';
 import { Logger, type LogSink } from './logger.js';
 import { PhraseFilter } from './moderation.js';
-import { LocalRooms } from './rooms.js';
+import { LocalRooms, type LocalRoom } from './rooms.js';
 import { TcpListeners, type ListeningAddress } from './tcp.js';
 
 /** Options for {@link createServer}: any {@link ServerConfig} field, plus the backends. */
@@ -61,14 +61,18 @@ export class ChatServer {
   /** Identifies this node in member ids. */
   readonly nodeId = randomBytes(4).toString('hex');
 
-  private readonly rooms = new LocalRooms();
+  private readonly rooms = new LocalRooms((room) => this.scheduleRoom(room));
   private readonly connections = new Set<Connection>();
   private readonly byId = new Map<string, Connection>();
   private readonly tcp: TcpListeners;
   private nextConnection = 0;
   private lastRefusalLog = -Infinity;
+  private readonly addressReleased = new WeakSet<Connection>();
+  /** Connections and rooms with something to write at the end of this turn. */
   private dirty: Connection[] = [];
+  private dirtyRooms: LocalRoom[] = [];
   private flushScheduled = false;
+  private turn = 0;
   private stopping: Promise<void> | undefined;
   private onIdle: (() => void) | undefined;
   private readonly ipLimiter: IpLimiter;
@@ -366,37 +370,67 @@ export class ChatServer {
     );
   }
 
+  /**
+   * Gives back a connection's place in its address's count, once: when its session ends, not
+   * when a peer that ignores the close finally lets the socket go (rule 3.11).
+   */
+  releaseAddress(conn: Connection): void {
+    if (this.addressReleased.has(conn)) return;
+    this.addressReleased.add(conn);
+    this.ipLimiter.release(conn.endpoints.remoteAddress);
+  }
+
   /** Queues a connection for the next flush; all writes of one event-loop turn go out together. */
   scheduleFlush(conn: Connection): void {
     this.dirty.push(conn);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flushAll);
-    }
+    this.scheduleTurnEnd();
+  }
+
+  private scheduleRoom(room: LocalRoom): void {
+    this.dirtyRooms.push(room);
+    this.scheduleTurnEnd();
+  }
+
+  private scheduleTurnEnd(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushAll);
   }
 
   /** Forgets a connection whose stream has closed. */
   forget(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
     this.byId.delete(conn.id);
-    this.ipLimiter.release(conn.endpoints.remoteAddress);
+    this.releaseAddress(conn);
     if (this.connections.size === 0) this.onIdle?.();
   }
 
+  /**
+   * The end of a turn: every room joins what it got into one buffer, then each connection with
+   * something queued is written once (docs/DEVELOPING.md, "The write path").
+   */
   private readonly flushAll = (): void => {
     this.flushScheduled = false;
-    const dirty = this.dirty;
+    const rooms = this.dirtyRooms;
+    const conns = this.dirty;
+    this.dirtyRooms = [];
     this.dirty = [];
-    for (const conn of dirty) conn.flushTurn();
+    const turn = ++this.turn;
+    for (const room of rooms) room.materialise();
+    for (const room of rooms) for (const conn of room.members) conn.flushTurn(turn);
+    for (const conn of conns) conn.flushTurn(turn);
+    for (const room of rooms) room.reset();
   };
 
   /** The bus receiver: hands a delivery to this node's recipients. */
   private readonly deliver = (delivery: Delivery): void => {
     if (delivery.kind === 'room') {
-      const members = this.rooms.get(delivery.room);
-      if (!members) return;
-      const { frame, except } = delivery;
-      for (const conn of members) if (conn.id !== except) conn.send(frame);
+      // O(1) whatever the room's size: the frame joins the room's log for this turn.
+      const room = this.rooms.get(delivery.room);
+      if (!room) return;
+      const index = this.rooms.publish(room, delivery.frame);
+      if (delivery.except !== undefined)
+        this.byId.get(delivery.except)?.outbox.exclude(room, index);
       return;
     }
     const conn = this.byId.get(delivery.to);

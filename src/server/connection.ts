@@ -6,6 +6,7 @@ import { isRequestId, type RequestId } from '../protocol/messages.js';
 import type { ChatServer } from './chat-server.js';
 import { dispatch } from './dispatcher.js';
 import { TokenBucket } from './limits.js';
+import { Outbox } from './outbox.js';
 
 /** Where a connection comes from and what it reached, as plain values (any transport). */
 export interface Endpoints {
@@ -27,6 +28,8 @@ export type CloseReason =
       readonly detail?: string;
       /** The request that caused it, so the error can name it and echo its `id`. */
       readonly request?: { readonly cmd?: unknown; readonly id?: RequestId };
+      /** The error cannot reach the client (its socket is full): do not send it. */
+      readonly unsendable?: boolean;
     }
   | { readonly kind: 'refused' };
 
@@ -55,9 +58,6 @@ const FLUSH_BYTES = 32 * 1024;
 
 /** Frames that may queue behind a slow command before reading from the peer pauses. */
 const INBOX_HIGH_WATER = 256;
-
-/** How many refusals in a row are answered with RATE_LIMITED; later ones are dropped quietly. */
-const ANSWERED_STRIKES = 5;
 
 /**
  * One client connection: the read loop (decoder, then commands one at a time, in order) and the
@@ -103,9 +103,12 @@ export class Connection implements DecoderSink {
   private inputEnded = false;
   private paused = false;
 
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
-  private flushQueued = false;
+  /** What is queued for this client (the single write path). */
+  readonly outbox = new Outbox();
+  /** In the server's list for the end-of-turn flush. */
+  private flushScheduled = false;
+  /** The turn this connection was last flushed in, so a turn flushes it once. */
+  private flushedTurn = -1;
   private ended = false;
 
   constructor(
@@ -178,8 +181,7 @@ export class Connection implements DecoderSink {
   /**
    * Flood control (rule 5.7): each request takes a token. Without one, the request is refused
    * with RATE_LIMITED and `retryAfterMs`; after `floodStrikes` refusals in a row the client is
-   * disconnected. Refusals beyond the first few are not answered, so a flood cannot make the
-   * server write as much as it reads.
+   * disconnected, which bounds how much a flood can make the server write.
    */
   private admit(request: Record<string, unknown> | undefined): boolean {
     const now = this.server.now();
@@ -197,14 +199,12 @@ export class Connection implements DecoderSink {
       });
       return false;
     }
-    if (this.strikes <= ANSWERED_STRIKES) {
-      const id = request?.id;
-      const extra: ErrorExtra = {
-        request: { cmd: request?.cmd, ...(isRequestId(id) ? { id } : {}) },
-        fields: { retryAfterMs: wait },
-      };
-      this.answerInOrder('RATE_LIMITED', undefined, extra);
-    }
+    const id = request?.id;
+    const extra: ErrorExtra = {
+      request: { cmd: request?.cmd, ...(isRequestId(id) ? { id } : {}) },
+      fields: { retryAfterMs: wait },
+    };
+    this.answerInOrder('RATE_LIMITED', undefined, extra);
     return false;
   }
 
@@ -273,23 +273,26 @@ export class Connection implements DecoderSink {
   // ---- Output: the single write path ----
 
   /**
-   * Queues an encoded frame. Frames go out in the order queued, batched into one write per
-   * event-loop turn. A client whose unsent data would exceed `maxQueueBytes` is cut off.
+   * Queues an encoded frame for this client alone. Frames go out in the order queued, with the
+   * room's messages, batched into one write per event-loop turn.
    */
   send(frame: Uint8Array): void {
     if (this.ended) return;
-    this.pending.push(frame);
-    this.pendingBytes += frame.length;
-    const queued = this.pendingBytes + this.stream.writableLength;
-    if (queued > this.server.config.maxQueueBytes && !this.closing) {
-      this.cutOffSlowConsumer();
-      return;
-    }
-    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
-    else if (!this.flushQueued) {
-      this.flushQueued = true;
-      this.server.scheduleFlush(this);
-    }
+    this.outbox.push(frame);
+    if (this.outbox.ownQueued >= FLUSH_BYTES) this.flush();
+    else this.scheduleFlush();
+  }
+
+  /** Leaves the room: what it published so far this turn is still sent (rule 8.2). */
+  leaveRoom(): void {
+    this.outbox.leaveRoom();
+    if (!this.outbox.isEmpty) this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.server.scheduleFlush(this);
   }
 
   /** Sends a direct response to a request, echoing the request's `id` if it had one. */
@@ -318,33 +321,46 @@ export class Connection implements DecoderSink {
     this.send(Buffer.from(encode(message)));
   }
 
-  /** @internal the end-of-turn flush, scheduled through {@link ChatServer.scheduleFlush}. */
-  flushTurn(): void {
-    this.flushQueued = false;
+  /** @internal the end-of-turn flush; `turn` makes a second call in one turn a no-op. */
+  flushTurn(turn: number): void {
+    if (this.flushedTurn === turn) return;
+    this.flushedTurn = turn;
+    this.flushScheduled = false;
     this.flush();
   }
 
-  /** Writes everything queued, as one buffer. */
+  /**
+   * Writes everything queued, as one buffer. What the kernel does not take at once waits in the
+   * stream; a client for which more than `maxQueueBytes` waits is cut off (rule 3.4).
+   */
   private flush(): void {
-    if (this.pendingBytes === 0 || this.ended) return;
-    const frames = this.pending;
-    const data = frames.length === 1 ? frames[0]! : Buffer.concat(frames, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.ended) return;
+    const parts = this.outbox.take();
+    if (parts.length === 0) return;
+    const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     // false: the socket's buffer is over its mark and waits for the peer to read ('drain').
-    if (!this.stream.write(data) && this.stalledSince === 0) this.stalledSince = this.server.now();
+    if (this.stream.write(data)) return;
+    if (this.stalledSince === 0) this.stalledSince = this.server.now();
+    if (this.stream.writableLength > this.server.config.maxQueueBytes && !this.closing) {
+      this.cutOffSlowConsumer();
+    }
   }
 
   /**
    * Cuts off a client that does not read (rule 3.4): what is queued for it is dropped, the reason
-   * is sent if the socket still takes a few bytes (the write is attempted at once), and the
-   * connection is closed without waiting for the peer.
+   * is sent if nothing is stuck in the socket's buffer (then the write reaches the kernel at
+   * once), and the connection is closed without waiting for the peer.
    */
   cutOffSlowConsumer(detail?: string): void {
     if (this.closing) return;
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.close({ kind: 'error', error: 'SLOW_CONSUMER', ...(detail ? { detail } : {}) });
+    this.outbox.drop();
+    const unsendable = this.stream.writableLength > 0;
+    this.close({
+      kind: 'error',
+      error: 'SLOW_CONSUMER',
+      unsendable,
+      ...(detail ? { detail } : {}),
+    });
     this.destroy();
   }
 
@@ -358,10 +374,13 @@ export class Connection implements DecoderSink {
   close(reason: CloseReason): void {
     if (this.closing) return;
     this.closing = true;
+    this.server.releaseAddress(this);
     this.decoder.stop();
     this.inbox.length = 0;
     this.server.leave(this, reason);
-    if (reason.kind === 'error') this.fail(reason.error, reason.request, reason.detail);
+    if (reason.kind === 'error' && !reason.unsendable) {
+      this.fail(reason.error, reason.request, reason.detail);
+    }
     if (reason.kind === 'lost' && this.stream.destroyed) {
       this.ended = true;
       return;

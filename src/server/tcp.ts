@@ -14,6 +14,12 @@ export interface ListeningAddress {
 const BACKOFF_FIRST_MS = 100;
 const BACKOFF_MAX_MS = 5000;
 
+/**
+ * Connections the kernel may hold ready for accepting (capped by net.core.somaxconn). A burst
+ * of clients larger than the backlog would have SYNs dropped and wait a second or more to retry.
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** Descriptors kept free for everything that is not a client connection (logs, DNS, files). */
 const FD_RESERVE = 16;
 
@@ -89,7 +95,7 @@ export class TcpListeners {
     );
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: address, port, exclusive: true }, () => {
+      server.listen({ host: address, port, exclusive: true, backlog: LISTEN_BACKLOG }, () => {
         server.off('error', reject);
         server.on('error', (err: NodeJS.ErrnoException) => this.onListenerError(err, address));
         resolve(server);

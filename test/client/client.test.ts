@@ -91,6 +91,17 @@ describe('client library', () => {
     );
   });
 
+  it('rejects with ETIMEDOUT when a server accepts but never answers CONNECT', async (t) => {
+    const mute = net.createServer((socket) => socket.on('error', () => undefined));
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    t.after(() => mute.close());
+    const port = (mute.address() as net.AddressInfo).port;
+    await assert.rejects(
+      connect({ host: '127.0.0.1', port, nickname: 'x', timeoutMs: 300 }),
+      (err: NatterError) => err.code === 'ETIMEDOUT' && /did not answer CONNECT/.test(err.message),
+    );
+  });
+
   it('delivers chats, whispers and presence as events and through the async iterator', async (t) => {
     const server = await startServer(t);
     const alice = await connect({ port: server.port, host: '127.0.0.1', nickname: 'alice' });

@@ -56,4 +56,23 @@ describe('client library against the seed server', () => {
       (e: NatterError) => e.code === '01' && /already taken/.test(e.message),
     );
   });
+
+  it('paces requests so the seed reads them one at a time, even when not awaited', async (t) => {
+    const seed = await startSeed(t);
+    const alice = await connect({ host: '127.0.0.1', port: seed.port, nickname: 'alice' });
+    const bob = await connect({ host: '127.0.0.1', port: seed.port, nickname: 'bob' });
+    t.after(() => (alice.destroy(), bob.destroy()));
+    const got: string[] = [];
+    bob.on('chat', (e: { msg: string }) => got.push(e.msg));
+    const sends = Array.from({ length: 20 }, (_, i) => alice.chat(`m${i}`));
+    const [users, version] = await Promise.all([alice.users(), alice.version(), ...sends]);
+    assert.equal((users as { nickname: string }[]).length, 2);
+    assert.deepEqual(version, { serverVersion: '1' });
+    const deadline = Date.now() + 5000;
+    while (got.length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(
+      got,
+      Array.from({ length: 20 }, (_, i) => `m${i}`),
+    );
+  });
 });

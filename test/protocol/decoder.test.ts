@@ -101,6 +101,36 @@ describe('FrameDecoder', () => {
     assert.deepEqual(frames(events), [{ error: 'INVALID_JSON' }, { cmd: '4' }]);
   });
 
+  it('reports a line that lost its closing brace at once, and keeps the lines after it', () => {
+    const wire = bytes('{"cmd":"7","msg":"x"\n{"cmd":"4"}\n{"cmd":"1"}\n');
+    for (const chunks of splits(wire)) {
+      assert.deepEqual(frames(decode(chunks)), [
+        { error: 'INVALID_JSON' },
+        { cmd: '4' },
+        { cmd: '1' },
+      ]);
+    }
+    // Back to back, too: a new object cannot start after a value.
+    assert.deepEqual(frames(decode([bytes('{"a":1{"cmd":"4"}')])), [
+      { error: 'INVALID_JSON' },
+      { cmd: '4' },
+    ]);
+    // A string or array where none can be: dropped up to the next line.
+    assert.deepEqual(frames(decode([bytes('{"a" "b"}\n{"cmd":"4"}')])), [
+      { error: 'INVALID_JSON' },
+      { cmd: '4' },
+    ]);
+    assert.deepEqual(frames(decode([bytes('{"a":1 [2]}\n{"cmd":"4"}')])), [
+      { error: 'INVALID_JSON' },
+      { cmd: '4' },
+    ]);
+  });
+
+  it('treats a backslash before a raw newline as a broken line too', () => {
+    const events = decode([bytes('{"cmd":"7","msg":"x\\\n{"cmd":"4"}\n')]);
+    assert.deepEqual(frames(events), [{ error: 'INVALID_JSON' }, { cmd: '4' }]);
+  });
+
   it('reports invalid UTF-8 as INVALID_UTF8 and continues', () => {
     const bad = Uint8Array.of(...bytes('{"msg":"'), 0xff, 0xfe, ...bytes('"}{"cmd":"4"}'));
     const overlong = Uint8Array.of(...bytes('{"msg":"'), 0xc0, 0xaf, ...bytes('"}'));

@@ -54,6 +54,19 @@ describe('connection limits (rules 3.10, 3.11)', () => {
     await again.expect('03');
   });
 
+  it('gives an address its place back when a session ends, even if the peer keeps the socket', async (t) => {
+    const server = await startServer(t, { exemptAddresses: [], maxConnectionsPerIp: 1 });
+    const first = await openFrom(t, server, '127.0.0.8');
+    first.send({ cmd: '99' }); // not yet joined: a fatal error will end the session
+    first.send('{"cmd":"7","msg":"' + 'x'.repeat(70_000)); // 902, and the server closes its side
+    assert.equal((await first.expect('905')).error, 'UNKNOWN_COMMAND');
+    assert.equal((await first.expect('902')).fatal, true);
+    // The client never closes its side, but the address is free at once.
+    const second = await openFrom(t, server, '127.0.0.8');
+    second.send({ cmd: '0', nickname: 'second' });
+    await second.expect('03');
+  });
+
   it('limits the rate of new connections per address with 922 and retryAfterMs', async (t) => {
     const server = await startServer(t, {
       exemptAddresses: [],

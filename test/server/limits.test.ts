@@ -14,6 +14,11 @@ describe('length limits', () => {
     assert.equal(error.fatal, undefined);
     bob!.send({ cmd: '2', to: 'alice', msg: 'y'.repeat(11) });
     assert.equal((await bob!.expect('915')).request, '2');
+    // The seed's whisper checks come first: no such user, yourself.
+    bob!.send({ cmd: '2', to: 'nobody', msg: 'y'.repeat(11) });
+    assert.equal((await bob!.next()).cmd, '20');
+    bob!.send({ cmd: '2', to: 'bob', msg: 'y'.repeat(11) });
+    assert.equal((await bob!.next()).cmd, '21');
     await alice!.expectQuiet();
     // Exactly the limit, counted in characters: 10 emoji are 20 UTF-16 units.
     bob!.send({ cmd: '7', msg: '😀'.repeat(10) });

@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+import { formatResult, runBench } from '../bench/run.js';
+import type { Target } from '../bench/plan.js';
+import { UsageError } from './usage.js';
+
+export const BENCH_USAGE = `Usage: natter bench [options]
+
+Load-tests a chat server that speaks the seed protocol (Natter or the original): joins --clients
+clients to one room, lets --senders of them chat, and reports deliveries per second, latency,
+loss and order, as a summary and a JSON line. Loopback only is recommended.
+
+  --host HOST          server host; repeat or comma-separate for several (default 127.0.0.1)
+  --port PORT          server port; repeat or comma-separate to spread clients over several
+                       servers, such as a cluster (default 20825)
+  --clients N          clients in the room (default 10)
+  --senders S          how many of them chat (default 1)
+  --rate R             chats per second per sender; 0 for as fast as the window allows (default 0)
+  --window W           chats in flight per sender at rate 0 (default 64)
+  --batch N            most chats per write (default: all that are due); 1 writes each chat
+                       in its own write, as a simple client does
+  --duration D         seconds measured (default 10)
+  --warmup W           seconds before measuring (default 1)
+  --msg-size B         bytes per chat message (default 64)
+  --idle N             instead: open N idle registered connections, report memory per connection
+  --server-pid PID     report the server's CPU and memory (Linux)
+  --workers N          generator threads (default: one per available core)
+  --no-spread          do not bind clients to 127.0.0.2-251
+  --json               print only the JSON line`;
+
+const list = (values: string[] | undefined, fallback: string) =>
+  (values && values.length > 0 ? values : [fallback]).flatMap((v) => v.split(',')).filter((v) => v);
+
+function number(name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min)
+    throw new UsageError(`--${name} must be a number of at least ${min}, got ${value}`);
+  return n;
+}
+
+/** `natter bench`; returns the exit code: 1 when a delivery was lost or out of order. */
+export async function bench(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        host: { type: 'string', multiple: true },
+        port: { type: 'string', multiple: true },
+        clients: { type: 'string' },
+        senders: { type: 'string' },
+        rate: { type: 'string' },
+        window: { type: 'string' },
+        batch: { type: 'string' },
+        duration: { type: 'string' },
+        warmup: { type: 'string' },
+        'msg-size': { type: 'string' },
+        idle: { type: 'string' },
+        'server-pid': { type: 'string' },
+        workers: { type: 'string' },
+        'no-spread': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(BENCH_USAGE + '\n');
+    return 0;
+  }
+  const hosts = list(values.host, '127.0.0.1');
+  const ports = list(values.port, '20825').map((p) => number('port', p, 0, 1));
+  const targets: Target[] =
+    hosts.length === ports.length
+      ? hosts.map((host, i) => ({ host, port: ports[i]! }))
+      : hosts.flatMap((host) => ports.map((port) => ({ host, port })));
+  const idle = number('idle', values.idle, 0);
+  const result = await runBench({
+    targets,
+    clients: number('clients', values.clients, 10, 1),
+    senders: number('senders', values.senders, 1),
+    rate: number('rate', values.rate, 0),
+    window: number('window', values.window, 64, 1),
+    ...(values.batch ? { batch: number('batch', values.batch, 1, 1) } : {}),
+    durationMs: number('duration', values.duration, 10) * 1000,
+    warmupMs: number('warmup', values.warmup, 1) * 1000,
+    msgSize: number('msg-size', values['msg-size'], 64, 1),
+    idle,
+    ...(values['server-pid']
+      ? { serverPid: number('server-pid', values['server-pid'], 0, 1) }
+      : {}),
+    ...(values.workers ? { workers: number('workers', values.workers, 1, 1) } : {}),
+    spreadSources: !values['no-spread'],
+  });
+  if (!values.json) process.stdout.write(formatResult(result) + '\n');
+  process.stdout.write(JSON.stringify(result) + '\n');
+  return result.lost === 0 && result.outOfOrder === 0 ? 0 : 1;
+}
