@@ -24,6 +24,9 @@ loss and order, as a summary and a JSON line. Loopback only is recommended.
   --idle N             instead: open N idle registered connections, report memory per connection
   --server-pid PID     report the server's CPU and memory (Linux)
   --workers N          generator threads (default: one per available core)
+  --connect-concurrency N
+                       clients that join at once, in rounds (default 512; 1 for the seed,
+                       whose joins race each other)
   --no-spread          do not bind clients to 127.0.0.2-251
   --json               print only the JSON line`;
 
@@ -58,6 +61,7 @@ export async function bench(args: string[]): Promise<number> {
         idle: { type: 'string' },
         'server-pid': { type: 'string' },
         workers: { type: 'string' },
+        'connect-concurrency': { type: 'string' },
         'no-spread': { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -93,6 +97,9 @@ export async function bench(args: string[]): Promise<number> {
       ? { serverPid: number('server-pid', values['server-pid'], 0, 1) }
       : {}),
     ...(values.workers ? { workers: number('workers', values.workers, 1, 1) } : {}),
+    ...(values['connect-concurrency']
+      ? { connectConcurrency: number('connect-concurrency', values['connect-concurrency'], 1, 1) }
+      : {}),
     spreadSources: !values['no-spread'],
   });
   if (!values.json) process.stdout.write(formatResult(result) + '\n');
