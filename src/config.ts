@@ -60,6 +60,10 @@ export interface ServerConfig {
   ipConnectRate: number;
   /** Addresses and CIDR blocks exempt from flood control and the per-address limits. */
   exemptAddresses: string[];
+  /** Redis URL of the cluster (`redis://host:port`); empty: a single node, in memory. */
+  redis: string;
+  /** Key and channel prefix in Redis, so several clusters can share one Redis. */
+  redisPrefix: string;
   logLevel: LogLevel;
 }
 
@@ -89,6 +93,8 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   ipConnectBurst: 32,
   ipConnectRate: 4,
   exemptAddresses: ['127.0.0.0/8', '::1'],
+  redis: '',
+  redisPrefix: 'natter',
   logLevel: 'info',
 });
 
@@ -202,6 +208,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'exempt-address',
     help: 'address or CIDR block exempt from flood control and per-address limits; repeat for more, "" for none',
   },
+  { key: 'redis', kind: 'string', help: 'redis://host:port of a cluster ("": single node)' },
+  { key: 'redisPrefix', kind: 'string', help: 'key prefix in Redis, one per cluster' },
   { key: 'logLevel', kind: 'level', help: LOG_LEVELS.join(' | ') },
 ];
 
@@ -257,6 +265,12 @@ export function validateConfig(config: ServerConfig): ServerConfig {
   const problem = nameProblem(config.defaultRoom, config.maxRoomNameLength);
   if (problem) throw new ConfigError(`defaultRoom ${problem}`);
   if (config.host === '') throw new ConfigError('host must not be empty');
+  if (config.redis !== '' && !/^rediss?:\/\//.test(config.redis)) {
+    throw new ConfigError(`redis must be a redis:// URL, got ${JSON.stringify(config.redis)}`);
+  }
+  if (!/^[A-Za-z0-9_.-]+$/.test(config.redisPrefix)) {
+    throw new ConfigError('redisPrefix may hold letters, digits, _, . and - only');
+  }
   config.bannedPhrases = normalisePhrases(config.bannedPhrases);
   // Addresses never contain commas, so `a,b` is two entries (handy in a variable).
   config.exemptAddresses = config.exemptAddresses

@@ -8,7 +8,7 @@ import {
   resolveConfig,
   type RawOptions,
 } from '../config.js';
-import { createServer } from '../server/chat-server.js';
+import { createClusterServer } from '../cluster/index.js';
 import { UsageError } from './usage.js';
 
 /** `natter serve --help` */
@@ -87,7 +87,7 @@ export async function serve(args: string[]): Promise<number> {
       ...(file ? { file } : {}),
       ...(parsed.bannedWordsFile ? { bannedWordsFile: parsed.bannedWordsFile } : {}),
     });
-    server = await createServer(config);
+    server = await createClusterServer(config);
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     const e = err as NodeJS.ErrnoException;

@@ -30,6 +30,8 @@ export const ErrorCode = {
   TOO_MANY_CONNECTIONS: '920',
   TOO_MANY_CONNECTIONS_FROM_IP: '921',
   CONNECTION_RATE_LIMITED: '922',
+  BACKEND_UNAVAILABLE: '923',
+  NICKNAME_LOST: '924',
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;
@@ -96,6 +98,16 @@ export const ERRORS: { readonly [K in ErrorName]: ErrorInfo } = {
     code: '922',
     fatal: true,
     reason: 'too many new connections from your address; retry after retryAfterMs',
+  },
+  BACKEND_UNAVAILABLE: {
+    code: '923',
+    fatal: false,
+    reason: 'the chat service is briefly unavailable; the request was not carried out, retry soon',
+  },
+  NICKNAME_LOST: {
+    code: '924',
+    fatal: true,
+    reason: 'this server lost contact with the cluster and your nickname was taken meanwhile',
   },
 };
 

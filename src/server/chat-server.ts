@@ -1,19 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { DEFAULT_CONFIG, validateConfig, type ServerConfig } from '../config.js';
+import { ConfigError, DEFAULT_CONFIG, validateConfig, type ServerConfig } from '../config.js';
 import { Cmd } from '../protocol/codes.js';
 import { encode } from '../protocol/encode.js';
 import { ERRORS, type ErrorName } from '../protocol/errors.js';
 import type { RequestId } from '../protocol/messages.js';
 import { codePointLength, nameKey, nameProblem } from '../protocol/names.js';
 import type { Bus, Delivery } from './backends/bus.js';
-import type { Directory } from './backends/directory.js';
+import { BackendUnavailableError, type Directory } from './backends/directory.js';
 import { MemoryBus } from './backends/memory-bus.js';
 import { MemoryDirectory } from './backends/memory-directory.js';
 import { Connection, type CloseReason, type Endpoints } from './connection.js';
 import { IpLimiter } from './limits.js';
 import { Logger, type LogSink } from './logger.js';
 import { PhraseFilter } from './moderation.js';
+import { Liveness, type Departure } from './liveness.js';
 import { LocalRooms, type LocalRoom } from './rooms.js';
 import { TcpListeners, type ListeningAddress } from './tcp.js';
 
@@ -23,6 +24,10 @@ export interface ChatServerOptions extends Partial<ServerConfig> {
   directory?: Directory;
   /** Delivery between nodes; defaults to a {@link MemoryBus} (single node). */
   bus?: Bus;
+  /** This node's id in a cluster (default: random); the backends must use the same. */
+  nodeId?: string;
+  /** Called once the server has closed, to let go of what the backends hold. */
+  onClosed?: () => Promise<void>;
   /** Where log lines go; defaults to stdout and stderr. */
   logSink?: LogSink;
 }
@@ -58,8 +63,13 @@ export class ChatServer {
   readonly directory: Directory;
   readonly bus: Bus;
   readonly filter: PhraseFilter;
-  /** Identifies this node in member ids. */
-  readonly nodeId = randomBytes(4).toString('hex');
+  /** Identifies this node in member ids and in the cluster. */
+  readonly nodeId: string;
+  /** This node's part in a cluster, when the directory is shared. */
+  private liveness: Liveness | undefined;
+  private readonly onClosed: (() => Promise<void>) | undefined;
+  /** Releases still in flight, which a shutdown waits for. */
+  private readonly releasing = new Set<Promise<unknown>>();
 
   private readonly rooms = new LocalRooms((room) => this.scheduleRoom(room));
   private readonly connections = new Set<Connection>();
@@ -79,12 +89,17 @@ export class ChatServer {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(options: ChatServerOptions = {}) {
-    const { directory, bus, logSink, ...overrides } = options;
+    const { directory, bus, logSink, nodeId, onClosed, ...overrides } = options;
+    this.onClosed = onClosed;
+    this.nodeId = nodeId ?? randomBytes(6).toString('hex');
     const config: ServerConfig = { ...DEFAULT_CONFIG, ...stripUndefined(overrides) };
     config.bannedPhrases = [...config.bannedPhrases];
     this.config = validateConfig(config);
     this.logger = new Logger(this.config.logLevel, logSink);
     this.directory = directory ?? new MemoryDirectory();
+    if (this.config.redis !== '' && !this.directory.shared) {
+      throw new ConfigError('redis is set: create the server with createClusterServer');
+    }
     this.bus = bus ?? new MemoryBus();
     this.filter = new PhraseFilter(this.config.bannedPhrases);
     this.bus.subscribe(this.deliver);
@@ -107,6 +122,10 @@ export class ChatServer {
 
   /** Starts listening on TCP at the configured host and port. */
   async listen(): Promise<void> {
+    if (this.directory.shared) {
+      this.liveness = new Liveness(this);
+      await this.liveness.start();
+    }
     await this.tcp.listen(this.config.host, this.config.port);
     for (const { address, port } of this.tcp.addresses) {
       this.logger.info(`Natter is listening on ${formatAddress(address, port)}`);
@@ -220,6 +239,7 @@ export class ChatServer {
 
   private async shutdown(): Promise<void> {
     clearInterval(this.sweeper);
+    this.liveness?.stop();
     const listenersClosed = this.tcp.close();
     const open = [...this.connections];
     // Detach everyone first, so members are not sent each other's departures.
@@ -230,8 +250,12 @@ export class ChatServer {
     for (const conn of this.connections) conn.destroy();
     await this.idle(Infinity);
     await listenersClosed;
+    // In a cluster, the other nodes hear of every departure now, not when a heartbeat expires.
+    await Promise.allSettled([...this.releasing]);
+    if (this.directory.shared) await this.directory.retire(this.nodeId).catch(() => undefined);
     await this.bus.close();
     await this.directory.close();
+    await this.onClosed?.();
   }
 
   /** Resolves when no connection is left, or after `ms`. */
@@ -262,11 +286,12 @@ export class ChatServer {
    * joiner is added locally, so the joiner never gets its own (rule 4.1).
    */
   enter(conn: Connection, nickname: string, room: string, userCount: number): void {
+    const roomKey = nameKey(room);
+    this.announce(roomKey, { cmd: Cmd.NEW_USER_ENTERS, nickname, userCount }, conn.id);
     conn.phase = 'member';
     conn.nickname = nickname;
     conn.room = room;
-    conn.roomKey = nameKey(room);
-    this.announce(conn.roomKey, { cmd: Cmd.NEW_USER_ENTERS, nickname, userCount }, conn.id);
+    conn.roomKey = roomKey;
     this.rooms.add(conn);
     this.logger.info(`${nickname} joined ${room}. ${population(userCount, room)}`);
   }
@@ -311,8 +336,17 @@ export class ChatServer {
     req: { id?: RequestId },
     codes: MoveCodes,
   ): Promise<void> {
-    const result = await this.directory.move(conn.id, room, this.config.maxUsers);
+    const targetKey = nameKey(room);
+    await this.bus.watch(targetKey);
+    let result;
+    try {
+      result = await this.directory.move(conn.id, room, this.config.maxUsers);
+    } catch (err) {
+      this.bus.unwatch(targetKey);
+      throw err;
+    }
     if (!result.ok) {
+      this.bus.unwatch(targetKey);
       if (result.reason === 'room-full') conn.reply({ cmd: codes.full }, req.id);
       else if (result.reason === 'same-room') conn.reply({ cmd: codes.same }, req.id);
       return;
@@ -334,6 +368,7 @@ export class ChatServer {
       conn.roomKey = toKey;
       this.rooms.add(conn);
     }
+    this.bus.unwatch(nameKey(from.room));
     conn.reply({ cmd: codes.ok, room: to.room, userCount: to.userCount }, req.id);
     this.logger.info(`${nickname} moved from ${from.room} to ${to.room}.`);
   }
@@ -351,11 +386,12 @@ export class ChatServer {
     }
     this.rooms.remove(conn);
     const label = conn.label;
-    this.directory.release(conn.id).then(
+    const departure: Departure = { id: conn.id, nickname: conn.nickname, room: conn.room };
+    const releasing = this.directory.release(conn.id).then(
       (released) => {
-        if (!released) return;
+        if (!released) return this.bus.unwatch(nameKey(departure.room));
         const { nickname, room, userCount } = released;
-        this.announce(nameKey(room), { cmd: Cmd.EXIT_BROADCAST, nickname, userCount });
+        this.departed(departure, userCount);
         if (this.stopping) return;
         const count = population(userCount, room);
         if (reason.kind === 'exit') this.logger.info(`${nickname} left ${room}. ${count}`);
@@ -366,8 +402,38 @@ export class ChatServer {
           this.logger.info(`${label} was disconnected: ${reason.error}. ${count}`);
         }
       },
-      (err: unknown) => this.logger.error(`could not release ${label}: ${String(err)}`),
+      (err: unknown) => {
+        if (!(err instanceof BackendUnavailableError)) {
+          this.logger.error(`could not release ${label}: ${String(err)}`);
+        }
+        // The cluster's directory is unreachable: the departure is announced when it is back.
+        this.liveness?.postpone(departure);
+      },
     );
+    this.releasing.add(releasing);
+    void releasing.finally(() => this.releasing.delete(releasing));
+  }
+
+  /** This node's members, for the cluster to restore after its directory lost them. */
+  localMembers(): Connection[] {
+    return [...this.connections].filter((c) => c.phase === 'member' && !c.closing);
+  }
+
+  /** Tells a room that a member left, and stops watching the room for it. */
+  departed(departure: Departure, userCount: number): void {
+    const roomKey = nameKey(departure.room);
+    try {
+      this.announce(roomKey, {
+        cmd: Cmd.EXIT_BROADCAST,
+        nickname: departure.nickname,
+        userCount,
+      });
+    } catch (err) {
+      if (!(err instanceof BackendUnavailableError)) throw err;
+      this.liveness?.postpone(departure);
+      return;
+    }
+    this.bus.unwatch(roomKey);
   }
 
   /**

@@ -5,6 +5,7 @@ import { ERRORS, type ErrorName } from '../protocol/errors.js';
 import { isRequestId, type RequestId } from '../protocol/messages.js';
 import type { ChatServer } from './chat-server.js';
 import { dispatch } from './dispatcher.js';
+import { BackendUnavailableError } from './backends/directory.js';
 import { TokenBucket } from './limits.js';
 import { Outbox } from './outbox.js';
 
@@ -226,12 +227,15 @@ export class Connection implements DecoderSink {
     try {
       pending = dispatch(this, value, text);
     } catch (err) {
-      this.crashed(err);
+      this.crashed(err, value);
       return;
     }
     if (pending) {
       this.busy = true;
-      pending.then(this.resume, this.resumeAfterCrash);
+      pending.then(this.resume, (err: unknown) => {
+        this.crashed(err, value);
+        this.resume();
+      });
     }
   }
 
@@ -251,15 +255,21 @@ export class Connection implements DecoderSink {
     if (this.inputEnded && !this.busy && this.inbox.length === 0) this.close({ kind: 'lost' });
   };
 
-  private readonly resumeAfterCrash = (err: unknown): void => {
-    this.crashed(err);
-    this.resume();
-  };
-
-  /** A handler threw: a bug, never the client's fault. Log it and answer; the server goes on. */
-  private crashed(err: unknown): void {
+  /**
+   * A handler failed. Shared storage out of reach is answered with BACKEND_UNAVAILABLE (the
+   * request was not carried out); anything else is a bug, never the client's fault: it is
+   * logged and answered with INTERNAL_ERROR. Either way the server goes on.
+   */
+  private crashed(err: unknown, request: Record<string, unknown>): void {
+    if (this.closing) return;
+    const id = request.id;
+    const answering = { cmd: request.cmd, ...(isRequestId(id) ? { id } : {}) };
+    if (err instanceof BackendUnavailableError) {
+      this.fail('BACKEND_UNAVAILABLE', answering);
+      return;
+    }
     this.server.logger.error(`internal error on ${this.label}: ${(err as Error)?.stack ?? err}`);
-    if (!this.closing) this.fail('INTERNAL_ERROR');
+    this.fail('INTERNAL_ERROR', answering);
   }
 
   private onInputEnd(): void {

@@ -3,24 +3,33 @@
  * file that calls {@link directoryContract} with a factory for fresh, empty directories.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import type { Directory, NewMember } from '../../src/server/backends/directory.js';
 
 let serial = 0;
-function member(nickname: string, room = 'lobby'): NewMember {
-  return { id: `test:${serial++}`, nickname, room, ip: '127.0.0.1', port: 40000 + serial };
+function member(nickname: string, room = 'lobby', node = 'node-a'): NewMember {
+  return { id: `${node}:${serial++}`, nickname, room, ip: '127.0.0.1', port: 40000 + serial, node };
 }
 
-export function directoryContract(name: string, create: () => Promise<Directory>): void {
+/**
+ * @param create makes a fresh, empty directory for a test (for a shared one: a fresh key space),
+ *   or undefined when its storage is not available (the factory skips or fails the test)
+ */
+export function directoryContract(
+  name: string,
+  create: (t: TestContext) => Promise<Directory | undefined>,
+): void {
   describe(`Directory contract: ${name}`, () => {
-    const fresh = async (t: { after(fn: () => Promise<void>): void }) => {
-      const directory = await create();
+    const fresh = async (t: TestContext) => {
+      const directory = await create(t);
+      if (!directory) return undefined;
       t.after(() => directory.close());
       return directory;
     };
 
     it('claims a nickname and a seat, counting the new member', async (t) => {
       const d = await fresh(t);
+      if (!d) return;
       assert.deepEqual(await d.claim(member('alice'), 10), {
         ok: true,
         room: 'lobby',
@@ -31,6 +40,7 @@ export function directoryContract(name: string, create: () => Promise<Directory>
 
     it('refuses a taken nickname (any case) before checking capacity', async (t) => {
       const d = await fresh(t);
+      if (!d) return;
       await d.claim(member('alice'), 1);
       assert.deepEqual(await d.claim(member('ALICE'), 1), { ok: false, reason: 'nickname-taken' });
       assert.deepEqual(await d.claim(member('bob'), 1), { ok: false, reason: 'room-full' });
@@ -38,6 +48,7 @@ export function directoryContract(name: string, create: () => Promise<Directory>
 
     it('is atomic under concurrent claims', async (t) => {
       const d = await fresh(t);
+      if (!d) return;
       const same = await Promise.all(
         Array.from({ length: 20 }, () => d.claim(member('same', 'r1'), 100)),
       );
@@ -52,6 +63,7 @@ export function directoryContract(name: string, create: () => Promise<Directory>
 
     it('keeps the first spelling of a room and finds it in any case', async (t) => {
       const d = await fresh(t);
+      if (!d) return;
       await d.claim(member('a', 'Dev'), 10);
       assert.deepEqual(await d.claim(member('b', 'DEV'), 10), {
         ok: true,
@@ -66,6 +78,7 @@ export function directoryContract(name: string, create: () => Promise<Directory>
 
     it('lists members in join order with their addresses', async (t) => {
       const d = await fresh(t);
+      if (!d) return;
       const a = member('a');
       await d.claim(a, 10);
       await d.claim(member('b'), 10);
@@ -79,6 +92,7 @@ export function directoryContract(name: string, create: () => Promise<Directory>
 
     it('renames atomically, moving the member to the end of its room', async (t) => {
       const d = await fresh(t);
+      if (!d) return;
       const a = member('a');
       await d.claim(a, 10);
       await d.claim(member('b'), 10);
@@ -96,6 +110,7 @@ export function directoryContract(name: string, create: () => Promise<Directory>
 
     it('rename races: exactly one wins', async (t) => {
       const d = await fresh(t);
+      if (!d) return;
       const ms = Array.from({ length: 10 }, (_, i) => member(`m${i}`));
       for (const m of ms) await d.claim(m, 100);
       const results = await Promise.all(ms.map((m) => d.rename(m.id, 'prize')));
@@ -104,6 +119,7 @@ export function directoryContract(name: string, create: () => Promise<Directory>
 
     it('moves between rooms within capacity', async (t) => {
       const d = await fresh(t);
+      if (!d) return;
       const a = member('a');
       await d.claim(a, 10);
       await d.claim(member('b'), 10);
@@ -121,6 +137,7 @@ export function directoryContract(name: string, create: () => Promise<Directory>
 
     it('releases a member once, freeing its nickname and forgetting empty rooms', async (t) => {
       const d = await fresh(t);
+      if (!d) return;
       const a = member('a', 'temp');
       await d.claim(a, 10);
       assert.deepEqual(await d.release(a.id), { nickname: 'a', room: 'temp', userCount: 0 });
@@ -131,6 +148,7 @@ export function directoryContract(name: string, create: () => Promise<Directory>
 
     it('lists rooms with counts, by name', async (t) => {
       const d = await fresh(t);
+      if (!d) return;
       await d.claim(member('a', 'b-room'), 10);
       await d.claim(member('b', 'a-room'), 10);
       await d.claim(member('c', 'b-room'), 10);
@@ -142,8 +160,60 @@ export function directoryContract(name: string, create: () => Promise<Directory>
 
     it('does not create a room when a claim is refused for capacity 0', async (t) => {
       const d = await fresh(t);
+      if (!d) return;
       assert.deepEqual(await d.claim(member('a', 'ghost'), 0), { ok: false, reason: 'room-full' });
       assert.deepEqual(await d.rooms(), []);
+    });
+
+    it('reaps the members of a node that sends no heartbeat, once, with each count', async (t) => {
+      const d = await fresh(t);
+      if (!d) return;
+      await d.claim(member('a1', 'lobby', 'node-a'), 10);
+      await d.claim(member('b1', 'lobby', 'node-b'), 10);
+      await d.claim(member('b2', 'side', 'node-b'), 10);
+      await d.claim(member('b3', 'lobby', 'node-b'), 10);
+      const released = await d.reap('node-b');
+      assert.equal(released.length, 3);
+      // Each count is what its room had left after that member went.
+      const lobby = released
+        .filter((r) => r.room === 'lobby')
+        .map((r) => r.userCount)
+        .sort();
+      assert.deepEqual(lobby, [1, 2]);
+      assert.deepEqual(released.find((r) => r.room === 'side')?.userCount, 0);
+      assert.deepEqual(await d.reap('node-b'), []);
+      assert.deepEqual(
+        (await d.members('lobby')).map((m) => m.nickname),
+        ['a1'],
+      );
+      assert.equal((await d.claim(member('b1', 'lobby', 'node-c'), 10)).ok, true);
+    });
+
+    it('keeps a node with a live heartbeat out of the dead and unreapable', async (t) => {
+      const d = await fresh(t);
+      if (!d) return;
+      assert.notEqual(await d.heartbeat('node-live', 60_000), 'reaped');
+      assert.equal(await d.heartbeat('node-live', 60_000), 'known');
+      await d.claim(member('alive', 'lobby', 'node-live'), 10);
+      assert.deepEqual(await d.deadNodes(), []);
+      assert.deepEqual(await d.reap('node-live'), []);
+      assert.equal((await d.find('alive'))?.node, 'node-live');
+      await d.release((await d.find('alive'))!.id);
+      await d.retire('node-live');
+      assert.deepEqual(await d.deadNodes(), []);
+    });
+
+    it('when shared: a node whose heartbeat expires is dead, and learns it was reaped', async (t) => {
+      const d = await fresh(t);
+      if (!d || !d.shared) return;
+      assert.equal(await d.heartbeat('node-short', 50), 'fresh');
+      await d.claim(member('short', 'lobby', 'node-short'), 10);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      assert.deepEqual(await d.deadNodes(), ['node-short']);
+      assert.equal((await d.reap('node-short')).length, 1);
+      assert.deepEqual(await d.deadNodes(), []);
+      assert.equal(await d.heartbeat('node-short', 60_000), 'reaped');
+      assert.equal(await d.heartbeat('node-short', 60_000), 'known');
     });
   });
 }

@@ -3,5 +3,5 @@ import { busContract } from './bus-contract.js';
 
 busContract('MemoryBus', async () => {
   const bus = new MemoryBus();
-  return [bus, bus];
+  return [bus, bus, 'local'];
 });

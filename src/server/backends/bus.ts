@@ -21,6 +21,8 @@ export interface RoomDelivery {
 /** A whisper for one member; the receiving node encodes it for that member's capabilities. */
 export interface WhisperDelivery {
   readonly kind: 'whisper';
+  /** The node the recipient is connected to. */
+  readonly node: string;
   /** The recipient's member id. */
   readonly to: string;
   readonly from: string;
@@ -32,10 +34,20 @@ export type Delivery = RoomDelivery | WhisperDelivery;
 export type DeliveryReceiver = (delivery: Delivery) => void;
 
 export interface Bus {
-  /** Sends a delivery to every subscribed node, this one included. */
+  /**
+   * Sends a delivery to the nodes that watch its room (a room delivery) or to its node (a
+   * whisper), this node included. Throws BackendUnavailableError when it cannot send.
+   */
   publish(delivery: Delivery): void;
   /** Sets this node's receiver. */
   subscribe(receiver: DeliveryReceiver): void;
+  /**
+   * Starts receiving a room's deliveries on this node; resolves once they are flowing, so a
+   * member may join the room after it. Counted: each watch needs one unwatch.
+   */
+  watch(roomKey: string): Promise<void>;
+  /** Undoes one watch. */
+  unwatch(roomKey: string): void;
   /** Stops delivering; the bus is not used afterwards. */
   close(): Promise<void>;
 }

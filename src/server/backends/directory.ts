@@ -15,6 +15,8 @@ export interface MemberRecord {
   /** The client's address as its node saw it (IPv4 without the `::ffff:` prefix). */
   readonly ip: string;
   readonly port: number;
+  /** The node the member is connected to. */
+  readonly node: string;
 }
 
 /** A new member: its room is where it asks to go. */
@@ -46,11 +48,23 @@ export interface Released {
   readonly userCount: number;
 }
 
+/** What a heartbeat learned about the node (see {@link Directory.heartbeat}). */
+export type NodeState =
+  /** The directory knows the node and its members. */
+  | 'known'
+  /** The directory has no record of the node: it is new, or the directory lost its data. */
+  | 'fresh'
+  /** Other nodes gave the node up for dead and removed its members. */
+  | 'reaped';
+
 /**
  * The directory contract. Every method is atomic with respect to every other call, on any node.
- * Nicknames and room names are compared by {@link nameKey}.
+ * Nicknames and room names are compared by {@link nameKey}. A method that cannot reach shared
+ * storage rejects with {@link BackendUnavailableError}.
  */
 export interface Directory {
+  /** True when several nodes share this directory: node liveness then matters. */
+  readonly shared: boolean;
   /**
    * Registers a member: fails with `nickname-taken` if the nickname is held (checked first, as
    * the seed does), then with `room-full` if the room already holds `capacity` members.
@@ -69,6 +83,29 @@ export interface Directory {
   find(nickname: string): Promise<MemberRecord | undefined>;
   /** Every room that has members, with its member count, ordered by name. */
   rooms(): Promise<RoomCount[]>;
+  /**
+   * Marks a node alive for `ttlMs` (cluster liveness; every node calls it well within the TTL).
+   * Tells whether the directory still knew the node.
+   */
+  heartbeat(node: string, ttlMs: number): Promise<NodeState>;
+  /** Nodes whose heartbeat has expired. */
+  deadNodes(): Promise<string[]>;
+  /**
+   * Removes every member of a dead node, atomically and only once however many nodes ask;
+   * returns what was removed, each with the count its room had left. Empty if the node is alive
+   * again or already reaped.
+   */
+  reap(node: string): Promise<Released[]>;
+  /** Forgets a node that shut down cleanly (its members already released). */
+  retire(node: string): Promise<void>;
   /** Releases resources; the directory is not used afterwards. */
   close(): Promise<void>;
+}
+
+/**
+ * Shared storage cannot be reached (a cluster whose Redis is down): the request was not carried
+ * out, and the client is told so (BACKEND_UNAVAILABLE).
+ */
+export class BackendUnavailableError extends Error {
+  override name = 'BackendUnavailableError';
 }

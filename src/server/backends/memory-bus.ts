@@ -15,6 +15,11 @@ export class MemoryBus implements Bus {
     this.receivers.push(receiver);
   }
 
+  /** Every delivery reaches every receiver: nothing to watch. */
+  async watch(): Promise<void> {}
+
+  unwatch(): void {}
+
   async close(): Promise<void> {
     this.receivers = [];
   }

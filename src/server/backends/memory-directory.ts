@@ -5,6 +5,7 @@ import type {
   MemberRecord,
   MoveResult,
   NewMember,
+  NodeState,
   Released,
   RenameResult,
   RoomCount,
@@ -22,11 +23,14 @@ interface Room {
  * resolves, so no two changes can interleave: claims, renames and moves are atomic.
  */
 export class MemoryDirectory implements Directory {
+  readonly shared = false;
   private readonly byId = new Map<string, MemberRecord>();
   /** nickname key -> member id */
   private readonly byNickname = new Map<string, string>();
   /** room key -> room */
   private readonly roomsByKey = new Map<string, Room>();
+  /** node -> end of its heartbeat (performance.now() time) */
+  private readonly aliveUntil = new Map<string, number>();
 
   async claim(member: NewMember, capacity: number): Promise<ClaimResult> {
     const nickKey = nameKey(member.nickname);
@@ -120,6 +124,34 @@ export class MemoryDirectory implements Directory {
       list.push({ room: room.name, userCount: room.members.size });
     }
     return list.sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
+  }
+
+  /** Heartbeats only matter to shared directories; kept here so the contract holds. */
+  async heartbeat(node: string, ttlMs: number): Promise<NodeState> {
+    const known = this.aliveUntil.has(node);
+    this.aliveUntil.set(node, performance.now() + ttlMs);
+    return known ? 'known' : 'fresh';
+  }
+
+  async deadNodes(): Promise<string[]> {
+    const now = performance.now();
+    return [...this.aliveUntil].filter(([, until]) => until <= now).map(([node]) => node);
+  }
+
+  async reap(node: string): Promise<Released[]> {
+    if ((this.aliveUntil.get(node) ?? 0) > performance.now()) return [];
+    this.aliveUntil.delete(node);
+    const released: Released[] = [];
+    for (const member of [...this.byId.values()]) {
+      if (member.node !== node) continue;
+      const r = await this.release(member.id);
+      if (r) released.push(r);
+    }
+    return released;
+  }
+
+  async retire(node: string): Promise<void> {
+    this.aliveUntil.delete(node);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { Capability, Cmd } from '../../protocol/codes.js';
-import { nameProblem } from '../../protocol/names.js';
+import { nameKey, nameProblem } from '../../protocol/names.js';
 import { SERVER_SOFTWARE } from '../../version.js';
 import type { Command } from '../dispatcher.js';
 
@@ -47,16 +47,29 @@ export const connect: Command = {
 
     conn.phase = 'joining';
     const { remoteAddress: ip, remotePort: port } = conn.endpoints;
-    const result = await server.directory.claim(
-      { id: conn.id, nickname, room, ip, port },
-      config.maxUsers,
-    );
+    const roomKey = nameKey(room);
+    let result;
+    try {
+      // Receive the room's messages before joining it, so none published after the join is
+      // missed (in a cluster the subscription takes a round trip).
+      await server.bus.watch(roomKey);
+      result = await server.directory.claim(
+        { id: conn.id, nickname, room, ip, port, node: server.nodeId },
+        config.maxUsers,
+      );
+    } catch (err) {
+      conn.phase = 'new';
+      server.bus.unwatch(roomKey);
+      throw err;
+    }
     if (conn.closing) {
       // The client left while the claim was in flight: undo it; nobody was told.
+      server.bus.unwatch(roomKey);
       if (result.ok) await server.directory.release(conn.id);
       return;
     }
     if (!result.ok) {
+      server.bus.unwatch(roomKey);
       conn.phase = 'new';
       const cmd =
         result.reason === 'nickname-taken'
@@ -72,7 +85,15 @@ export const connect: Command = {
       conn.extended = true;
       conn.whisperCap = caps.includes(Capability.WHISPER);
     }
-    server.enter(conn, nickname, result.room, result.userCount);
+    try {
+      server.enter(conn, nickname, result.room, result.userCount);
+    } catch (err) {
+      // The room could not be told (the cluster's bus just went away): undo the join.
+      conn.phase = 'new';
+      server.bus.unwatch(roomKey);
+      await server.directory.release(conn.id).catch(() => undefined);
+      throw err;
+    }
     const { localAddress, localPort } = conn.endpoints;
     const success: Record<string, unknown> & { cmd: string } = {
       cmd: Cmd.CONNECT_SUCCESS,

@@ -20,7 +20,13 @@ export const whisper: Command = {
     if (target.id === conn.id) return conn.reply({ cmd: Cmd.WHISPER_MYSELF }, req.id);
     if (server.messageTooLong(msg)) return server.refuseLongMessage(conn, req);
     if (server.filter.find(msg) !== undefined) return server.banPhrase(conn, req);
-    server.bus.publish({ kind: 'whisper', to: target.id, from: conn.nickname, msg });
+    server.bus.publish({
+      kind: 'whisper',
+      node: target.node,
+      to: target.id,
+      from: conn.nickname,
+      msg,
+    });
     conn.reply({ cmd: Cmd.WHISPER_SUCCESS }, req.id);
   },
 };

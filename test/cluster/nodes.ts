@@ -1,0 +1,121 @@
+/**
+ * Real `natter serve` processes forming a cluster on a Redis, for the cluster tests. Each test
+ * uses its own key prefix, so tests can share the machine's Redis; a test that restarts Redis
+ * starts its own.
+ */
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import type { TestContext } from 'node:test';
+import { Child, natter } from '../cli/process.js';
+import { needRedis, REDIS_URL } from '../redis.js';
+
+export interface Node {
+  readonly child: Child;
+  readonly port: number;
+}
+
+/** Starts `count` nodes on one Redis; resolves undefined when the test was skipped (no Redis). */
+export async function startCluster(
+  t: TestContext,
+  count: number,
+  options: { redisUrl?: string; prefix?: string; args?: string[] } = {},
+): Promise<Node[] | undefined> {
+  const prefix = options.prefix ?? (await needRedis(t));
+  if (!prefix) return undefined;
+  const nodes: Node[] = [];
+  for (let i = 0; i < count; i++)
+    nodes.push(await startNode(t, prefix, options.redisUrl ?? REDIS_URL, options.args));
+  return nodes;
+}
+
+/** Starts one node of the cluster `prefix`. */
+export async function startNode(
+  t: TestContext,
+  prefix: string,
+  redisUrl: string,
+  args: string[] = [],
+): Promise<Node> {
+  const child = natter(t, [
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--redis',
+    redisUrl,
+    '--redis-prefix',
+    prefix,
+    '--max-users',
+    '100',
+    ...args,
+  ]);
+  const match = await child.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
+  return { child, port: Number(match[1]) };
+}
+
+/** A free loopback port. */
+export async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** A Redis of the test's own, on its own port, which the test may stop and start again. */
+export class OwnRedis {
+  private constructor(readonly port: number) {}
+
+  static async start(t: TestContext): Promise<OwnRedis> {
+    const redis = new OwnRedis(await freePort());
+    await redis.up();
+    t.after(() => redis.down());
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts redis-server (keeping nothing on disk) and waits until it answers. */
+  async up(): Promise<void> {
+    await run('redis-server', [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'yes',
+    ]);
+    for (let i = 0; i < 100; i++) {
+      if (
+        (await run('redis-cli', ['-p', String(this.port), 'ping']).catch(() => '')).includes('PONG')
+      )
+        return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error('redis-server did not start');
+  }
+
+  /** Stops it at once, losing every key (`shutdown nosave`). */
+  async down(): Promise<void> {
+    await run('redis-cli', ['-p', String(this.port), 'shutdown', 'nosave']).catch(() => undefined);
+  }
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}: ${out}`)),
+    );
+  });
+}
