@@ -3,8 +3,8 @@
  * receiver that hands deliveries to its local connections. The in-memory bus is the default
  * (one node); a cluster bus keeps the same contract across nodes (test/server/bus-contract.ts).
  *
- * Contract: deliveries published to one room reach every subscriber in the order they were
- * published, and every subscriber sees the same order for a room.
+ * Contract: deliveries published to one room reach every node that watches it, each publisher's
+ * in the order it published them, and every node sees the same order for a room.
  */
 
 /** A frame for every member of a room, except one. The frame is encoded once, by the sender. */
