@@ -7,7 +7,7 @@
  * the codec and the generator's own ceiling (against a trivial sender), and prints Markdown.
  *
  *   npm run bench                      everything (about 20 minutes)
- *   npm run bench -- --only natter     Natter's scenarios only (also: seed, codec, ceiling)
+ *   npm run bench -- --only natter     Natter's scenarios only (also: seed, codec, ceiling, cluster)
  *   npm run bench -- --runs 1 --duration 5 --scenarios S1,S4
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -152,6 +152,7 @@ function seedCopy(cap: number): string {
 async function startServer(
   kind: 'natter' | 'seed' | 'blaster',
   port: number,
+  extra: string[] = [],
 ): Promise<ChildProcess> {
   const command =
     kind === 'natter'
@@ -168,6 +169,7 @@ async function startServer(
           // info: its "listening" line tells when it is ready; join lines are few.
           '--log-level',
           'info',
+          ...extra,
         ]
       : kind === 'seed'
         ? ['python3', '-u', seedCopy(20000), '--host', '127.0.0.1', '--port', String(port)]
@@ -248,6 +250,123 @@ function formatRow(row: Row): string {
   }
 }
 
+/** CPU time a process has used, in seconds (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The pid of the Redis at 127.0.0.1:6379. */
+function redisPid(): number {
+  const info = execFileSync('redis-cli', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    '6379',
+    'info',
+    'server',
+  ]).toString();
+  return Number(/process_id:(\d+)/.exec(info)![1]);
+}
+
+/**
+ * The cluster on this machine: the same chat through 1, 2 and 3 nodes on the local Redis (clients
+ * spread over the nodes), next to one node in memory. Reports throughput, latency, and the CPU
+ * that Redis and the nodes spend per delivered message.
+ */
+async function clusterBenchmarks(
+  runs: number,
+  duration: string,
+  warmup: string,
+  log: (l: string) => void,
+): Promise<string[]> {
+  const out = [
+    '',
+    '| cluster | nodes | deliveries/s, or p50 ms | p99 ms | lost + out of order | Redis CPU µs per delivery | nodes CPU µs per delivery |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  const redis = redisPid();
+  const loads = [
+    {
+      name: 'throughput (100 clients, 10 senders, max rate)',
+      args: ['--clients', '100', '--senders', '10'],
+      latency: false,
+    },
+    {
+      name: 'latency (100 clients, 10 senders at 50 msgs/s)',
+      args: ['--clients', '100', '--senders', '10', '--rate', '50'],
+      latency: true,
+    },
+  ];
+  for (const load of loads) {
+    for (const nodes of [0, 1, 2, 3]) {
+      const results: BenchResult[] = [];
+      const redisCpu: number[] = [];
+      const nodeCpu: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const prefix = `bench${Date.now().toString(36)}`;
+        const ports: number[] = [];
+        const children: ChildProcess[] = [];
+        try {
+          for (let n = 0; n < Math.max(1, nodes); n++) {
+            const port = await freePort();
+            ports.push(port);
+            const redisArgs =
+              nodes === 0 ? [] : ['--redis', 'redis://127.0.0.1:6379', '--redis-prefix', prefix];
+            children.push(await startServer('natter', port, redisArgs));
+          }
+          const before = {
+            redis: cpuSeconds(redis),
+            nodes: children.map((c) => cpuSeconds(c.pid!)),
+          };
+          const r = await benchOnce([
+            '--port',
+            ports.join(','),
+            '--duration',
+            duration,
+            '--warmup',
+            warmup,
+            ...GENERATOR.natter!,
+            ...load.args,
+          ]);
+          const perDelivery = (seconds: number) => (seconds / Math.max(1, r.received)) * 1e6;
+          redisCpu.push(perDelivery(cpuSeconds(redis) - before.redis));
+          nodeCpu.push(
+            perDelivery(
+              children.reduce((sum, c, k) => sum + cpuSeconds(c.pid!) - before.nodes[k]!, 0),
+            ),
+          );
+          results.push(r);
+          log(
+            `cluster ${load.latency ? 'latency' : 'throughput'} ${nodes} nodes run ${i + 1}: ${r.deliveriesPerSec}/s p99 ${r.latencyMs.p99} ms`,
+          );
+        } finally {
+          for (const child of children) await stop(child);
+        }
+      }
+      const label = nodes === 0 ? 'one node, in memory' : `${nodes} on Redis`;
+      const lost = results.reduce((n, x) => n + x.lost + x.outOfOrder, 0);
+      const first = load.latency
+        ? spread(
+            results.map((x) => x.latencyMs.p50),
+            fixed(2),
+          )
+        : spread(
+            results.map((x) => x.deliveriesPerSec),
+            thousands,
+          );
+      out.push(
+        `| ${load.name} | ${label} | ${first} | ${spread(
+          results.map((x) => x.latencyMs.p99),
+          fixed(2),
+        )} | ${lost} | ${nodes === 0 ? '-' : spread(redisCpu, fixed(2))} | ${spread(nodeCpu, fixed(2))} |`,
+      );
+    }
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -258,7 +377,7 @@ async function main(): Promise<void> {
       scenarios: { type: 'string' },
     },
   });
-  const only = new Set(values.only ?? ['codec', 'ceiling', 'natter', 'seed']);
+  const only = new Set(values.only ?? ['codec', 'ceiling', 'natter', 'seed', 'cluster']);
   const runs = Number(values.runs);
   const wanted = values.scenarios ? new Set(values.scenarios.split(',')) : undefined;
   const scenarios = SCENARIOS.filter((s) => !wanted || wanted.has(s.name));
@@ -274,6 +393,9 @@ async function main(): Promise<void> {
     for (const r of runCodecBenchmarks())
       out.push(`| ${r.name} | ${r.mbPerSec} | ${thousands(r.msgsPerSec)} |`);
   }
+
+  if (only.has('cluster'))
+    out.push(...(await clusterBenchmarks(runs, values.duration!, values.warmup!, log)));
 
   if (only.has('ceiling')) {
     out.push('', '| generator ceiling (trivial sender) | deliveries/s |', '|---|---|');
