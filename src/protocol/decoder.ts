@@ -41,6 +41,12 @@ const CLOSE_BRACKET = 0x5d;
 const EMPTY = new Uint8Array(0);
 
 /**
+ * One strict UTF-8 decoder for every connection: it only ever decodes whole frames, so it keeps
+ * no state between calls, and a converter per connection would cost memory for nothing.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
  * An incremental decoder for a stream of JSON objects (rule 2.1).
  *
  * Frames may be separated by newlines, by any JSON whitespace, or by nothing at all (the seed's
@@ -60,7 +66,6 @@ export class FrameDecoder {
   /** Bytes of the current frame carried over from earlier chunks. */
   private carried: Uint8Array[] = [];
   private carriedBytes = 0;
-  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
 
   constructor(
     private readonly limits: DecoderLimits,
@@ -201,7 +206,7 @@ export class FrameDecoder {
     }
     let text: string;
     try {
-      text = this.utf8.decode(bytes);
+      text = UTF8.decode(bytes);
     } catch {
       this.sink.error('INVALID_UTF8', 'the frame is not valid UTF-8');
       return;

@@ -83,6 +83,8 @@ export class ChatServer {
   private dirtyRooms: LocalRoom[] = [];
   private flushScheduled = false;
   private turn = 0;
+  /** How long the last flush took, in milliseconds. */
+  private lastFlushMs = 0;
   private stopping: Promise<void> | undefined;
   private onIdle: (() => void) | undefined;
   private readonly ipLimiter: IpLimiter;
@@ -457,10 +459,18 @@ export class ChatServer {
     this.scheduleTurnEnd();
   }
 
+  /**
+   * Schedules the flush at the end of this turn. After a flush that took long (writes to
+   * thousands of sockets), the next one waits a little, as long as the last one took, at most
+   * 50 ms: meanwhile the event loop keeps reading and accepting (libuv accepts one connection per
+   * turn), and the next flush carries all of it in one write per socket instead of one each.
+   * Below SLOW_FLUSH_MS nothing waits, so ordinary latency is untouched.
+   */
   private scheduleTurnEnd(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(this.flushAll);
+    if (this.lastFlushMs < SLOW_FLUSH_MS) setImmediate(this.flushAll);
+    else setTimeout(this.flushAll, Math.min(this.lastFlushMs, MAX_FLUSH_DELAY_MS));
   }
 
   /** Forgets a connection whose stream has closed. */
@@ -476,6 +486,7 @@ export class ChatServer {
    * something queued is written once (docs/DEVELOPING.md, "The write path").
    */
   private readonly flushAll = (): void => {
+    const started = performance.now();
     this.flushScheduled = false;
     const rooms = this.dirtyRooms;
     const conns = this.dirty;
@@ -486,6 +497,7 @@ export class ChatServer {
     for (const room of rooms) for (const conn of room.members) conn.flushTurn(turn);
     for (const conn of conns) conn.flushTurn(turn);
     for (const room of rooms) room.reset();
+    this.lastFlushMs = performance.now() - started;
   };
 
   /** The bus receiver: hands a delivery to this node's recipients. */
@@ -505,6 +517,10 @@ export class ChatServer {
     conn.send(Buffer.from(encode({ cmd, from: delivery.from, msg: delivery.msg })));
   };
 }
+
+/** A flush that takes this long (milliseconds) makes the next one wait to gather more. */
+const SLOW_FLUSH_MS = 20;
+const MAX_FLUSH_DELAY_MS = 50;
 
 /** How long a refused connection may stay open for its refusal to be read. */
 const REFUSAL_LINGER_MS = 1000;

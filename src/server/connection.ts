@@ -57,6 +57,9 @@ interface ErrorExtra {
  */
 const FLUSH_BYTES = 32 * 1024;
 
+/** Parts up to this many bytes in all are joined before writing; larger ones are not copied. */
+const COPY_BYTES = 16 * 1024;
+
 /** Frames that may queue behind a slow command before reading from the peer pauses. */
 const INBOX_HIGH_WATER = 256;
 
@@ -347,13 +350,29 @@ export class Connection implements DecoderSink {
     if (this.ended) return;
     const parts = this.outbox.take();
     if (parts.length === 0) return;
-    const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     // false: the socket's buffer is over its mark and waits for the peer to read ('drain').
-    if (this.stream.write(data)) return;
+    if (this.write(parts)) return;
     if (this.stalledSince === 0) this.stalledSince = this.server.now();
     if (this.stream.writableLength > this.server.config.maxQueueBytes && !this.closing) {
       this.cutOffSlowConsumer();
     }
+  }
+
+  /**
+   * Writes the parts in one system call. Small ones are joined into one buffer; large ones are
+   * handed over as they are (a vector write), since most are views of a room's shared buffer and
+   * a copy per member would cost memory for nothing.
+   */
+  private write(parts: Uint8Array[]): boolean {
+    if (parts.length === 1) return this.stream.write(parts[0]!);
+    let bytes = 0;
+    for (const part of parts) bytes += part.length;
+    if (bytes <= COPY_BYTES) return this.stream.write(Buffer.concat(parts, bytes));
+    this.stream.cork();
+    let ok = true;
+    for (const part of parts) ok = this.stream.write(part);
+    this.stream.uncork();
+    return ok;
   }
 
   /**
