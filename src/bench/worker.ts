@@ -45,6 +45,8 @@ const frameBytes = template.frame.length;
 let received = 0;
 let deliveriesInWindow = 0;
 let outOfOrder = 0;
+/** Deliveries older than one already seen from the same sender: repeats, or late ones. */
+let belated = 0;
 let disconnects = 0;
 /** Measurement window, in monotonic microseconds; deliveries are counted only inside it. */
 let windowStart = Infinity;
@@ -182,6 +184,7 @@ function delivery(client: Client, buf: Uint8Array, at: number, now: number): voi
   received++;
   const expected = client.next[sender]!;
   if (seq !== expected) outOfOrder++;
+  if (seq < expected) belated++;
   if (seq >= expected) client.next[sender] = seq + 1;
   if (now >= windowStart && now <= windowEnd) {
     deliveriesInWindow++;
@@ -319,7 +322,8 @@ function finish(sent: number[]): void {
       const stats: WorkerStats = {
         deliveriesInWindow,
         received,
-        lost: Math.max(0, expected - received),
+        // A repeat must not hide a loss: only deliveries that moved a sender forward count.
+        lost: Math.max(0, expected - (received - belated)),
         outOfOrder,
         latency: histogram.counts,
         latencyMax: histogram.max,

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Bus, Delivery, DeliveryReceiver } from '../server/backends/bus.js';
+import type { Bus, Delivery, DeliveryReceiver, RoomDelivery } from '../server/backends/bus.js';
 import { BackendUnavailableError } from '../server/backends/directory.js';
 import type { Logger } from '../server/logger.js';
 
@@ -9,15 +9,20 @@ import type { Logger } from '../server/logger.js';
  * whispers. Every node, the sender's own included, delivers a room's messages from its channel,
  * so every member sees them in the order Redis published them (docs/protocol.md, rule 9.4).
  *
- * Payloads: `R<except>\n<frame>` for a room frame (`except` is a member id, or empty), and
- * `W` followed by JSON {to, from, msg} for a whisper. Anything else is logged and dropped.
+ * Payloads: `R<except> <joins> <leaves>\n<frame>` for a room frame (member ids, each possibly
+ * empty), `W` followed by JSON {to, from, msg} for a whisper, and `F<token>` on a node's own
+ * channel for flush(). Anything else is logged and dropped, and so is a room frame that is not
+ * one JSON object on one line: nothing foreign reaches a client (rule 9.10).
  */
 
 const ROOM = 0x52; // 'R'
 const WHISPER = 0x57; // 'W'
+const FLUSH = 0x46; // 'F'
 const LF = 0x0a;
-/** Longest `except` id a room payload may carry. */
-const MAX_HEADER = 256;
+/** Longest header (three member ids) a room payload may carry. */
+const MAX_HEADER = 512;
+
+type MutableRoomDelivery = { -readonly [K in keyof RoomDelivery]: RoomDelivery[K] };
 
 /**
  * The {@link Bus} on Redis pub/sub. It needs two connections: one for publishing and one in
@@ -28,9 +33,13 @@ export class RedisBus implements Bus {
   /** Room key -> how many local members (and joins under way) need the room's channel. */
   private readonly watching = new Map<string, number>();
   private readonly roomPrefix: string;
+  private readonly nodePrefix: string;
   private readonly nodeChannel: string;
   private dropped = 0;
   private lastDropLog = 0;
+  /** flush() tokens on their way round, and whom to tell when each is back. */
+  private readonly flushes = new Map<string, () => void>();
+  private nextFlush = 0;
 
   constructor(
     private readonly pub: Redis,
@@ -40,7 +49,8 @@ export class RedisBus implements Bus {
     private readonly logger: Logger,
   ) {
     this.roomPrefix = `{${prefix}}:room:`;
-    this.nodeChannel = `{${prefix}}:node:${nodeId}`;
+    this.nodePrefix = `{${prefix}}:node:`;
+    this.nodeChannel = this.nodePrefix + nodeId;
     sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel, message));
   }
 
@@ -66,7 +76,8 @@ export class RedisBus implements Bus {
   }
 
   unwatch(roomKey: string): void {
-    const count = this.watching.get(roomKey) ?? 0;
+    const count = this.watching.get(roomKey);
+    if (count === undefined) return; // never more unwatches than watches
     if (count > 1) {
       this.watching.set(roomKey, count - 1);
       return;
@@ -77,17 +88,20 @@ export class RedisBus implements Bus {
   }
 
   publish(delivery: Delivery): void {
-    if (this.pub.status !== 'ready') {
-      throw new BackendUnavailableError(`redis is ${this.pub.status}`);
+    // A message is only accepted if this node also receives: the room's order comes back
+    // through the subscription (rule 9.8).
+    if (this.pub.status !== 'ready' || this.sub.status !== 'ready') {
+      throw new BackendUnavailableError(`redis is ${this.pub.status} / ${this.sub.status}`);
     }
     let channel: string;
     let payload: Buffer;
     if (delivery.kind === 'room') {
       channel = this.roomPrefix + delivery.room;
-      const head = Buffer.from(`R${delivery.except ?? ''}\n`, 'latin1');
+      const { except = '', joins = '', leaves = '' } = delivery;
+      const head = Buffer.from(`R${except} ${joins} ${leaves}\n`, 'latin1');
       payload = Buffer.concat([head, delivery.frame]);
     } else {
-      channel = `${this.roomPrefix.slice(0, -'room:'.length)}node:${delivery.node}`;
+      channel = this.nodePrefix + delivery.node;
       const body = JSON.stringify({ to: delivery.to, from: delivery.from, msg: delivery.msg });
       payload = Buffer.from('W' + body);
     }
@@ -97,9 +111,21 @@ export class RedisBus implements Bus {
     });
   }
 
+  async flush(): Promise<void> {
+    if (this.pub.status !== 'ready' || this.sub.status !== 'ready') return;
+    const token = `${this.nodeId}.${this.nextFlush++}`;
+    const back = new Promise<void>((resolve) => this.flushes.set(token, resolve));
+    // Published after everything this node published before, on the same connection: when it
+    // is back, so is all of that.
+    await this.pub.publish(this.nodeChannel, `F${token}`);
+    await back;
+  }
+
   async close(): Promise<void> {
     this.receiver = undefined;
     this.watching.clear();
+    for (const resolve of this.flushes.values()) resolve();
+    this.flushes.clear();
   }
 
   /** A message from Redis: validated, then handed to the node's receiver. */
@@ -107,20 +133,12 @@ export class RedisBus implements Bus {
     const receiver = this.receiver;
     if (!receiver) return;
     const channel = channelBytes.toString('utf8');
-    if (message[0] === ROOM && channel.startsWith(this.roomPrefix)) {
-      const newline = message.indexOf(LF);
-      const frame =
-        newline > 0 && newline <= MAX_HEADER ? message.subarray(newline + 1) : undefined;
-      if (!frame || !isFrame(frame)) return this.drop(channel, 'not a room frame');
-      const except = message.toString('latin1', 1, newline);
-      receiver(
-        except === ''
-          ? { kind: 'room', room: channel.slice(this.roomPrefix.length), frame }
-          : { kind: 'room', room: channel.slice(this.roomPrefix.length), frame, except },
-      );
-      return;
-    }
-    if (message[0] === WHISPER && channel === this.nodeChannel) {
+    const kind = message[0];
+    if (kind === ROOM && channel.startsWith(this.roomPrefix)) {
+      const delivery = roomDelivery(channel.slice(this.roomPrefix.length), message);
+      if (!delivery) return this.drop(channel, 'not a room frame');
+      receiver(delivery);
+    } else if (kind === WHISPER && channel === this.nodeChannel) {
       let body: unknown;
       try {
         body = JSON.parse(message.toString('utf8', 1));
@@ -132,9 +150,13 @@ export class RedisBus implements Bus {
         return this.drop(channel, 'a whisper without to, from and msg');
       }
       receiver({ kind: 'whisper', node: this.nodeId, to, from, msg });
-      return;
+    } else if (kind === FLUSH && channel === this.nodeChannel) {
+      const token = message.toString('latin1', 1);
+      this.flushes.get(token)?.();
+      this.flushes.delete(token);
+    } else {
+      this.drop(channel, 'an unknown kind of message');
     }
-    this.drop(channel, 'an unknown kind of message');
   }
 
   /** Foreign or malformed data on a channel: never delivered, logged at most every 10 s. */
@@ -150,14 +172,41 @@ export class RedisBus implements Bus {
   }
 }
 
-/** A frame as Natter writes them: one JSON object on one line. Cheap, no parse. */
+/** Parses `R<except> <joins> <leaves>\n<frame>`; undefined if it is anything else. */
+function roomDelivery(room: string, message: Buffer): RoomDelivery | undefined {
+  const newline = message.indexOf(LF);
+  if (newline <= 0 || newline > MAX_HEADER) return undefined;
+  const marks = message.toString('latin1', 1, newline).split(' ');
+  const frame = message.subarray(newline + 1);
+  if (marks.length !== 3 || !isFrame(frame)) return undefined;
+  const [except, joins, leaves] = marks as [string, string, string];
+  const delivery: MutableRoomDelivery = { kind: 'room', room, frame };
+  if (except) delivery.except = except;
+  if (joins) delivery.joins = joins;
+  if (leaves) delivery.leaves = leaves;
+  return delivery;
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A frame as Natter writes them: one JSON object with a string `cmd`, on one line, in UTF-8.
+ * One parse per message and node, not per recipient.
+ */
 function isFrame(frame: Buffer): boolean {
   const n = frame.length;
-  return (
-    n >= 3 &&
-    frame[0] === 0x7b && // {
-    frame[n - 2] === 0x7d && // }
-    frame[n - 1] === LF &&
-    frame.indexOf(LF) === n - 1
-  );
+  if (n < 3 || frame[0] !== 0x7b || frame[n - 1] !== LF || frame.indexOf(LF) !== n - 1) {
+    return false;
+  }
+  try {
+    const value: unknown = JSON.parse(UTF8.decode(frame));
+    return (
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      typeof (value as { cmd?: unknown }).cmd === 'string'
+    );
+  } catch {
+    return false;
+  }
 }

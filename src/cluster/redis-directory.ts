@@ -43,7 +43,7 @@ local function release(p, id)
   local name = redis.call('HGET', p .. ':rooms', f[3]) or f[3]
   if count == 0 then redis.call('HDEL', p .. ':rooms', f[3]) end
   redis.call('SREM', p .. ':n:' .. f[4], id)
-  return {f[1], name, count}
+  return {f[1], name, count, id}
 end
 `;
 
@@ -177,6 +177,7 @@ for _, id in ipairs(ids) do
     out[#out + 1] = r[1]
     out[#out + 1] = r[2]
     out[#out + 1] = r[3]
+    out[#out + 1] = r[4]
   end
 end
 redis.call('DEL', p .. ':n:' .. node)
@@ -263,7 +264,7 @@ export class RedisDirectory implements Directory {
   async release(id: string): Promise<Released | undefined> {
     const r = await this.run('release', id);
     if (r.length === 0) return undefined;
-    return { nickname: String(r[0]), room: String(r[1]), userCount: Number(r[2]) };
+    return { id, nickname: String(r[0]), room: String(r[1]), userCount: Number(r[2]) };
   }
 
   async members(room: string): Promise<MemberRecord[]> {
@@ -316,11 +317,12 @@ export class RedisDirectory implements Directory {
   async reap(node: string): Promise<Released[]> {
     const r = await this.run('reap', node);
     const released: Released[] = [];
-    for (let i = 0; i + 2 < r.length; i += 3) {
+    for (let i = 0; i + 3 < r.length; i += 4) {
       released.push({
         nickname: String(r[i]),
         room: String(r[i + 1]),
         userCount: Number(r[i + 2]),
+        id: String(r[i + 3]),
       });
     }
     return released;

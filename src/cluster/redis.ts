@@ -37,12 +37,12 @@ export async function connectRedis(
     connectionName: `natter:${options.nodeId}:sub`,
     autoResubscribe: true,
   });
-  let warned = false;
   for (const [connection, role] of [
     [commands, 'commands'],
     [subscriber, 'subscriptions'],
   ] as const) {
     // Errors come with every failed reconnection attempt: report the outage once, and the return.
+    let warned = false;
     connection.on('error', (err: Error) => {
       if (warned) return;
       warned = true;

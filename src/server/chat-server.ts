@@ -5,9 +5,9 @@ import { Cmd } from '../protocol/codes.js';
 import { encode } from '../protocol/encode.js';
 import { ERRORS, type ErrorName } from '../protocol/errors.js';
 import type { RequestId } from '../protocol/messages.js';
-import { codePointLength, nameKey, nameProblem } from '../protocol/names.js';
-import type { Bus, Delivery } from './backends/bus.js';
-import { BackendUnavailableError, type Directory } from './backends/directory.js';
+import { codePointLength, nameProblem } from '../protocol/names.js';
+import type { Bus, Delivery, RoomDelivery } from './backends/bus.js';
+import type { Directory } from './backends/directory.js';
 import { MemoryBus } from './backends/memory-bus.js';
 import { MemoryDirectory } from './backends/memory-directory.js';
 import { Connection, type CloseReason, type Endpoints } from './connection.js';
@@ -15,7 +15,8 @@ import { IpLimiter } from './limits.js';
 import { Logger, type LogSink } from './logger.js';
 import { PhraseFilter } from './moderation.js';
 import { Liveness, type Departure } from './liveness.js';
-import { LocalRooms, type LocalRoom } from './rooms.js';
+import { Membership } from './membership.js';
+import type { LocalRoom } from './rooms.js';
 import { TcpListeners, type ListeningAddress } from './tcp.js';
 
 /** Options for {@link createServer}: any {@link ServerConfig} field, plus the backends. */
@@ -71,7 +72,8 @@ export class ChatServer {
   /** Releases still in flight, which a shutdown waits for. */
   private readonly releasing = new Set<Promise<unknown>>();
 
-  private readonly rooms = new LocalRooms((room) => this.scheduleRoom(room));
+  /** Who is in which room on this node, and every change of it. */
+  readonly membership: Membership;
   private readonly connections = new Set<Connection>();
   private readonly byId = new Map<string, Connection>();
   private readonly tcp: TcpListeners;
@@ -85,7 +87,7 @@ export class ChatServer {
   private turn = 0;
   /** How long the last flush took, in milliseconds. */
   private lastFlushMs = 0;
-  private stopping: Promise<void> | undefined;
+  private stoppingSince: Promise<void> | undefined;
   private onIdle: (() => void) | undefined;
   private readonly ipLimiter: IpLimiter;
   private readonly sweeper: NodeJS.Timeout;
@@ -104,6 +106,7 @@ export class ChatServer {
     }
     this.bus = bus ?? new MemoryBus();
     this.filter = new PhraseFilter(this.config.bannedPhrases);
+    this.membership = new Membership(this);
     this.bus.subscribe(this.deliver);
     this.ipLimiter = new IpLimiter(this.config);
     this.tcp = new TcpListeners(this);
@@ -154,7 +157,7 @@ export class ChatServer {
    * @returns the connection, already reading
    */
   handle(stream: Duplex, endpoints: Endpoints): Connection | undefined {
-    if (this.stopping) return this.refuse(stream, 'SERVER_SHUTTING_DOWN');
+    if (this.stoppingSince) return this.refuse(stream, 'SERVER_SHUTTING_DOWN');
     if (this.connections.size >= this.config.maxConnections) {
       return this.refuse(stream, 'TOO_MANY_CONNECTIONS');
     }
@@ -235,8 +238,8 @@ export class ChatServer {
    * more than once; every call returns the same promise.
    */
   close(): Promise<void> {
-    this.stopping ??= this.shutdown();
-    return this.stopping;
+    this.stoppingSince ??= this.shutdown();
+    return this.stoppingSince;
   }
 
   private async shutdown(): Promise<void> {
@@ -244,8 +247,12 @@ export class ChatServer {
     this.liveness?.stop();
     const listenersClosed = this.tcp.close();
     const open = [...this.connections];
-    // Detach everyone first, so members are not sent each other's departures.
-    for (const conn of open) this.rooms.remove(conn);
+    // Nothing more is read; what was accepted is delivered first: in a cluster it may still be
+    // on its way back from Redis (rule 8.6).
+    for (const conn of open) conn.stopReading();
+    await withTimeout(this.bus.flush(), this.config.shutdownGraceMs);
+    // Detach everyone, so members are not sent each other's departures.
+    for (const conn of open) this.membership.rooms.remove(conn);
     for (const conn of open) conn.close({ kind: 'error', error: 'SERVER_SHUTTING_DOWN' });
     await this.idle(this.config.shutdownGraceMs);
     // Whoever has not taken their last messages by now is cut off.
@@ -284,28 +291,59 @@ export class ChatServer {
   }
 
   /**
-   * Makes a claimed connection a member: the room's members get NEW_USER_ENTERS before the
-   * joiner is added locally, so the joiner never gets its own (rule 4.1).
+   * Encodes a message once and delivers it to a room, on every node, except one member.
+   * `marks` says whose membership begins (`joins`) or ends (`leaves`) at this message.
    */
-  enter(conn: Connection, nickname: string, room: string, userCount: number): void {
-    const roomKey = nameKey(room);
-    this.announce(roomKey, { cmd: Cmd.NEW_USER_ENTERS, nickname, userCount }, conn.id);
-    conn.phase = 'member';
-    conn.nickname = nickname;
-    conn.room = room;
-    conn.roomKey = roomKey;
-    this.rooms.add(conn);
-    this.logger.info(`${nickname} joined ${room}. ${population(userCount, room)}`);
+  announce(
+    roomKey: string,
+    message: object,
+    except?: string,
+    marks: { joins?: string; leaves?: string } = {},
+  ): void {
+    const delivery: { -readonly [K in keyof RoomDelivery]: RoomDelivery[K] } = {
+      kind: 'room',
+      room: roomKey,
+      frame: Buffer.from(encode(message)),
+    };
+    if (except !== undefined) delivery.except = except;
+    if (marks.joins !== undefined) delivery.joins = marks.joins;
+    if (marks.leaves !== undefined) delivery.leaves = marks.leaves;
+    this.bus.publish(delivery);
   }
 
-  /** Encodes a message once and delivers it to a room, on every node, except one member. */
-  announce(roomKey: string, message: object, except?: string): void {
-    const frame = Buffer.from(encode(message));
-    this.bus.publish(
-      except === undefined
-        ? { kind: 'room', room: roomKey, frame }
-        : { kind: 'room', room: roomKey, frame, except },
-    );
+  /** A connection of this node, by member id. */
+  connection(id: string): Connection | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Every connection of this node. */
+  connectionList(): Connection[] {
+    return [...this.connections];
+  }
+
+  /** True once the server has started to shut down. */
+  get stopping(): boolean {
+    return this.stoppingSince !== undefined;
+  }
+
+  /** A departure the directory could not take now (a cluster whose Redis is away). */
+  postpone(departure: Departure): void {
+    if (this.liveness) this.liveness.postpone(departure);
+    else this.logger.error(`could not release ${departure.nickname}`);
+  }
+
+  /** Keeps a release in flight in view, so a shutdown waits for it. */
+  track(releasing: Promise<unknown>): void {
+    this.releasing.add(releasing);
+    void releasing.finally(() => this.releasing.delete(releasing));
+  }
+
+  /**
+   * Takes a closing connection out of its room and announces its departure (rule 3.7).
+   * @returns the release, when the connection was a member
+   */
+  leave(conn: Connection, reason: CloseReason): Promise<unknown> | undefined {
+    return this.membership.leave(conn, reason);
   }
 
   /** True when a CHAT or WHISPER message is over `maxMessageLength` characters (rule 4.12). */
@@ -329,116 +367,6 @@ export class ChatServer {
   }
 
   /**
-   * Moves a member to another room (JOIN, LEAVE): the old room gets `30`, the new room `8`, the
-   * member `codes.ok` (rule 7.3).
-   */
-  async move(
-    conn: Connection,
-    room: string,
-    req: { id?: RequestId },
-    codes: MoveCodes,
-  ): Promise<void> {
-    const targetKey = nameKey(room);
-    await this.bus.watch(targetKey);
-    let result;
-    try {
-      result = await this.directory.move(conn.id, room, this.config.maxUsers);
-    } catch (err) {
-      this.bus.unwatch(targetKey);
-      throw err;
-    }
-    if (!result.ok) {
-      this.bus.unwatch(targetKey);
-      if (result.reason === 'room-full') conn.reply({ cmd: codes.full }, req.id);
-      else if (result.reason === 'same-room') conn.reply({ cmd: codes.same }, req.id);
-      return;
-    }
-    const { from, to } = result;
-    const nickname = conn.nickname;
-    // A connection that started closing meanwhile is already out of the local index; its
-    // release, which runs after this move, announces its departure from the new room.
-    if (!conn.closing) this.rooms.remove(conn);
-    this.announce(nameKey(from.room), {
-      cmd: Cmd.EXIT_BROADCAST,
-      nickname,
-      userCount: from.userCount,
-    });
-    const toKey = nameKey(to.room);
-    this.announce(toKey, { cmd: Cmd.NEW_USER_ENTERS, nickname, userCount: to.userCount }, conn.id);
-    if (!conn.closing) {
-      conn.room = to.room;
-      conn.roomKey = toKey;
-      this.rooms.add(conn);
-    }
-    this.bus.unwatch(nameKey(from.room));
-    conn.reply({ cmd: codes.ok, room: to.room, userCount: to.userCount }, req.id);
-    this.logger.info(`${nickname} moved from ${from.room} to ${to.room}.`);
-  }
-
-  /**
-   * Takes a closing connection out of its room at once, then releases it from the directory and
-   * tells the room with EXIT_BROADCAST `30` (rule 3.7).
-   */
-  leave(conn: Connection, reason: CloseReason): void {
-    if (conn.phase !== 'member') {
-      if (reason.kind === 'error') {
-        this.logger.debug(`${conn.label} disconnected before joining: ${reason.error}`);
-      }
-      return;
-    }
-    this.rooms.remove(conn);
-    const label = conn.label;
-    const departure: Departure = { id: conn.id, nickname: conn.nickname, room: conn.room };
-    const releasing = this.directory.release(conn.id).then(
-      (released) => {
-        if (!released) return this.bus.unwatch(nameKey(departure.room));
-        const { nickname, room, userCount } = released;
-        this.departed(departure, userCount);
-        if (this.stopping) return;
-        const count = population(userCount, room);
-        if (reason.kind === 'exit') this.logger.info(`${nickname} left ${room}. ${count}`);
-        else if (reason.kind === 'lost') {
-          const detail = reason.detail ? ` (${reason.detail})` : '';
-          this.logger.info(`The connection to ${label} has been lost${detail}. ${count}`);
-        } else if (reason.kind === 'error') {
-          this.logger.info(`${label} was disconnected: ${reason.error}. ${count}`);
-        }
-      },
-      (err: unknown) => {
-        if (!(err instanceof BackendUnavailableError)) {
-          this.logger.error(`could not release ${label}: ${String(err)}`);
-        }
-        // The cluster's directory is unreachable: the departure is announced when it is back.
-        this.liveness?.postpone(departure);
-      },
-    );
-    this.releasing.add(releasing);
-    void releasing.finally(() => this.releasing.delete(releasing));
-  }
-
-  /** This node's members, for the cluster to restore after its directory lost them. */
-  localMembers(): Connection[] {
-    return [...this.connections].filter((c) => c.phase === 'member' && !c.closing);
-  }
-
-  /** Tells a room that a member left, and stops watching the room for it. */
-  departed(departure: Departure, userCount: number): void {
-    const roomKey = nameKey(departure.room);
-    try {
-      this.announce(roomKey, {
-        cmd: Cmd.EXIT_BROADCAST,
-        nickname: departure.nickname,
-        userCount,
-      });
-    } catch (err) {
-      if (!(err instanceof BackendUnavailableError)) throw err;
-      this.liveness?.postpone(departure);
-      return;
-    }
-    this.bus.unwatch(roomKey);
-  }
-
-  /**
    * Gives back a connection's place in its address's count, once: when its session ends, not
    * when a peer that ignores the close finally lets the socket go (rule 3.11).
    */
@@ -454,7 +382,8 @@ export class ChatServer {
     this.scheduleTurnEnd();
   }
 
-  private scheduleRoom(room: LocalRoom): void {
+  /** @internal queues a room with frames this turn for the end-of-turn flush. */
+  scheduleRoom(room: LocalRoom): void {
     this.dirtyRooms.push(room);
     this.scheduleTurnEnd();
   }
@@ -502,15 +431,7 @@ export class ChatServer {
 
   /** The bus receiver: hands a delivery to this node's recipients. */
   private readonly deliver = (delivery: Delivery): void => {
-    if (delivery.kind === 'room') {
-      // O(1) whatever the room's size: the frame joins the room's log for this turn.
-      const room = this.rooms.get(delivery.room);
-      if (!room) return;
-      const index = this.rooms.publish(room, delivery.frame);
-      if (delivery.except !== undefined)
-        this.byId.get(delivery.except)?.outbox.exclude(room, index);
-      return;
-    }
+    if (delivery.kind === 'room') return this.membership.deliverRoom(delivery);
     const conn = this.byId.get(delivery.to);
     if (!conn || conn.closing || conn.phase !== 'member') return;
     const cmd = conn.whisperCap ? Cmd.WHISPER_MESSAGE : Cmd.CHAT_RESPONSE;
@@ -532,9 +453,14 @@ function sweepInterval(config: ServerConfig): number {
   return Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
 }
 
-/** `There are 3 users in lobby.` */
-function population(count: number, room: string): string {
-  return count === 1 ? `There is 1 user in ${room}.` : `There are ${count} users in ${room}.`;
+/** Resolves when `promise` does, or after `ms`, whichever is first. */
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.catch(() => undefined),
+    new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
 }
 
 function stripUndefined<T extends object>(values: T): Partial<T> {

@@ -57,6 +57,9 @@ interface ErrorExtra {
  */
 const FLUSH_BYTES = 32 * 1024;
 
+/** In a cluster, how long a closing connection waits for its release before it ends. */
+const RELEASE_WAIT_MS = 1000;
+
 /** Parts up to this many bytes in all are joined before writing; larger ones are not copied. */
 const COPY_BYTES = 16 * 1024;
 
@@ -154,6 +157,12 @@ export class Connection implements DecoderSink {
   }
 
   // ---- Input: DecoderSink ----
+
+  /** Reads and carries out nothing more (a shutdown drains what was accepted first). */
+  stopReading(): void {
+    this.decoder.stop();
+    this.inbox.length = 0;
+  }
 
   /** @internal called by the decoder for each complete request. */
   frame(value: Record<string, unknown>, text: string): void {
@@ -406,7 +415,7 @@ export class Connection implements DecoderSink {
     this.server.releaseAddress(this);
     this.decoder.stop();
     this.inbox.length = 0;
-    this.server.leave(this, reason);
+    const released = this.server.leave(this, reason);
     if (reason.kind === 'error' && !reason.unsendable) {
       this.fail(reason.error, reason.request, reason.detail);
     }
@@ -414,7 +423,18 @@ export class Connection implements DecoderSink {
       this.ended = true;
       return;
     }
-    this.end();
+    if (!released || !this.server.directory.shared) return this.end();
+    // In a cluster the release is a round trip: the client sees the end only once its nickname
+    // is free (rule 3.7), or after a second if Redis is slow.
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(timer);
+      this.end();
+    };
+    const timer = setTimeout(end, RELEASE_WAIT_MS);
+    void released.finally(end);
   }
 
   private end(): void {

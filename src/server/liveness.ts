@@ -8,6 +8,8 @@ export interface Departure {
   readonly id: string;
   readonly nickname: string;
   readonly room: string;
+  /** False for a member that was never announced (a join undone): nobody is told. */
+  readonly announce?: boolean;
 }
 
 /** How often a node renews its heartbeat and looks for dead nodes. */
@@ -62,8 +64,10 @@ export class Liveness {
         if (released.length > 0) {
           logger.info(`node ${node} stopped answering: ${released.length} of its members removed`);
         }
-        for (const { nickname, room, userCount } of released) {
-          this.server.announce(nameKey(room), { cmd: Cmd.EXIT_BROADCAST, nickname, userCount });
+        for (const { id, nickname, room, userCount } of released) {
+          // Marked as the member's leaving: if its node is alive after all, it is not told.
+          const message = { cmd: Cmd.EXIT_BROADCAST, nickname, userCount };
+          this.server.announce(nameKey(room), message, undefined, { leaves: id });
         }
       }
     } catch (err) {
@@ -84,7 +88,7 @@ export class Liveness {
    */
   private async restore(state: Exclude<NodeState, 'known'>): Promise<void> {
     const { directory, logger, nodeId } = this.server;
-    const members = this.server.localMembers();
+    const members = this.server.membership.localMembers();
     if (members.length === 0) return;
     logger.warn(
       `the cluster directory had lost this node (${state}): restoring ${members.length} members`,
@@ -122,7 +126,7 @@ export class Liveness {
         const userCount = released
           ? released.userCount
           : (await directory.members(departure.room)).length;
-        this.server.departed(departure, userCount);
+        this.server.membership.departed(departure, userCount);
       } catch (err) {
         this.postponed.push(...waiting.slice(i));
         throw err;

@@ -90,6 +90,9 @@ export class OwnRedis {
       'no',
       '--daemonize',
       'yes',
+      // DEBUG SLEEP lets a test hold Redis still for a moment.
+      '--enable-debug-command',
+      'yes',
     ]);
     for (let i = 0; i < 100; i++) {
       if (
@@ -99,6 +102,18 @@ export class OwnRedis {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error('redis-server did not start');
+  }
+
+  /** Holds Redis still (it answers nothing) for `seconds`, in the background. */
+  stall(seconds: number): void {
+    spawn('redis-cli', ['-p', String(this.port), 'debug', 'sleep', String(seconds)], {
+      stdio: 'ignore',
+    });
+  }
+
+  /** Runs a redis-cli command against it. */
+  cli(...args: string[]): Promise<string> {
+    return run('redis-cli', ['-p', String(this.port), ...args]);
   }
 
   /** Stops it at once, losing every key (`shutdown nosave`). */

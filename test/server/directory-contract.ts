@@ -140,7 +140,12 @@ export function directoryContract(
       if (!d) return;
       const a = member('a', 'temp');
       await d.claim(a, 10);
-      assert.deepEqual(await d.release(a.id), { nickname: 'a', room: 'temp', userCount: 0 });
+      assert.deepEqual(await d.release(a.id), {
+        id: a.id,
+        nickname: 'a',
+        room: 'temp',
+        userCount: 0,
+      });
       assert.equal(await d.release(a.id), undefined);
       assert.deepEqual(await d.rooms(), []);
       assert.equal((await d.claim(member('a'), 10)).ok, true);

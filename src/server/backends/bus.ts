@@ -16,6 +16,10 @@ export interface RoomDelivery {
   readonly frame: Uint8Array;
   /** A member id that must not receive it (the sender), if any. */
   readonly except?: string;
+  /** A member whose membership of the room begins just after this frame (its own `8`). */
+  readonly joins?: string;
+  /** A member whose membership of the room ends just before this frame (its own `30`). */
+  readonly leaves?: string;
 }
 
 /** A whisper for one member; the receiving node encodes it for that member's capabilities. */
@@ -48,6 +52,11 @@ export interface Bus {
   watch(roomKey: string): Promise<void>;
   /** Undoes one watch. */
   unwatch(roomKey: string): void;
+  /**
+   * Resolves once everything this node has published so far has been delivered back to it
+   * (before a shutdown detaches the members).
+   */
+  flush(): Promise<void>;
   /** Stops delivering; the bus is not used afterwards. */
   close(): Promise<void>;
 }

@@ -42,6 +42,8 @@ export type MoveResult =
 
 /** What a release removed. */
 export interface Released {
+  /** The member's id. */
+  readonly id: string;
   readonly nickname: string;
   /** The room it left, with the count of the members that remain. */
   readonly room: string;

@@ -20,6 +20,9 @@ export class MemoryBus implements Bus {
 
   unwatch(): void {}
 
+  /** Publishing delivers at once: nothing is ever on its way. */
+  async flush(): Promise<void> {}
+
   async close(): Promise<void> {
     this.receivers = [];
   }

@@ -105,7 +105,7 @@ export class MemoryDirectory implements Directory {
       userCount = room.members.size;
       this.forgetIfEmpty(room);
     }
-    return { nickname: current.nickname, room: current.room, userCount };
+    return { id, nickname: current.nickname, room: current.room, userCount };
   }
 
   async members(roomName: string): Promise<MemberRecord[]> {

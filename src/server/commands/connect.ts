@@ -48,28 +48,24 @@ export const connect: Command = {
     conn.phase = 'joining';
     const { remoteAddress: ip, remotePort: port } = conn.endpoints;
     const roomKey = nameKey(room);
+    const { membership } = server;
     let result;
     try {
       // Receive the room's messages before joining it, so none published after the join is
       // missed (in a cluster the subscription takes a round trip).
-      await server.bus.watch(roomKey);
+      await membership.watch(conn, roomKey);
       result = await server.directory.claim(
         { id: conn.id, nickname, room, ip, port, node: server.nodeId },
         config.maxUsers,
       );
     } catch (err) {
       conn.phase = 'new';
-      server.bus.unwatch(roomKey);
+      membership.unwatch(conn.id);
       throw err;
     }
-    if (conn.closing) {
-      // The client left while the claim was in flight: undo it; nobody was told.
-      server.bus.unwatch(roomKey);
-      if (result.ok) await server.directory.release(conn.id);
-      return;
-    }
     if (!result.ok) {
-      server.bus.unwatch(roomKey);
+      membership.unwatch(conn.id);
+      if (conn.closing) return;
       conn.phase = 'new';
       const cmd =
         result.reason === 'nickname-taken'
@@ -79,6 +75,11 @@ export const connect: Command = {
       conn.close({ kind: 'refused' });
       return;
     }
+    if (conn.closing) {
+      // The client left while the claim was in flight: undo it; nobody was told.
+      membership.abandon(conn, nickname, result.room, false);
+      return;
+    }
 
     if (heartbeatMs !== undefined) conn.heartbeatMs = heartbeatMs;
     if (caps) {
@@ -86,13 +87,17 @@ export const connect: Command = {
       conn.whisperCap = caps.includes(Capability.WHISPER);
     }
     try {
-      server.enter(conn, nickname, result.room, result.userCount);
+      await membership.enter(conn, nickname, result.room, result.userCount);
     } catch (err) {
       // The room could not be told (the cluster's bus just went away): undo the join.
       conn.phase = 'new';
-      server.bus.unwatch(roomKey);
-      await server.directory.release(conn.id).catch(() => undefined);
+      membership.abandon(conn, nickname, result.room, false);
       throw err;
+    }
+    if (conn.closing) {
+      // Announced, but gone before its membership began: the room is told it left.
+      membership.abandon(conn, nickname, result.room, true);
+      return;
     }
     const { localAddress, localPort } = conn.endpoints;
     const success: Record<string, unknown> & { cmd: string } = {

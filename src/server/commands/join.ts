@@ -15,7 +15,7 @@ export const join: Command = {
     const room = req.room as string;
     const problem = nameProblem(room, conn.server.config.maxRoomNameLength);
     if (problem) return conn.fail('INVALID_ROOM_NAME', req, `room ${problem}`);
-    await conn.server.move(conn, room, req, {
+    await conn.server.membership.move(conn, room, req, {
       ok: Cmd.JOIN_SUCCESS,
       full: Cmd.JOIN_ROOM_FULL,
       same: Cmd.JOIN_ALREADY_IN_ROOM,

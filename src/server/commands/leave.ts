@@ -11,7 +11,7 @@ export const leave: Command = {
   phase: 'member',
   fields: {},
   async run(conn, req) {
-    await conn.server.move(conn, conn.server.config.defaultRoom, req, {
+    await conn.server.membership.move(conn, conn.server.config.defaultRoom, req, {
       ok: Cmd.LEAVE_SUCCESS,
       full: Cmd.LEAVE_DEFAULT_ROOM_FULL,
       same: Cmd.LEAVE_IN_DEFAULT_ROOM,
