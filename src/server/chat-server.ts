@@ -87,6 +87,8 @@ export class ChatServer {
   private turn = 0;
   /** How long the last flush took, in milliseconds. */
   private lastFlushMs = 0;
+  /** Whether a member joined a room of this node in the current turn. */
+  private joinedThisTurn = false;
   private stoppingSince: Promise<void> | undefined;
   private onIdle: (() => void) | undefined;
   private readonly ipLimiter: IpLimiter;
@@ -389,11 +391,12 @@ export class ChatServer {
   }
 
   /**
-   * Schedules the flush at the end of this turn. After a flush that took long (writes to
-   * thousands of sockets), the next one waits a little, as long as the last one took, at most
-   * 50 ms: meanwhile the event loop keeps reading and accepting (libuv accepts one connection per
-   * turn), and the next flush carries all of it in one write per socket instead of one each.
-   * Below SLOW_FLUSH_MS nothing waits, so ordinary latency is untouched.
+   * Schedules the flush at the end of this turn. After a turn with joins whose flush took long
+   * (a join storm into a big room: each join is a `8` to every member), the next flush waits a
+   * little, as long as the last one took, at most 50 ms: meanwhile the event loop keeps reading
+   * and accepting (libuv accepts one connection per turn), and the next flush carries all of it
+   * in one write per socket instead of one each. Chat fan-out never waits: its batching comes
+   * by itself from what arrives during a long flush, and a wait would only add latency.
    */
   private scheduleTurnEnd(): void {
     if (this.flushScheduled) return;
@@ -426,12 +429,17 @@ export class ChatServer {
     for (const room of rooms) for (const conn of room.members) conn.flushTurn(turn);
     for (const conn of conns) conn.flushTurn(turn);
     for (const room of rooms) room.reset();
-    this.lastFlushMs = performance.now() - started;
+    // Only a turn with joins may slow the next: chat fan-out never waits (see scheduleTurnEnd).
+    this.lastFlushMs = this.joinedThisTurn ? performance.now() - started : 0;
+    this.joinedThisTurn = false;
   };
 
   /** The bus receiver: hands a delivery to this node's recipients. */
   private readonly deliver = (delivery: Delivery): void => {
-    if (delivery.kind === 'room') return this.membership.deliverRoom(delivery);
+    if (delivery.kind === 'room') {
+      if (delivery.joins !== undefined) this.joinedThisTurn = true;
+      return this.membership.deliverRoom(delivery);
+    }
     const conn = this.byId.get(delivery.to);
     if (!conn || conn.closing || conn.phase !== 'member') return;
     const cmd = conn.whisperCap ? Cmd.WHISPER_MESSAGE : Cmd.CHAT_RESPONSE;
