@@ -6,7 +6,7 @@
  * (test/fixtures/seed_server.py, with its room cap raised in a temporary copy). It also measures
  * the codec and the generator's own ceiling (against a trivial sender), and prints Markdown.
  *
- *   npm run bench                      everything (about 20 minutes)
+ *   npm run bench                      everything (about 45 minutes)
  *   npm run bench -- --only natter     Natter's scenarios only (also: seed, codec, ceiling, cluster)
  *   npm run bench -- --runs 1 --duration 5 --scenarios S1,S4
  */
