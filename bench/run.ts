@@ -222,23 +222,25 @@ function formatRow(row: Row): string {
   const lost = r.reduce((n, x) => n + x.lost + x.outOfOrder, 0);
   const cpu = r.map((x) => x.server?.cpuPercent ?? NaN).filter((x) => !Number.isNaN(x));
   const cpuText = cpu.length ? spread(cpu, fixed(0)) + '%' : '-';
+  const p99 = spread(
+    r.map((x) => x.latencyMs.p99),
+    fixed(2),
+  );
   switch (row.scenario.metric) {
-    case 'throughput':
-      return `| ${row.scenario.name} | ${row.server} | ${spread(
+    case 'throughput': {
+      const rate = spread(
         r.map((x) => x.deliveriesPerSec),
         thousands,
-      )} | ${spread(
-        r.map((x) => x.latencyMs.p99),
-        fixed(2),
-      )} | ${lost} | ${cpuText} |`;
-    case 'latency':
-      return `| ${row.scenario.name} | ${row.server} | ${spread(
+      );
+      return `| ${row.scenario.name} | ${row.server} | ${rate} | ${p99} | ${lost} | ${cpuText} |`;
+    }
+    case 'latency': {
+      const p50 = spread(
         r.map((x) => x.latencyMs.p50),
         fixed(2),
-      )} | ${spread(
-        r.map((x) => x.latencyMs.p99),
-        fixed(2),
-      )} | ${lost} | ${cpuText} |`;
+      );
+      return `| ${row.scenario.name} | ${row.server} | ${p50} | ${p99} | ${lost} | ${cpuText} |`;
+    }
     case 'memory':
       return `| ${row.scenario.name} | ${row.server} | ${spread(
         r.map((x) => x.server?.rssPerConnectionKiB ?? NaN),

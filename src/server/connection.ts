@@ -413,8 +413,7 @@ export class Connection implements DecoderSink {
     if (this.closing) return;
     this.closing = true;
     this.server.releaseAddress(this);
-    this.decoder.stop();
-    this.inbox.length = 0;
+    this.stopReading();
     const released = this.server.leave(this, reason);
     if (reason.kind === 'error' && !reason.unsendable) {
       this.fail(reason.error, reason.request, reason.detail);

@@ -1,7 +1,25 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { RawClient, join } from '../helpers.js';
 import { startCluster } from './nodes.js';
+
+/**
+ * Joins `count` clients named `prefix0`, `prefix1`... to the default room, spread over the nodes
+ * in turn, and reads the `8` each one gets for those who joined after it.
+ */
+async function joinSpread(
+  t: TestContext,
+  ports: number[],
+  prefix: string,
+  count: number,
+): Promise<RawClient[]> {
+  const clients: RawClient[] = [];
+  for (let i = 0; i < count; i++) clients.push(await join(t, ports[i % ports.length]!, prefix + i));
+  for (const [i, c] of clients.entries()) {
+    for (let j = i + 1; j < count; j++) await c.expect('8');
+  }
+  return clients;
+}
 
 /** A client written for the seed must not be able to tell three nodes from one server. */
 describe('cluster: three nodes on one Redis act as one server', () => {
@@ -38,11 +56,9 @@ describe('cluster: three nodes on one Redis act as one server', () => {
     const nodes = await startCluster(t, 3);
     if (!nodes) return;
     const ports = nodes.map((n) => n.port);
-    const clients = [];
-    for (let i = 0; i < 6; i++) clients.push(await join(t, ports[i % 3]!, `u${i}`));
+    const clients = await joinSpread(t, ports, 'u', 6);
     const expected = clients.map((c, i) => [`u${i}`, '127.0.0.1', c.socket.localPort]);
-    for (const [i, c] of clients.entries()) {
-      for (let j = i + 1; j < clients.length; j++) await c.expect('8');
+    for (const c of clients) {
       c.send({ cmd: '1' });
       assert.deepEqual((await c.expect('10')).users, expected);
     }
@@ -108,10 +124,7 @@ describe('cluster: three nodes on one Redis act as one server', () => {
     const nodes = await startCluster(t, 3);
     if (!nodes) return;
     const ports = nodes.map((n) => n.port);
-    const members = [];
-    for (let i = 0; i < 6; i++) members.push(await join(t, ports[i % 3]!, `m${i}`));
-    for (const [i, m] of members.entries())
-      for (let j = i + 1; j < members.length; j++) await m.expect('8');
+    const members = await joinSpread(t, ports, 'm', 6);
     const perSender = 150;
     for (let seq = 0; seq < perSender; seq++) {
       for (const [i, m] of members.entries()) m.send({ cmd: '7', msg: `${i}:${seq}` });

@@ -37,6 +37,17 @@ async function cluster(t: Parameters<typeof needRedis>[0], nodes: number) {
   return { redis, nodes: started, ports: started.map((n) => n.port) };
 }
 
+/** One node on its own Redis, with a sender and a reader in the default room. */
+async function onOneNode(t: Parameters<typeof needRedis>[0]) {
+  const c = await cluster(t, 1);
+  if (!c) return undefined;
+  const [port] = c.ports as [number];
+  const sender = await join(t, port, 'sender');
+  const reader = await join(t, port, 'reader');
+  await sender.expect('8');
+  return { c, sender, reader };
+}
+
 describe('cluster: membership changes in the room order', () => {
   it('a member moving between rooms gets exactly the messages between its own 8 and 30', async (t) => {
     const c = await cluster(t, 2);
@@ -126,12 +137,9 @@ describe('cluster: membership changes in the room order', () => {
   });
 
   it('a shutdown delivers every chat the node accepted, even while Redis is slow', async (t) => {
-    const c = await cluster(t, 1);
-    if (!c) return;
-    const [p1] = c.ports as [number];
-    const sender = await join(t, p1, 'sender');
-    const reader = await join(t, p1, 'reader');
-    await sender.expect('8');
+    const pair = await onOneNode(t);
+    if (!pair) return;
+    const { c, sender, reader } = pair;
     c.redis.stall(0.3);
     for (let i = 0; i < 100; i++) sender.send({ cmd: '7', msg: String(i), id: i });
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -141,12 +149,9 @@ describe('cluster: membership changes in the room order', () => {
   });
 
   it('while its subscription reconnects, a node refuses chats instead of losing them', async (t) => {
-    const c = await cluster(t, 1);
-    if (!c) return;
-    const [p1] = c.ports as [number];
-    const sender = await join(t, p1, 'sender');
-    const reader = await join(t, p1, 'reader');
-    await sender.expect('8');
+    const pair = await onOneNode(t);
+    if (!pair) return;
+    const { c, sender, reader } = pair;
     await c.redis.cli('client', 'kill', 'type', 'pubsub');
     const accepted: number[] = [];
     for (let i = 0; i < 60; i++) {
