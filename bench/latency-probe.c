@@ -122,6 +122,11 @@ int main(int argc, char **argv) {
   for (int s = 0; s < senders; s++) next[s] = start + (uint64_t)s * period / (uint64_t)senders;
   size_t cap = 1u << 20, count = 0;
   uint32_t *latency = malloc(cap * sizeof *latency);
+  /* Per chat, when its first and last deliveries were read: the spread is the fan-out time. */
+  long chats_per_sender = (long)((warmup + duration) * rate) + 2;
+  uint64_t *first = calloc((size_t)(senders * chats_per_sender), sizeof *first);
+  uint64_t *last = calloc((size_t)(senders * chats_per_sender), sizeof *last);
+  uint64_t *sent_at = calloc((size_t)(senders * chats_per_sender), sizeof *sent_at);
 
   for (uint64_t t = now_us(); t < stop + 2000000; t = now_us()) {
     uint64_t soonest = UINT64_MAX;
@@ -154,16 +159,36 @@ int main(int argc, char **argv) {
         if (sent < measure_from || sent >= stop) continue;
         if (count == cap) latency = realloc(latency, (cap *= 2) * sizeof *latency);
         latency[count++] = (uint32_t)(at - sent);
+        long sender = strtol(c->buf + p + 1, NULL, 10), chat = strtol(c->buf + p + 6, NULL, 10);
+        if (sender >= 0 && sender < senders && chat >= 0 && chat < chats_per_sender) {
+          long k = sender * chats_per_sender + chat;
+          if (first[k] == 0) first[k] = at, sent_at[k] = sent;
+          last[k] = at;
+        }
       }
       c->carry = end - keep;
       memmove(c->buf, c->buf + keep, (size_t)c->carry);
     }
   }
   if (count == 0) die("no deliveries measured", -1);
+  size_t chats = 0;
+  uint32_t *spread = malloc((size_t)(senders * chats_per_sender) * sizeof *spread);
+  uint32_t *lead = malloc((size_t)(senders * chats_per_sender) * sizeof *lead);
+  for (long k = 0; k < senders * chats_per_sender; k++)
+    if (first[k] != 0) {
+      lead[chats] = (uint32_t)(first[k] - sent_at[k]);
+      spread[chats++] = (uint32_t)(last[k] - first[k]);
+    }
+  qsort(spread, chats, sizeof *spread, by_value);
+  qsort(lead, chats, sizeof *lead, by_value);
   qsort(latency, count, sizeof *latency, by_value);
   long expected = (long)(duration * rate) * senders * (n - 1);
   printf("deliveries measured %zu (expected about %ld): p50 %.2f ms, p90 %.2f, p99 %.2f, max %.2f\n",
          count, expected, latency[count / 2] / 1e3, latency[count * 9 / 10] / 1e3,
          latency[count * 99 / 100] / 1e3, latency[count - 1] / 1e3);
+  printf("fan-out (first to last delivery of a chat) over %zu chats: p50 %.2f ms, p90 %.2f, max %.2f\n",
+         chats, spread[chats / 2] / 1e3, spread[chats * 9 / 10] / 1e3, spread[chats - 1] / 1e3);
+  printf("first delivery of a chat: p50 %.2f ms, p90 %.2f, p99 %.2f, max %.2f\n", lead[chats / 2] / 1e3,
+         lead[chats * 9 / 10] / 1e3, lead[chats * 99 / 100] / 1e3, lead[chats - 1] / 1e3);
   return 0;
 }

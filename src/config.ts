@@ -60,6 +60,8 @@ export interface ServerConfig {
   ipConnectRate: number;
   /** Addresses and CIDR blocks exempt from flood control and the per-address limits. */
   exemptAddresses: string[];
+  /** Room fan-out through the native addon where it is built (`npm install` builds it). */
+  nativeWrites: boolean;
   /** Redis URL of the cluster (`redis://host:port`); empty: a single node, in memory. */
   redis: string;
   /** Key and channel prefix in Redis, so several clusters can share one Redis. */
@@ -93,6 +95,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   ipConnectBurst: 32,
   ipConnectRate: 4,
   exemptAddresses: ['127.0.0.0/8', '::1'],
+  nativeWrites: true,
   redis: '',
   redisPrefix: 'natter',
   logLevel: 'info',
@@ -207,6 +210,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'list',
     flag: 'exempt-address',
     help: 'address or CIDR block exempt from flood control and per-address limits; repeat for more, "" for none',
+  },
+  {
+    key: 'nativeWrites',
+    kind: 'boolean',
+    help: 'room fan-out through the native addon when it is built (false: streams only)',
   },
   { key: 'redis', kind: 'string', help: 'redis://host:port of a cluster ("": single node)' },
   { key: 'redisPrefix', kind: 'string', help: 'key prefix in Redis, one per cluster' },

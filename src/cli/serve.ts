@@ -14,7 +14,7 @@ import { UsageError } from './usage.js';
 /** `natter serve --help` */
 export function serveHelp(): string {
   const rows = OPTIONS.map((spec) => {
-    const flag = `--${flagName(spec)}${spec.kind === 'boolean' ? '' : ' VALUE'}`;
+    const flag = spec.kind === 'boolean' ? `--[no-]${flagName(spec)}` : `--${flagName(spec)} VALUE`;
     const def = JSON.stringify(DEFAULT_CONFIG[spec.key]);
     return `  ${flag.padEnd(30)} ${spec.help} (default ${def}; env ${envName(spec.key)})`;
   });
@@ -42,6 +42,7 @@ export function parseServeArgs(args: string[]): {
     help: { type: 'boolean', short: 'h' },
   };
   for (const spec of OPTIONS) {
+    if (spec.kind === 'boolean') options[`no-${flagName(spec)}`] = { type: 'boolean' };
     options[flagName(spec)] =
       spec.kind === 'boolean'
         ? { type: 'boolean' }
@@ -59,6 +60,14 @@ export function parseServeArgs(args: string[]): {
   for (const spec of OPTIONS) {
     const value = values[flagName(spec)];
     if (value !== undefined) flags[spec.key] = value;
+    // `--no-hide-addresses` turns an option off, whatever the file or environment said.
+    if (values[`no-${flagName(spec)}`] === true) {
+      if (value !== undefined)
+        throw new UsageError(
+          `--${flagName(spec)} and --no-${flagName(spec)} contradict each other`,
+        );
+      flags[spec.key] = false;
+    }
   }
   const result: ReturnType<typeof parseServeArgs> = { flags, help: values.help === true };
   if (typeof values.config === 'string') result.file = values.config;

@@ -11,11 +11,13 @@ import type { Directory } from './backends/directory.js';
 import { MemoryBus } from './backends/memory-bus.js';
 import { MemoryDirectory } from './backends/memory-directory.js';
 import { Connection, type CloseReason, type Endpoints } from './connection.js';
+import { DirectFanout } from './direct-fanout.js';
 import { IpLimiter } from './limits.js';
 import { Logger, type LogSink } from './logger.js';
 import { PhraseFilter } from './moderation.js';
 import { Liveness, type Departure } from './liveness.js';
 import { Membership } from './membership.js';
+import { native, nativeUnavailable } from './native.js';
 import type { LocalRoom } from './rooms.js';
 import { TcpListeners, type ListeningAddress } from './tcp.js';
 
@@ -72,6 +74,8 @@ export class ChatServer {
   /** Releases still in flight, which a shutdown waits for. */
   private readonly releasing = new Set<Promise<unknown>>();
 
+  /** @internal room fan-out through the native addon; undefined: all writes use the streams. */
+  readonly directFanout: DirectFanout | undefined;
   /** Who is in which room on this node, and every change of it. */
   readonly membership: Membership;
   private readonly connections = new Set<Connection>();
@@ -109,6 +113,7 @@ export class ChatServer {
     this.bus = bus ?? new MemoryBus();
     this.filter = new PhraseFilter(this.config.bannedPhrases);
     this.membership = new Membership(this);
+    this.directFanout = this.config.nativeWrites && native ? new DirectFanout(native) : undefined;
     this.bus.subscribe(this.deliver);
     this.ipLimiter = new IpLimiter(this.config);
     this.tcp = new TcpListeners(this);
@@ -136,6 +141,9 @@ export class ChatServer {
     await this.tcp.listen(this.config.host, this.config.port);
     for (const { address, port } of this.tcp.addresses) {
       this.logger.info(`Natter is listening on ${formatAddress(address, port)}`);
+    }
+    if (this.config.nativeWrites && !this.directFanout) {
+      this.logger.info(`room fan-out without the native addon: ${nativeUnavailable}`);
     }
   }
 
@@ -426,6 +434,7 @@ export class ChatServer {
     this.dirty = [];
     const turn = ++this.turn;
     for (const room of rooms) room.materialise();
+    if (this.directFanout) for (const room of rooms) this.directFanout.send(room, turn);
     for (const room of rooms) for (const conn of room.members) conn.flushTurn(turn);
     for (const conn of conns) conn.flushTurn(turn);
     for (const room of rooms) room.reset();

@@ -7,7 +7,9 @@ import type { ChatServer } from './chat-server.js';
 import { dispatch } from './dispatcher.js';
 import { BackendUnavailableError } from './backends/directory.js';
 import { TokenBucket } from './limits.js';
+import { ownsHandle, socketHandle, type SocketHandle } from './native.js';
 import { Outbox } from './outbox.js';
+import type { LocalRoom } from './rooms.js';
 
 /** Where a connection comes from and what it reached, as plain values (any transport). */
 export interface Endpoints {
@@ -117,6 +119,10 @@ export class Connection implements DecoderSink {
   /** The turn this connection was last flushed in, so a turn flushes it once. */
   private flushedTurn = -1;
   private ended = false;
+  /** The socket handle for direct room writes (DirectFanout), when the server uses them... */
+  private readonly handle: SocketHandle | undefined;
+  /** ...and its descriptor, read once: reading `handle.fd` is a call into Node's C++ side. */
+  private readonly fd: number;
 
   constructor(
     readonly server: ChatServer,
@@ -133,6 +139,8 @@ export class Connection implements DecoderSink {
         ? new TokenBucket(config.floodBurst, config.floodRate, this.openedAt)
         : undefined;
     this.decoder = new FrameDecoder(config, this);
+    this.handle = server.directFanout ? socketHandle(stream) : undefined;
+    this.fd = this.handle?.fd ?? -1;
     stream.on('data', (chunk: Buffer) => {
       this.lastReceivedAt = server.now();
       this.decoder.push(chunk);
@@ -359,8 +367,37 @@ export class Connection implements DecoderSink {
     if (this.ended) return;
     const parts = this.outbox.take();
     if (parts.length === 0) return;
-    // false: the socket's buffer is over its mark and waits for the peer to read ('drain').
-    if (this.write(parts)) return;
+    this.afterWrite(this.write(parts));
+  }
+
+  /**
+   * @internal the descriptor to which `room`'s buffer of this turn may be sent directly, or -1:
+   * only when that buffer is all this client is owed and its stream holds nothing unsent, so
+   * a direct write cannot overtake anything, and only while the socket is open.
+   */
+  directFd(room: LocalRoom, turn: number): number {
+    const handle = this.handle;
+    if (handle === undefined || this.ended || this.flushedTurn === turn) return -1;
+    if (!this.outbox.isWholeRun(room) || this.stream.writableLength !== 0) return -1;
+    return ownsHandle(this.stream, handle) ? this.fd : -1;
+  }
+
+  /**
+   * @internal `sent` bytes of `data` (or minus an errno) went to the socket directly: this turn's
+   * flush is done, and what the socket did not take goes through the stream, which also reports
+   * any error the direct write met.
+   */
+  sentDirect(turn: number, data: Uint8Array, sent: number): void {
+    this.flushedTurn = turn;
+    this.flushScheduled = false;
+    this.outbox.skipRun();
+    if (sent === data.length) return;
+    this.afterWrite(this.stream.write(sent > 0 ? data.subarray(sent) : data));
+  }
+
+  /** `ok` false: the socket's buffer is over its mark and waits for the peer ('drain'). */
+  private afterWrite(ok: boolean): void {
+    if (ok) return;
     if (this.stalledSince === 0) this.stalledSince = this.server.now();
     if (this.stream.writableLength > this.server.config.maxQueueBytes && !this.closing) {
       this.cutOffSlowConsumer();

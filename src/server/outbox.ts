@@ -62,6 +62,18 @@ export class Outbox {
     return this.pieces.length === 0 && !(this.room && this.room.length > this.position());
   }
 
+  /** True when exactly the whole of `room`'s current turn is queued, and nothing else. */
+  isWholeRun(room: LocalRoom): boolean {
+    return (
+      this.pieces.length === 0 && this.room === room && room.length > 0 && this.position() === 0
+    );
+  }
+
+  /** Marks the room's turn so far as sent, after {@link isWholeRun} (a direct write). */
+  skipRun(): void {
+    if (this.room) this.setCursor(this.room.length);
+  }
+
   /**
    * Takes everything queued, as buffers in order; the outbox is empty afterwards. Room runs of a
    * materialised room share its buffer.

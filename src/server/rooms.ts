@@ -32,6 +32,11 @@ export class LocalRoom {
     return this.frames.length - 1;
   }
 
+  /** This turn's frames as one buffer, once materialised at the end of the turn. */
+  get buffer(): Uint8Array | undefined {
+    return this.shared;
+  }
+
   /** Joins this turn's frames into the buffer every member is sent. */
   materialise(): void {
     this.shared =

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { RawClient, join } from '../helpers.js';
+import { parseServeArgs } from '../../src/cli/serve.js';
 import { natter, natterServe, run } from './process.js';
 
 describe('natter serve', () => {
@@ -39,6 +40,16 @@ describe('natter serve', () => {
     assert.equal((await b.next()).cmd, '02');
     a.send({ cmd: '7', msg: 'nope nope' });
     assert.equal((await a.next()).cmd, '911');
+  });
+
+  it('turns a yes/no option off with --no-, and refuses both at once', () => {
+    assert.equal(parseServeArgs(['--no-native-writes']).flags.nativeWrites, false);
+    assert.equal(parseServeArgs(['--hide-addresses']).flags.hideAddresses, true);
+    assert.equal(parseServeArgs([]).flags.nativeWrites, undefined);
+    assert.throws(
+      () => parseServeArgs(['--hide-addresses', '--no-hide-addresses']),
+      /contradict each other/,
+    );
   });
 
   it('rejects bad options with a clear message and exit code 2', async (t) => {
