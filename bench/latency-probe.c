@@ -12,7 +12,9 @@
  * 127.0.x.y), then SENDERS of them each send RATE chats per second, evenly staggered, for
  * WARMUP + DURATION seconds. Each chat carries its send time (monotonic clock, microseconds);
  * each delivery's latency is the time it was read minus that. Prints the percentiles of the
- * deliveries of chats sent after the warm-up.
+ * deliveries of chats sent after the warm-up; per chat, the time from its first delivery to its
+ * last (how long the server's fan-out took, as the clients saw it); and the latency of each
+ * chat's first delivery (the server's time before its fan-out starts).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
