@@ -26,7 +26,7 @@ function requireAddon(t: TestContext): NativeAddon | undefined {
   if (native) return native;
   if (process.env.CI === 'true')
     assert.fail(`the native addon must be built in CI: ${nativeUnavailable}`);
-  t.skip(`native addon not built (${nativeUnavailable}); npm install builds it`);
+  t.skip(`native addon not loaded: ${nativeUnavailable}`);
   return undefined;
 }
 
