@@ -1,4 +1,6 @@
+import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';
+import { getSystemErrorName } from 'node:util';
 import { FrameDecoder, type DecoderSink } from '../protocol/decoder.js';
 import { encode } from '../protocol/encode.js';
 import { ERRORS, type ErrorName } from '../protocol/errors.js';
@@ -64,6 +66,9 @@ const RELEASE_WAIT_MS = 1000;
 
 /** Parts up to this many bytes in all are joined before writing; larger ones are not copied. */
 const COPY_BYTES = 16 * 1024;
+
+/** A direct send that found the socket's buffer full (EWOULDBLOCK is the same on Linux). */
+const EAGAIN = -constants.errno.EAGAIN;
 
 /** Frames that may queue behind a slow command before reading from the peer pauses. */
 const INBOX_HIGH_WATER = 256;
@@ -379,6 +384,7 @@ export class Connection implements DecoderSink {
     const handle = this.handle;
     if (handle === undefined || this.ended || this.flushedTurn === turn) return -1;
     if (!this.outbox.isWholeRun(room) || this.stream.writableLength !== 0) return -1;
+    if (this.stream.writableEnded) return -1; // an embedder's socket that ended by itself
     return ownsHandle(this.stream, handle) ? this.fd : -1;
   }
 
@@ -392,6 +398,18 @@ export class Connection implements DecoderSink {
     this.flushScheduled = false;
     this.outbox.skipRun();
     if (sent === data.length) return;
+    if (sent < 0 && sent !== EAGAIN) {
+      // The send took the socket's pending error (a reset, a keepalive timeout): a write through
+      // the stream would only meet EPIPE, so the connection ends with the real cause.
+      const code = getSystemErrorName(sent);
+      const error = Object.assign(new Error(`write ${code}`), {
+        code,
+        errno: sent,
+        syscall: 'write',
+      });
+      this.stream.destroy(error);
+      return;
+    }
     this.afterWrite(this.stream.write(sent > 0 ? data.subarray(sent) : data));
   }
 

@@ -22,7 +22,8 @@ export class DirectFanout {
   /** Sends `room`'s materialised buffer of this turn to the members that can take it directly. */
   send(room: LocalRoom, turn: number): void {
     const data = room.buffer;
-    if (data === undefined || data.length === 0) return;
+    // The addon takes up to 2 GiB per call; a larger turn (never seen) goes through the streams.
+    if (data === undefined || data.length === 0 || data.length > 0x7fffffff) return;
     const { fds, targets } = this;
     let count = 0;
     for (const conn of room.members) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
@@ -32,11 +33,13 @@ function requireAddon(t: TestContext): NativeAddon | undefined {
 
 /** A server-side socket and the client connected to it, over loopback. */
 async function socketPair(t: TestContext): Promise<{ server: net.Socket; client: net.Socket }> {
-  const listener = net.createServer();
+  // The server side does not read: a reset from the client stays for the next send to find.
+  const listener = net.createServer({ pauseOnConnect: true });
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   const accepted = new Promise<net.Socket>((resolve) => listener.once('connection', resolve));
   const client = net.connect((listener.address() as net.AddressInfo).port, '127.0.0.1');
   const server = await accepted;
+  for (const socket of [client, server]) socket.on('error', () => undefined);
   t.after(() => {
     client.destroy();
     server.destroy();
@@ -84,6 +87,7 @@ async function chatRound(
         continue;
       }
       assert.equal(msg.cmd, '70');
+      assert.match(String(msg.msg), /^\d+:\d+$/, 'a chat of this test');
       const [s, seq] = String(msg.msg).split(':').map(Number) as [number, number];
       assert.notEqual(s, r, 'no echo');
       assert.equal(seq, next[s], `member ${r}: member ${s}'s chats in order`);
@@ -135,7 +139,7 @@ describe('the native room fan-out', () => {
     requireAddon(t);
   });
 
-  it('sendAll: bytes taken per socket, -errno for a bad one, and argument checks', async (t) => {
+  it('sendAll: bytes taken per socket, -errno for a bad or reset one, and argument checks', async (t) => {
     const addon = requireAddon(t);
     if (!addon) return;
     const { server, client } = await socketPair(t);
@@ -147,6 +151,11 @@ describe('the native room fan-out', () => {
     assert.equal(results[0], data.length);
     assert.ok(results[1]! < 0, 'a bad descriptor is reported as -errno');
     assert.deepEqual(await received, data);
+    // A reset the server has not read yet is reported as such, once; then the socket is broken.
+    client.resetAndDestroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(addon.sendAll(Int32Array.of(fd), 1, data, results), 0);
+    assert.equal(results[0], -os.constants.errno.ECONNRESET);
     const send = addon.sendAll as (...args: unknown[]) => number;
     assert.throws(() => send([fd], 1, data, results), TypeError);
     assert.throws(() => send(Int32Array.of(fd), 2, data, results), TypeError);
