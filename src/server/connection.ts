@@ -390,8 +390,8 @@ export class Connection implements DecoderSink {
 
   /**
    * @internal `sent` bytes of `data` (or minus an errno) went to the socket directly: this turn's
-   * flush is done, and what the socket did not take goes through the stream, which also reports
-   * any error the direct write met.
+   * flush is done. What the socket did not take goes through the stream; an error other than a
+   * full buffer ends the stream with that error, as a failed stream write would.
    */
   sentDirect(turn: number, data: Uint8Array, sent: number): void {
     this.flushedTurn = turn;
