@@ -1,5 +1,5 @@
 /**
- * Soak and chaos run: `npm run soak [-- --duration 120]`.
+ * Soak and chaos run: `npm run soak [-- --duration 120 --seed N]`.
  *
  * Starts `natter serve` as a child process on a free loopback port. Well-behaved clients chat at
  * a steady pace and check that they receive every message of every other well-behaved client, in
@@ -8,6 +8,11 @@
  * delivered and lost, errors by kind, the server's peak and final RSS, and its open descriptors
  * before and after (a leak shows as a difference). Everything is bounded in time and stays on
  * loopback.
+ *
+ * The misbehaving clients' choices come from a seeded generator. `npm run soak` picks a random
+ * seed and prints it first (`soak seed N (replay with --seed N)`) and in the report; `--seed N`
+ * replays those choices (the timing of a run still varies). The short soak in `npm test`
+ * (test/soak.test.ts) uses a fixed seed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -408,12 +413,18 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false },
     },
   });
+  const log = (line: string) => process.stderr.write(line + '\n');
+  // A random seed unless one is given; said first, so that even a run that dies can be replayed.
+  const seed = values.seed === undefined ? Date.now() % 1e9 : Number(values.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new Error(`--seed must be a whole number of at least 0, got ${values.seed}`);
+  log(`soak seed ${seed} (replay with --seed ${seed})`);
   const report = await runSoak({
     durationMs: Number(values.duration) * 1000,
     goodClients: Number(values.clients),
     goodRate: Number(values.rate),
-    seed: values.seed === undefined ? Date.now() % 1e9 : Number(values.seed),
-    log: (line) => process.stderr.write(line + '\n'),
+    seed,
+    log,
   });
   process.stdout.write(formatReport(report) + '\n');
   if (values.json) process.stdout.write(JSON.stringify(report) + '\n');

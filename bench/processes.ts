@@ -1,0 +1,188 @@
+/**
+ * The processes of `npm run bench`: the builds of Natter to measure, the servers (pinned to CPU 0
+ * with taskset when there is one) and `natter bench` runs (pinned to CPU 1).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchResult } from '../src/bench/run.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** This checkout's CLI: the generator of every run, and the server of the `natter` rows. */
+const NATTER = join(ROOT, 'dist/src/cli/natter.js');
+const BLASTER = join(ROOT, 'dist/bench/blaster.js');
+const SEED = join(ROOT, 'test/fixtures/seed_server.py');
+
+/** A build of Natter to measure: its CLI, and how its rows are labelled. */
+export interface Build {
+  label: string;
+  natter: string;
+}
+
+export const CURRENT: Build = { label: 'natter', natter: NATTER };
+
+/**
+ * Another built checkout of Natter, `dir`, labelled with its short commit (or its folder's name
+ * when it is not a git checkout).
+ */
+export function baselineBuild(dir: string): Build {
+  const root = resolve(dir);
+  const natter = join(root, 'dist/src/cli/natter.js');
+  if (!existsSync(natter))
+    throw new Error(`--baseline ${dir}: no ${natter}; build it first (npx tsc -p tsconfig.json)`);
+  let name: string;
+  try {
+    name = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
+  } catch {
+    name = '';
+  }
+  return { label: `natter (baseline ${name || basename(root)})`, natter };
+}
+
+export const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const pinned = (cpu: number, command: string[]): string[] =>
+  hasTaskset ? ['taskset', '-c', String(cpu), ...command] : command;
+
+export async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+function start(command: string[]): ChildProcess {
+  return spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * Waits for a server's "listening" line. (Probing the port would do for Natter, but a connection
+ * that closes without a word wedges the seed: its defect D01.)
+ */
+function waitForListening(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(
+      () => reject(new Error(`the server did not start: ${output}`)),
+      10_000,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/listening on/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the server exited (${code}): ${output}`)));
+  });
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+  await new Promise((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+}
+
+/** A copy of the seed whose room holds `cap` users (S2-S5 need more than its 10). */
+function seedCopy(cap: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'natter-seed-'));
+  const path = join(dir, 'seed_server.py');
+  copyFileSync(SEED, path);
+  const text = readFileSync(path, 'utf8').replace(
+    'MAX_USER_IN_CHATROOM = 10',
+    `MAX_USER_IN_CHATROOM = ${cap}`,
+  );
+  writeFileSync(path, text);
+  return path;
+}
+
+/** The server to measure, on a free port; Natter from `build`. Pinned to CPU 0. */
+export async function startServer(
+  kind: 'natter' | 'seed' | 'blaster',
+  port: number,
+  extra: string[] = [],
+  build: Build = CURRENT,
+): Promise<ChildProcess> {
+  const command =
+    kind === 'natter'
+      ? [
+          process.execPath,
+          build.natter,
+          'serve',
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--max-users',
+          '20000',
+          // info: its "listening" line tells when it is ready; join lines are few.
+          '--log-level',
+          'info',
+          ...extra,
+        ]
+      : kind === 'seed'
+        ? ['python3', '-u', seedCopy(20000), '--host', '127.0.0.1', '--port', String(port)]
+        : [process.execPath, BLASTER, String(port)];
+  const child = start(pinned(0, command));
+  await waitForListening(child);
+  // From here on the output is only drained: the benchmark does not read what the server logs.
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return child;
+}
+
+/** One `natter bench` run of this checkout, pinned to CPU 1; its JSON result. */
+export async function benchOnce(args: string[]): Promise<BenchResult> {
+  const command = pinned(1, [process.execPath, NATTER, 'bench', '--json', ...args]);
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise((resolve) => child.once('exit', resolve));
+  const line = out.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as BenchResult;
+  } catch {
+    throw new Error(`bench failed: ${err || out}`);
+  }
+}
+
+/** CPU time a process has used, in seconds (Linux /proc). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The pid of the Redis at 127.0.0.1:6379. */
+export function redisPid(): number {
+  const info = execFileSync('redis-cli', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    '6379',
+    'info',
+    'server',
+  ]).toString();
+  return Number(/process_id:(\d+)/.exec(info)![1]);
+}
