@@ -5,11 +5,7 @@
  */
 import net from 'node:net';
 import type { TestContext } from 'node:test';
-import {
-  createServer,
-  type ChatServer,
-  type ChatServerOptions,
-} from '../src/server/chat-server.js';
+import { createServer, type ChatServer, type ChatServerOptions } from '../src/chat-server.js';
 import { FrameDecoder } from '../src/protocol/decoder.js';
 
 /** How long a test waits for an expected message before failing. */

@@ -1,7 +1,6 @@
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
-import { connect, type ChatClient, type ChatEvent } from '../client/chat-client.js';
-import { NatterError } from '../client/errors.js';
+import { connect, NatterError, type ChatClient, type ChatEvent } from '../client/index.js';
 import { NATTER_VERSION } from '../version.js';
 import { UsageError } from './usage.js';
 

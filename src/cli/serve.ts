@@ -1,13 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import {
-  ConfigError,
-  DEFAULT_CONFIG,
-  OPTIONS,
-  envName,
-  flagName,
-  resolveConfig,
-  type RawOptions,
-} from '../config.js';
+import { DEFAULT_CONFIG, OPTIONS, envName, flagName } from '../config/options.js';
+import { ConfigError, resolveConfig, type RawOptions } from '../config/resolve.js';
 import { createClusterServer } from '../cluster/index.js';
 import { UsageError } from './usage.js';
 
@@ -88,6 +81,12 @@ export async function serve(args: string[]): Promise<number> {
     return 0;
   }
   const file = parsed.file ?? process.env.NATTER_CONFIG;
+  // Signals are taken from the start: one that arrives while the server is still starting (just
+  // after its listening line) stops it as soon as it is up, rather than killing the process.
+  let signalled: string | undefined;
+  let onSignal = (signal: string) => void (signalled ??= signal);
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
   let server;
   try {
     const config = resolveConfig({
@@ -106,21 +105,20 @@ export async function serve(args: string[]): Promise<number> {
   }
   const running = server;
   await new Promise<void>((resolve) => {
-    let signalled = false;
-    const stop = (signal: string) => {
-      if (signalled) {
+    let stopping = false;
+    onSignal = (signal: string) => {
+      if (stopping) {
         running.logger.warn(`${signal} again: exiting now`);
         process.exit(1);
       }
-      signalled = true;
+      stopping = true;
       running.logger.info(`${signal} received: shutting down.`);
       running.close().then(resolve, (err: unknown) => {
         running.logger.error(`shutdown failed: ${String(err)}`);
         resolve();
       });
     };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
+    if (signalled) onSignal(signalled);
   });
   process.stdout.write('Bye bye~\n');
   return 0;

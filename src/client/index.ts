@@ -1,9 +1,5 @@
 /** The client library: depends only on the protocol module. */
-export {
-  connect,
-  ChatClient,
-  type ConnectOptions,
-  type ChatEvent,
-  type User,
-} from './chat-client.js';
+export { connect, type ConnectOptions } from './connect.js';
+export { ChatClient, type User } from './chat-client.js';
+export { type ChatEvent } from './events.js';
 export { NatterError } from './errors.js';

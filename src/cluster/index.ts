@@ -1,12 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { ChatServer, type ChatServerOptions } from '../server/chat-server.js';
+import { ConfigError } from '../config/resolve.js';
+import { ChatServer, type ChatServerOptions } from '../chat-server.js';
 import { Logger } from '../server/logger.js';
-import { connectRedis } from './redis.js';
+import { Liveness } from './liveness.js';
+
+/** The Redis part of the cluster, loaded only when a node is given `redis`. */
+type RedisModule = typeof import('./redis.js');
 
 /**
  * Creates a server and starts listening, as a node of a cluster when `redis` is set: every node
  * pointed at the same Redis (and `redisPrefix`) acts as one chat server (docs/protocol.md,
- * section 9). Without `redis`, the same as {@link createServer}: one node, in memory.
+ * section 9). Without `redis`, the same as `createServer`: one node, in memory, and the Redis
+ * client is never loaded (a single node runs without it installed).
  * @example
  * const node = await createClusterServer({ port: 20826, redis: 'redis://127.0.0.1:6379' });
  */
@@ -16,6 +21,7 @@ export async function createClusterServer(options: ChatServerOptions = {}): Prom
     await server.listen();
     return server;
   }
+  const { connectRedis } = await loadRedis();
   const nodeId = options.nodeId ?? randomBytes(6).toString('hex');
   const logger = new Logger(options.logLevel ?? 'info', options.logSink);
   const backends = await connectRedis(options.redis, {
@@ -28,6 +34,7 @@ export async function createClusterServer(options: ChatServerOptions = {}): Prom
     nodeId,
     directory: backends.directory,
     bus: backends.bus,
+    node: new Liveness(backends.registry),
     onClosed: () => backends.close(),
   });
   try {
@@ -37,4 +44,21 @@ export async function createClusterServer(options: ChatServerOptions = {}): Prom
     throw err;
   }
   return server;
+}
+
+/** Loads the Redis backends; a missing Redis client package is a clear configuration error. */
+async function loadRedis(): Promise<RedisModule> {
+  try {
+    return await import('./redis.js');
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    if (code === 'ERR_MODULE_NOT_FOUND' && /ioredis/.test(message)) {
+      throw new ConfigError(
+        'redis is set, but the Redis client (the npm package ioredis) is not installed: ' +
+          'run `npm install ioredis` in the folder Natter runs from, or leave redis unset ' +
+          'for a single node',
+      );
+    }
+    throw err;
+  }
 }

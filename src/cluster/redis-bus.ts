@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Bus, Delivery, DeliveryReceiver, RoomDelivery } from '../server/backends/bus.js';
-import { BackendUnavailableError } from '../server/backends/directory.js';
+import type { Bus, Delivery, DeliveryReceiver, RoomDelivery } from '../backends/bus.js';
+import { BackendUnavailableError } from '../backends/errors.js';
 import type { Logger } from '../server/logger.js';
 
 /*

@@ -2,10 +2,12 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../server/logger.js';
 import { RedisBus } from './redis-bus.js';
 import { RedisDirectory } from './redis-directory.js';
+import { RedisNodeRegistry } from './redis-node-registry.js';
 
 /** The Redis backends of one node, and how to let go of them. */
 export interface RedisBackends {
   readonly directory: RedisDirectory;
+  readonly registry: RedisNodeRegistry;
   readonly bus: RedisBus;
   /** Closes both connections. */
   close(): Promise<void>;
@@ -61,10 +63,12 @@ export async function connectRedis(
     throw new Error(`cannot connect to redis at ${url}: ${(err as Error).message}`);
   }
   const directory = new RedisDirectory(commands, options.prefix);
+  const registry = new RedisNodeRegistry(commands, options.prefix);
   const bus = new RedisBus(commands, subscriber, options.prefix, options.nodeId, options.logger);
   await bus.start();
   return {
     directory,
+    registry,
     bus,
     async close() {
       await Promise.allSettled([commands.quit(), subscriber.quit()]);

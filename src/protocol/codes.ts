@@ -52,30 +52,11 @@ export const Cmd = {
 /** Any code in {@link Cmd}. */
 export type CmdCode = (typeof Cmd)[keyof typeof Cmd];
 
-/** The request codes a client may send. */
-export const RequestCmd = {
-  CONNECT: Cmd.CONNECT,
-  USERS: Cmd.USERS,
-  WHISPER: Cmd.WHISPER,
-  EXIT: Cmd.EXIT,
-  VERSION: Cmd.VERSION,
-  RENAME: Cmd.RENAME,
-  RTT: Cmd.RTT,
-  CHAT: Cmd.CHAT,
-  ROOMS: Cmd.ROOMS,
-  JOIN: Cmd.JOIN,
-  LEAVE: Cmd.LEAVE,
-} as const;
-
-export type RequestCode = (typeof RequestCmd)[keyof typeof RequestCmd];
-
 /** Optional protocol features a client can ask for in CONNECT's `caps` (rule 4.4). */
 export const Capability = {
   /** Whispers arrive as WHISPER_MESSAGE `72` instead of the seed's CHAT_RESPONSE `70`. */
   WHISPER: 'whisper',
 } as const;
-
-export type CapabilityName = (typeof Capability)[keyof typeof Capability];
 
 /** The seed's SERVER_VERSION; VERSION answers with it unchanged so seed clients match it. */
 export const SEED_PROTOCOL_VERSION = '1';

@@ -175,6 +175,18 @@ export class FrameDecoder {
     this.last = last;
   }
 
+  /**
+   * Decodes one whole message as one frame, for transports whose messages are frames already
+   * (a WebSocket text message): the same limits and errors as the byte stream, without looking
+   * for frame boundaries. Anything but exactly one JSON object is INVALID_JSON.
+   */
+  pushMessage(message: Uint8Array): void {
+    if (this.state === FAILED) return;
+    if (message.length > this.limits.maxFrameBytes) return this.fail(message.length);
+    this.tooDeep = nestsDeeper(message, this.limits.maxDepth);
+    this.emit(message);
+  }
+
   /** Ignores all further input (the connection is closing). */
   stop(): void {
     this.dropFrame();
@@ -250,6 +262,23 @@ const COMMA = 0x2c;
 /** True when a value (object, array or string) may follow `last` inside a frame. */
 function opensValue(last: number): boolean {
   return last === COLON || last === COMMA || last === OPEN_BRACKET;
+}
+
+/** True when `bytes` nest objects and arrays deeper than `max`, strings aside. */
+function nestsDeeper(bytes: Uint8Array, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+    } else if (b === QUOTE) inString = true;
+    else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+      if (++depth > max) return true;
+    } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) depth--;
+  }
+  return false;
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {

@@ -1,3 +1,6 @@
+import type { ErrorMessage } from './messages.js';
+import type { RequestId } from './requests.js';
+
 /**
  * The one table of error codes (docs/errors.md). Error codes are public API: never renumber or
  * reuse one. They live in the range `900`..`999`, which the seed never uses (rule 5.1).
@@ -6,48 +9,18 @@
  * `{"cmd": "<code>", "error": "<name>", "reason": "<text>", ...details}`; `fatal: true` is added
  * when the server closes the connection right after sending it.
  */
-export const ErrorCode = {
-  INVALID_JSON: '900',
-  INVALID_UTF8: '901',
-  FRAME_TOO_LARGE: '902',
-  NESTING_TOO_DEEP: '903',
-  INVALID_REQUEST: '904',
-  UNKNOWN_COMMAND: '905',
-  INVALID_FIELD: '906',
-  NOT_CONNECTED: '907',
-  ALREADY_CONNECTED: '908',
-  INVALID_NICKNAME: '909',
-  INVALID_ROOM_NAME: '910',
-  BANNED_PHRASE: '911',
-  SERVER_SHUTTING_DOWN: '912',
-  SLOW_CONSUMER: '913',
-  INTERNAL_ERROR: '914',
-  MESSAGE_TOO_LONG: '915',
-  RATE_LIMITED: '916',
-  FLOOD: '917',
-  REGISTRATION_TIMEOUT: '918',
-  IDLE_TIMEOUT: '919',
-  TOO_MANY_CONNECTIONS: '920',
-  TOO_MANY_CONNECTIONS_FROM_IP: '921',
-  CONNECTION_RATE_LIMITED: '922',
-  BACKEND_UNAVAILABLE: '923',
-  NICKNAME_LOST: '924',
-} as const;
-
-export type ErrorName = keyof typeof ErrorCode;
-export type ErrorCodeValue = (typeof ErrorCode)[ErrorName];
-
 /** What the table says about one error. */
 export interface ErrorInfo {
-  readonly code: ErrorCodeValue;
+  /** The code on the wire, in `900`..`999`. */
+  readonly code: string;
   /** True when the server closes the connection after sending this error. */
   readonly fatal: boolean;
   /** The default human-readable reason; a message may carry a more specific one. */
   readonly reason: string;
 }
 
-/** Metadata for every error in {@link ErrorCode}; docs/errors.md documents each entry. */
-export const ERRORS: { readonly [K in ErrorName]: ErrorInfo } = {
+/** Every error, by name; docs/errors.md documents each entry. */
+export const ERRORS = {
   INVALID_JSON: { code: '900', fatal: false, reason: 'the frame is not a valid JSON object' },
   INVALID_UTF8: { code: '901', fatal: false, reason: 'the frame is not valid UTF-8' },
   FRAME_TOO_LARGE: { code: '902', fatal: true, reason: 'the frame exceeds the size limit' },
@@ -109,7 +82,18 @@ export const ERRORS: { readonly [K in ErrorName]: ErrorInfo } = {
     fatal: true,
     reason: 'this server lost contact with the cluster and your nickname was taken meanwhile',
   },
-};
+} as const satisfies Readonly<Record<string, ErrorInfo>>;
+
+/** The name of any error, e.g. `INVALID_FIELD`. */
+export type ErrorName = keyof typeof ERRORS;
+
+/** The code of any error, e.g. `906`. */
+export type ErrorCodeValue = (typeof ERRORS)[ErrorName]['code'];
+
+/** Every error's code, by name (derived from {@link ERRORS}). */
+export const ErrorCode = Object.fromEntries(
+  Object.entries(ERRORS).map(([name, info]) => [name, info.code]),
+) as { readonly [K in ErrorName]: (typeof ERRORS)[K]['code'] };
 
 const NAME_BY_CODE: ReadonlyMap<string, ErrorName> = new Map(
   (Object.keys(ERRORS) as ErrorName[]).map((name) => [ERRORS[name].code, name]),
@@ -123,4 +107,30 @@ export function isErrorCode(cmd: string): boolean {
 /** The symbolic name of a known error code, or undefined. */
 export function errorName(code: string): ErrorName | undefined {
   return NAME_BY_CODE.get(code);
+}
+
+/** What an error answers, besides its name: the request, a specific reason, extra fields. */
+export interface ErrorDetails {
+  /** The request that failed: its `cmd` is named (when a string) and its `id` echoed. */
+  readonly request?: { readonly cmd?: unknown; readonly id?: RequestId } | undefined;
+  /** A more specific reason than the table's. */
+  readonly reason?: string | undefined;
+  /** Extra members (`field`, `retryAfterMs`, `limit`). */
+  readonly fields?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** The error message for `name` (rule 5.1): the one place its wire form is decided. */
+export function errorMessage(name: ErrorName, details: ErrorDetails = {}): ErrorMessage {
+  const info: ErrorInfo = ERRORS[name];
+  const message: ErrorMessage = {
+    cmd: info.code,
+    error: name,
+    reason: details.reason ?? info.reason,
+  };
+  const { request, fields } = details;
+  if (request && typeof request.cmd === 'string') message.request = request.cmd;
+  if (fields) Object.assign(message, fields);
+  if (info.fatal) message.fatal = true;
+  if (request?.id !== undefined) message.id = request.id;
+  return message;
 }

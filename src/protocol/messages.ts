@@ -1,19 +1,11 @@
 import type { Cmd } from './codes.js';
-import type { ErrorName } from './errors.js';
+import type { RequestId } from './requests.js';
 
-/** A request correlation id: echoed on every direct response to the request (rule 4.3). */
-export type RequestId = string | number;
-
-/** Longest `id` string a request may carry (rule 4.3). */
-export const MAX_ID_LENGTH = 128;
-
-/** True when `id` is a valid request id: a string of at most 128 characters or a finite number. */
-export function isRequestId(id: unknown): id is RequestId {
-  return (
-    (typeof id === 'string' && id.length <= MAX_ID_LENGTH) ||
-    (typeof id === 'number' && Number.isFinite(id))
-  );
-}
+/**
+ * Server messages (server -> client): direct answers, room announcements and errors
+ * (docs/protocol.md, sections 4, 5 and 7). The server builds every message it sends from these
+ * types, and the client library reads them with the same types.
+ */
 
 /** One row of USERS_RESPONSE: `[nickname, ip, port]`, exactly as the seed sends it. */
 export type UserRow = [nickname: string, ip: string, port: number];
@@ -30,52 +22,7 @@ interface Base<C extends string> {
   id?: RequestId;
 }
 
-// ---- Requests (client -> server) ----
-
-export interface ConnectRequest extends Base<typeof Cmd.CONNECT> {
-  nickname: string;
-  /** Natter: join this room instead of the default one. */
-  room?: string;
-  /** Natter: optional features (rule 4.4). Sending `caps`, even empty, opts in to extra fields. */
-  caps?: string[];
-}
-export type UsersRequest = Base<typeof Cmd.USERS>;
-export interface WhisperRequest extends Base<typeof Cmd.WHISPER> {
-  to: string;
-  msg: string;
-}
-export type ExitRequest = Base<typeof Cmd.EXIT>;
-export type VersionRequest = Base<typeof Cmd.VERSION>;
-export interface RenameRequest extends Base<typeof Cmd.RENAME> {
-  newNickname: string;
-}
-export interface RttRequest extends Base<typeof Cmd.RTT> {
-  beginTime: unknown;
-}
-export interface ChatRequest extends Base<typeof Cmd.CHAT> {
-  msg: string;
-}
-export type RoomsRequest = Base<typeof Cmd.ROOMS>;
-export interface JoinRequest extends Base<typeof Cmd.JOIN> {
-  room: string;
-}
-export type LeaveRequest = Base<typeof Cmd.LEAVE>;
-
-/** Every request a client can send. */
-export type Request =
-  | ConnectRequest
-  | UsersRequest
-  | WhisperRequest
-  | ExitRequest
-  | VersionRequest
-  | RenameRequest
-  | RttRequest
-  | ChatRequest
-  | RoomsRequest
-  | JoinRequest
-  | LeaveRequest;
-
-// ---- Server messages (server -> client) ----
+// ---- Direct answers ----
 
 export type ConnectDuplicateNickname = Base<typeof Cmd.CONNECT_DUPLICATE_NICKNAME>;
 export type ConnectChatroomFull = Base<typeof Cmd.CONNECT_CHATROOM_FULL>;
@@ -96,10 +43,6 @@ export interface UsersResponse extends Base<typeof Cmd.USERS_RESPONSE> {
 export type WhisperNoSuchUser = Base<typeof Cmd.WHISPER_NO_SUCH_USER>;
 export type WhisperMyself = Base<typeof Cmd.WHISPER_MYSELF>;
 export type WhisperSuccess = Base<typeof Cmd.WHISPER_SUCCESS>;
-export interface ExitBroadcast extends Base<typeof Cmd.EXIT_BROADCAST> {
-  nickname: string;
-  userCount: number;
-}
 export interface VersionResponse extends Base<typeof Cmd.VERSION_RESPONSE> {
   serverVersion: string;
   /** Only for clients that sent `caps`: the server software and version. */
@@ -109,60 +52,27 @@ export type RenameDuplicateNickname = Base<typeof Cmd.RENAME_DUPLICATE_NICKNAME>
 export interface RenameSuccess extends Base<typeof Cmd.RENAME_SUCCESS> {
   newNickname: string;
 }
-export interface RenameBroadcast extends Base<typeof Cmd.RENAME_BROADCAST> {
-  nickname: string;
-  newNickname: string;
-}
 export interface RttResponse extends Base<typeof Cmd.RTT_RESPONSE> {
   beginTime: unknown;
 }
-export interface ChatResponse extends Base<typeof Cmd.CHAT_RESPONSE> {
-  from: string;
-  msg: string;
-}
 export type ChatAccepted = Base<typeof Cmd.CHAT_ACCEPTED>;
-export interface WhisperMessage extends Base<typeof Cmd.WHISPER_MESSAGE> {
-  from: string;
-  msg: string;
-}
-export interface NewUserEnters extends Base<typeof Cmd.NEW_USER_ENTERS> {
-  nickname: string;
-  userCount: number;
-}
 export interface RoomsResponse extends Base<typeof Cmd.ROOMS_RESPONSE> {
   rooms: RoomInfo[];
 }
-export interface JoinSuccess extends Base<typeof Cmd.JOIN_SUCCESS> {
+/** The outcome of a room move that took place (JOIN or LEAVE). */
+export interface MoveSuccess<C extends string> extends Base<C> {
   room: string;
   userCount: number;
 }
+export type JoinSuccess = MoveSuccess<typeof Cmd.JOIN_SUCCESS>;
 export type JoinRoomFull = Base<typeof Cmd.JOIN_ROOM_FULL>;
 export type JoinAlreadyInRoom = Base<typeof Cmd.JOIN_ALREADY_IN_ROOM>;
-export interface LeaveSuccess extends Base<typeof Cmd.LEAVE_SUCCESS> {
-  room: string;
-  userCount: number;
-}
+export type LeaveSuccess = MoveSuccess<typeof Cmd.LEAVE_SUCCESS>;
 export type LeaveDefaultRoomFull = Base<typeof Cmd.LEAVE_DEFAULT_ROOM_FULL>;
 export type LeaveInDefaultRoom = Base<typeof Cmd.LEAVE_IN_DEFAULT_ROOM>;
 
-/** An error (codes `900`..`999`, docs/errors.md). */
-export interface ErrorMessage {
-  cmd: string;
-  id?: RequestId;
-  /** Symbolic name from the error table, e.g. `INVALID_FIELD`. */
-  error: ErrorName | string;
-  /** Human-readable explanation. */
-  reason: string;
-  /** The `cmd` of the request that failed, when known. */
-  request?: string;
-  /** The offending field, for INVALID_FIELD. */
-  field?: string;
-  /** Present and true when the server closes the connection after this message. */
-  fatal?: true;
-}
-
-/** Every message the server sends. */
-export type ServerMessage =
+/** Every direct answer to a request, besides errors. */
+export type Reply =
   | ConnectDuplicateNickname
   | ConnectChatroomFull
   | ConnectSuccess
@@ -170,16 +80,11 @@ export type ServerMessage =
   | WhisperNoSuchUser
   | WhisperMyself
   | WhisperSuccess
-  | ExitBroadcast
   | VersionResponse
   | RenameDuplicateNickname
   | RenameSuccess
-  | RenameBroadcast
   | RttResponse
-  | ChatResponse
   | ChatAccepted
-  | WhisperMessage
-  | NewUserEnters
   | RoomsResponse
   | JoinSuccess
   | JoinRoomFull
@@ -187,3 +92,59 @@ export type ServerMessage =
   | LeaveSuccess
   | LeaveDefaultRoomFull
   | LeaveInDefaultRoom;
+
+// ---- Room announcements and whispers (never carry an id) ----
+
+export interface ChatResponse {
+  cmd: typeof Cmd.CHAT_RESPONSE;
+  from: string;
+  msg: string;
+}
+export interface WhisperMessage {
+  cmd: typeof Cmd.WHISPER_MESSAGE;
+  from: string;
+  msg: string;
+}
+export interface NewUserEnters {
+  cmd: typeof Cmd.NEW_USER_ENTERS;
+  nickname: string;
+  userCount: number;
+}
+export interface ExitBroadcast {
+  cmd: typeof Cmd.EXIT_BROADCAST;
+  nickname: string;
+  userCount: number;
+}
+export interface RenameBroadcast {
+  cmd: typeof Cmd.RENAME_BROADCAST;
+  nickname: string;
+  newNickname: string;
+}
+
+/** A message to every member of a room (rule 8.1). */
+export type Announcement = ChatResponse | NewUserEnters | ExitBroadcast | RenameBroadcast;
+
+// ---- Errors ----
+
+/** An error (codes `900`..`999`, docs/errors.md). */
+export interface ErrorMessage {
+  cmd: string;
+  id?: RequestId;
+  /** Symbolic name from the error table (`ErrorName`), e.g. `INVALID_FIELD`. */
+  error: string;
+  /** Human-readable explanation. */
+  reason: string;
+  /** The `cmd` of the request that failed, when known. */
+  request?: string;
+  /** The offending field, for INVALID_FIELD. */
+  field?: string;
+  /** When a retry can succeed, for RATE_LIMITED and CONNECTION_RATE_LIMITED. */
+  retryAfterMs?: number;
+  /** The limit, for MESSAGE_TOO_LONG. */
+  limit?: number;
+  /** Present and true when the server closes the connection after this message. */
+  fatal?: true;
+}
+
+/** Every message the server sends. */
+export type ServerMessage = Reply | Announcement | WhisperMessage | ErrorMessage;

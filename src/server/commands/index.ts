@@ -1,4 +1,4 @@
-import type { Command } from '../dispatcher.js';
+import type { AnyCommand } from './command.js';
 import { chat } from './chat.js';
 import { connect } from './connect.js';
 import { exit } from './exit.js';
@@ -12,9 +12,8 @@ import { version } from './version.js';
 import { whisper } from './whisper.js';
 
 /** The command table, by request code. */
-export const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [connect, users, whisper, exit, version, rename, rtt, chat, rooms, join, leave].map((c) => [
-    c.cmd,
-    c,
-  ]),
+export const COMMANDS: ReadonlyMap<string, AnyCommand> = new Map(
+  [connect, users, whisper, exit, version, rename, rtt, chat, rooms, join, leave].map(
+    (c: AnyCommand) => [c.cmd, c],
+  ),
 );

@@ -1,21 +1,20 @@
 import { Cmd } from '../../protocol/codes.js';
 import { rawMember } from '../../protocol/raw.js';
-import type { Command } from '../dispatcher.js';
+import type { Command } from './command.js';
 
 /** RTT `6` (rule 4.9): echoes `beginTime` exactly as the client wrote it, whatever its type. */
-export const rtt: Command = {
+export const rtt: Command<typeof Cmd.RTT> = {
   cmd: Cmd.RTT,
   name: 'RTT',
   phase: 'member',
-  fields: { beginTime: 'any' },
-  run(conn, req, text) {
+  run(ctx, req, text) {
     // Numbers are echoed from the source text, so no precision or formatting is lost.
     const raw = typeof req.beginTime === 'number' ? rawMember(text, 'beginTime') : undefined;
     if (raw === undefined) {
-      conn.reply({ cmd: Cmd.RTT_RESPONSE, beginTime: req.beginTime }, req.id);
+      ctx.reply({ cmd: Cmd.RTT_RESPONSE, beginTime: req.beginTime }, req.id);
       return;
     }
     const id = req.id === undefined ? '' : `,"id":${JSON.stringify(req.id)}`;
-    conn.send(Buffer.from(`{"cmd":"${Cmd.RTT_RESPONSE}","beginTime":${raw}${id}}\n`));
+    ctx.send(Buffer.from(`{"cmd":"${Cmd.RTT_RESPONSE}","beginTime":${raw}${id}}\n`));
   },
 };

@@ -1,19 +1,19 @@
 import { Cmd, SEED_PROTOCOL_VERSION } from '../../protocol/codes.js';
+import type { VersionResponse } from '../../protocol/messages.js';
 import { SERVER_SOFTWARE } from '../../version.js';
-import type { Command } from '../dispatcher.js';
+import type { Command } from './command.js';
 
 /** VERSION `4` (rule 4.8): the seed's `serverVersion` "1"; extended clients also get `server`. */
-export const version: Command = {
+export const version: Command<typeof Cmd.VERSION> = {
   cmd: Cmd.VERSION,
   name: 'VERSION',
   phase: 'member',
-  fields: {},
-  run(conn, req) {
-    const reply: Record<string, unknown> & { cmd: string } = {
+  run(ctx, req) {
+    const reply: VersionResponse = {
       cmd: Cmd.VERSION_RESPONSE,
       serverVersion: SEED_PROTOCOL_VERSION,
     };
-    if (conn.extended) reply.server = SERVER_SOFTWARE;
-    conn.reply(reply, req.id);
+    if (ctx.session.extended) reply.server = SERVER_SOFTWARE;
+    ctx.reply(reply, req.id);
   },
 };

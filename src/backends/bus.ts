@@ -1,0 +1,62 @@
+/**
+ * The bus carries deliveries to the nodes that hold the recipients. Each node subscribes one
+ * receiver that hands deliveries to its local connections. The in-memory bus is the default
+ * (one node); a cluster bus keeps the same contract across nodes (test/backends/bus-contract.ts).
+ *
+ * Contract: deliveries published to one room reach every node that watches it, each publisher's
+ * in the order it published them, and every node sees the same order for a room.
+ */
+
+/** A frame for every member of a room, except one. The frame is encoded once, by the sender. */
+export interface RoomDelivery {
+  readonly kind: 'room';
+  /** The room's key ({@link nameKey} of its name). */
+  readonly room: string;
+  /** One encoded frame, `\n` included. */
+  readonly frame: Uint8Array;
+  /** A member id that must not receive it (the sender), if any. */
+  readonly except?: string;
+  /** A member whose membership of the room begins just after this frame (its own `8`). */
+  readonly joins?: string;
+  /** A member whose membership of the room ends just before this frame (its own `30`). */
+  readonly leaves?: string;
+}
+
+/** A whisper for one member; the receiving node encodes it for that member's capabilities. */
+export interface WhisperDelivery {
+  readonly kind: 'whisper';
+  /** The node the recipient is connected to. */
+  readonly node: string;
+  /** The recipient's member id. */
+  readonly to: string;
+  readonly from: string;
+  readonly msg: string;
+}
+
+export type Delivery = RoomDelivery | WhisperDelivery;
+
+export type DeliveryReceiver = (delivery: Delivery) => void;
+
+export interface Bus {
+  /**
+   * Sends a delivery to the nodes that watch its room (a room delivery) or to its node (a
+   * whisper), this node included. Throws BackendUnavailableError when it cannot send.
+   */
+  publish(delivery: Delivery): void;
+  /** Sets this node's receiver. */
+  subscribe(receiver: DeliveryReceiver): void;
+  /**
+   * Starts receiving a room's deliveries on this node; resolves once they are flowing, so a
+   * member may join the room after it. Counted: each watch needs one unwatch.
+   */
+  watch(roomKey: string): Promise<void>;
+  /** Undoes one watch. */
+  unwatch(roomKey: string): void;
+  /**
+   * Resolves once everything this node has published so far has been delivered back to it
+   * (before a shutdown detaches the members).
+   */
+  flush(): Promise<void>;
+  /** Stops delivering; the bus is not used afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,289 @@
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { formatAddress } from './addresses.js';
+import type { Bus } from './backends/bus.js';
+import type { Directory } from './backends/directory.js';
+import type { ServerConfig } from './config/options.js';
+import { ConfigError, configWith } from './config/resolve.js';
+import { attachStream } from './transport/stream.js';
+import { TcpListeners, type ListeningAddress } from './transport/tcp.js';
+import { assemble, type ServerParts } from './server/assemble.js';
+import { systemClock, type Clock } from './server/clock.js';
+import { Connection, type ConnectionDeps } from './server/connection/connection.js';
+import type { Link, LinkInput } from './server/link.js';
+import { Logger, type LogSink } from './server/logger.js';
+import type { NodeAgent } from './server/node-agent.js';
+import { Timeouts } from './server/services/timeouts.js';
+import type { Endpoints } from './server/session.js';
+import { DirectSocket, nativeUnavailable } from './server/write/native-fanout.js';
+
+/** Options for {@link createServer}: any {@link ServerConfig} field, plus the backends. */
+export interface ChatServerOptions extends Partial<ServerConfig> {
+  /** Who is online; defaults to a `MemoryDirectory` (single node). */
+  directory?: Directory;
+  /** Delivery between nodes; defaults to a `MemoryBus` (single node). */
+  bus?: Bus;
+  /** This node's id in a cluster (default: random); the backends must use the same. */
+  nodeId?: string;
+  /** This node's part in a cluster (`createClusterServer` gives one); none for one node. */
+  node?: NodeAgent;
+  /** Called once the server has closed, to let go of what the backends hold. */
+  onClosed?: () => Promise<void>;
+  /** Where log lines go; defaults to stdout and stderr. */
+  logSink?: LogSink;
+  /** The clock every timeout is measured with; defaults to the system's. */
+  clock?: Clock;
+}
+
+/** What a server has done so far, for tests and monitoring. */
+export interface ServerStats {
+  /** Open connections, members or not. */
+  readonly connections: number;
+  /** The native room fan-out, when it is used: sockets written, and short writes among them. */
+  readonly nativeFanout: { readonly sockets: number; readonly shortWrites: number } | undefined;
+}
+
+/** In a cluster, how long a closing connection waits for its release before it ends. */
+const RELEASE_WAIT_MS = 1000;
+
+/**
+ * Creates a chat server and starts listening on TCP (`host`, `port`).
+ * @example
+ * const server = await createServer({ host: '127.0.0.1', port: 0 });
+ * console.log(server.addresses[0].port);
+ * await server.close();
+ */
+export async function createServer(options: ChatServerOptions = {}): Promise<ChatServer> {
+  const server = new ChatServer(options);
+  await server.listen();
+  return server;
+}
+
+/**
+ * A chat server: it wires the services together (docs/DEVELOPING.md, "Layout"), serves the
+ * clients its transports hand it, and shuts down cleanly. Everything it serves goes one way:
+ * transport -> connection -> session -> commands -> services -> backends.
+ */
+export class ChatServer {
+  /** The validated configuration. */
+  readonly config: ServerConfig;
+  readonly logger: Logger;
+  /** Identifies this node in member ids and in the cluster. */
+  readonly nodeId: string;
+  private readonly clock: Clock;
+  private readonly node: NodeAgent | undefined;
+  private readonly onClosed: (() => Promise<void>) | undefined;
+  private readonly parts: ServerParts;
+  private readonly timeouts: Timeouts;
+  private readonly tcp: TcpListeners;
+  private readonly deps: ConnectionDeps;
+  private readonly connections = new Set<Connection>();
+  private nextConnection = 0;
+  private stopping: Promise<void> | undefined;
+  private onIdle: (() => void) | undefined;
+
+  constructor(options: ChatServerOptions = {}) {
+    const { directory, bus, logSink, nodeId, node, onClosed, clock, ...overrides } = options;
+    const config = (this.config = configWith(overrides));
+    // A server given `redis` but neither cluster backends nor a node agent would quietly be a
+    // single node: a mistake worth a clear error.
+    if (config.redis !== '' && !node && !directory) {
+      throw new ConfigError('redis is set: create the server with createClusterServer');
+    }
+    const logger = (this.logger = new Logger(config.logLevel, logSink));
+    this.clock = clock ?? systemClock;
+    this.nodeId = nodeId ?? randomBytes(6).toString('hex');
+    this.node = node;
+    this.onClosed = onClosed;
+    const parts = (this.parts = assemble({
+      config,
+      logger,
+      clock: this.clock,
+      nodeId: this.nodeId,
+      directory,
+      bus,
+      node,
+    }));
+    this.deps = {
+      services: parts.services,
+      membership: parts.membership,
+      admission: parts.admission,
+      writers: {
+        flushes: parts.scheduler,
+        clock: this.clock,
+        maxQueueBytes: config.maxQueueBytes,
+      },
+      clock: this.clock,
+      logger,
+      limits: config,
+      releaseWaitMs: node ? RELEASE_WAIT_MS : 0,
+      gone: (conn) => this.forget(conn),
+    };
+    this.tcp = new TcpListeners({
+      accept: (socket, endpoints) => void this.handle(socket, endpoints),
+      refuseFull: (socket) => {
+        socket.on('error', () => undefined);
+        parts.admission.refuse(socket, { error: 'TOO_MANY_CONNECTIONS' });
+      },
+      descriptorsShort: () => parts.admission.descriptorsShort(this.connections.size),
+      connectionCount: () => this.connections.size,
+      clock: this.clock,
+      logger,
+      keepAliveMs: config.keepAliveMs,
+    });
+    this.timeouts = new Timeouts(
+      config,
+      this.clock,
+      () => this.connections,
+      () => {
+        parts.admission.prune();
+      },
+    );
+    this.timeouts.start();
+  }
+
+  /** Starts listening on TCP at the configured host and port. */
+  async listen(): Promise<void> {
+    const { nodeId, logger, clock } = this;
+    const { directory, membership, announcer, admission, fanout } = this.parts;
+    await this.node?.start({ nodeId, directory, membership, announcer, logger, clock });
+    await this.tcp.listen(this.config.host, this.config.port);
+    admission.measureDescriptors();
+    for (const { address, port } of this.tcp.addresses) {
+      logger.info(`Natter is listening on ${formatAddress(address, port)}`);
+    }
+    if (this.config.nativeWrites && !fanout) {
+      logger.info(`room fan-out without the native addon: ${nativeUnavailable}`);
+    }
+  }
+
+  /** The TCP addresses the server listens on. */
+  get addresses(): readonly ListeningAddress[] {
+    return this.tcp.addresses;
+  }
+
+  /** The port of the first listening address. */
+  get port(): number {
+    return this.tcp.addresses[0]?.port ?? 0;
+  }
+
+  /** Number of open connections, members or not. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** What the server has done so far. */
+  stats(): ServerStats {
+    const fanout = this.parts.fanout;
+    return {
+      connections: this.connections.size,
+      nativeFanout: fanout && { sockets: fanout.sockets, shortWrites: fanout.shortWrites },
+    };
+  }
+
+  /**
+   * Serves one client over any duplex byte stream (TCP, TLS, a Unix socket, a test pipe).
+   * @returns false when the client was turned away (it has been told why)
+   */
+  handle(stream: Duplex, endpoints: Endpoints): boolean {
+    const direct = this.parts.fanout && DirectSocket.of(stream);
+    const input = this.open(stream, endpoints, direct);
+    if (input) attachStream(stream, input);
+    else stream.on('error', () => undefined);
+    return input !== undefined;
+  }
+
+  /**
+   * Serves one client over any transport (docs/DEVELOPING.md, "Transports"): the server writes
+   * through `link`, and the adapter feeds the client's input, bytes or whole messages, to the
+   * returned {@link LinkInput}.
+   * @returns undefined when the client was turned away (it has been told why)
+   */
+  connect(link: Link, endpoints: Endpoints): LinkInput | undefined {
+    return this.open(link, endpoints, undefined);
+  }
+
+  /**
+   * Stops the server (rule 3.8): stops accepting, sends every client SERVER_SHUTTING_DOWN, gives
+   * them `shutdownGraceMs` to receive what is queued, then closes what is left. Safe to call
+   * more than once; every call returns the same promise.
+   */
+  close(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private open(
+    link: Link,
+    endpoints: Endpoints,
+    direct: DirectSocket | undefined,
+  ): Connection | undefined {
+    const { admission } = this.parts;
+    const refusal = admission.check(endpoints, this.connections.size);
+    if (refusal) {
+      admission.refuse(link, refusal);
+      return undefined;
+    }
+    const id = `${this.nodeId}:${(this.nextConnection++).toString(36)}`;
+    const conn = new Connection(link, id, endpoints, direct, this.deps);
+    this.connections.add(conn);
+    return conn;
+  }
+
+  private async shutdown(): Promise<void> {
+    const { admission, membership, bus, directory } = this.parts;
+    this.timeouts.stop();
+    this.node?.stop();
+    admission.close();
+    membership.quiet();
+    const listenersClosed = this.tcp.close();
+    const open = [...this.connections];
+    // Nothing more is read; what was accepted is delivered first: in a cluster it may still be
+    // on its way back from Redis (rule 8.6).
+    for (const conn of open) conn.stopReading();
+    await withTimeout(bus.flush(), this.config.shutdownGraceMs);
+    // Detach everyone, so members are not sent each other's departures.
+    membership.detachAll();
+    for (const conn of open) conn.close({ kind: 'error', error: 'SERVER_SHUTTING_DOWN' });
+    await this.idle(this.config.shutdownGraceMs);
+    // Whoever has not taken their last messages by now is cut off.
+    for (const conn of this.connections) conn.destroy();
+    await this.idle(Infinity);
+    await listenersClosed;
+    // In a cluster, the other nodes hear of every departure now, not when a heartbeat expires.
+    await membership.settled();
+    await this.node?.retire().catch(() => undefined);
+    await bus.close();
+    await directory.close();
+    await this.onClosed?.();
+  }
+
+  /** Forgets a connection whose transport has closed. */
+  private forget(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    if (this.connections.size === 0) this.onIdle?.();
+  }
+
+  /** Resolves when no connection is left, or after `ms`. */
+  private idle(ms: number): Promise<void> {
+    if (this.connections.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = ms === Infinity ? undefined : this.clock.setTimeout(resolve, ms);
+      this.onIdle = () => {
+        this.clock.clearTimeout(timer);
+        this.onIdle = undefined;
+        resolve();
+      };
+    });
+  }
+}
+
+/** Resolves when `promise` does, or after `ms`, whichever is first. */
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.catch(() => undefined),
+    new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,98 @@
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { ChatClient } from './chat-client.js';
+import { NatterError } from './errors.js';
+
+/** Options for {@link connect}. */
+export interface ConnectOptions {
+  /** Server host; default `localhost`. */
+  host?: string;
+  /** Server port; default 20825. */
+  port?: number;
+  nickname: string;
+  /** A room to join instead of the server's default room. */
+  room?: string;
+  /** An already-open stream to the server, instead of `host` and `port`. */
+  stream?: Duplex;
+  /** How long to wait for the server to accept, in milliseconds; default 10000. */
+  timeoutMs?: number;
+  /**
+   * Heartbeat, in milliseconds (default 15000; 0 for none). The client promises the server to
+   * send something at least this often, and sends an RTT when it has nothing else to say. A
+   * server that dies without closing the connection is noticed when a heartbeat goes
+   * unanswered for as long; the client then closes with code `ETIMEDOUT`.
+   */
+  heartbeatMs?: number;
+}
+
+/** The heartbeat the client promises unless told otherwise. */
+const DEFAULT_HEARTBEAT_MS = 15_000;
+
+/**
+ * Connects to a Natter (or seed) server and joins with a nickname.
+ * Rejects with a {@link NatterError}: code `01` (nickname taken), `02` (room full), an error
+ * code such as `909` (invalid nickname), or a network error such as `ECONNREFUSED`.
+ * @example
+ * const client = await connect({ host: '127.0.0.1', port: 20825, nickname: 'alice' });
+ * client.on('chat', (e) => console.log(`${e.from}: ${e.msg}`));
+ * await client.chat('hello');
+ * for await (const event of client) console.log(event);
+ */
+export async function connect(options: ConnectOptions): Promise<ChatClient> {
+  const stream = options.stream ?? (await openSocket(options));
+  const client = new ChatClient(stream);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  let timer: NodeJS.Timeout | undefined;
+  const silence = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new NatterError('ETIMEDOUT', `the server did not answer CONNECT within ${timeoutMs} ms`),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([
+      client.join(options.nickname, options.room, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
+      silence,
+    ]);
+  } catch (err) {
+    client.destroy();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return client;
+}
+
+function openSocket(options: ConnectOptions): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({
+      host: options.host ?? 'localhost',
+      port: options.port ?? 20825,
+      noDelay: true,
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new NatterError('ETIMEDOUT', 'timed out connecting to the server'));
+    }, options.timeoutMs ?? 10_000);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      resolve(socket);
+    });
+    const onError = (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new NatterError(err.code ?? 'ECONNECT', describeNetworkError(err, options)));
+    };
+    socket.once('error', onError);
+  });
+}
+
+function describeNetworkError(err: NodeJS.ErrnoException, options: ConnectOptions): string {
+  const where = `${options.host ?? 'localhost'}:${options.port ?? 20825}`;
+  if (err.code === 'ECONNREFUSED') return `connection refused by ${where}: is the server running?`;
+  if (err.code === 'ENOTFOUND') return `unknown host ${options.host}`;
+  return `cannot connect to ${where}: ${err.message}`;
+}

@@ -1,0 +1,87 @@
+import { Cmd } from '../protocol/codes.js';
+import { isErrorCode } from '../protocol/errors.js';
+import type {
+  Announcement,
+  ErrorMessage,
+  ServerMessage,
+  WhisperMessage,
+} from '../protocol/messages.js';
+import type { NatterError } from './errors.js';
+
+/** Something that happened in the chat, as the client receives it. */
+export type ChatEvent =
+  | { type: 'chat'; from: string; msg: string }
+  | { type: 'whisper'; from: string; msg: string }
+  | { type: 'join'; nickname: string; userCount: number }
+  | { type: 'leave'; nickname: string; userCount: number }
+  | { type: 'rename'; nickname: string; newNickname: string }
+  | { type: 'serverError'; error: NatterError };
+
+/**
+ * A message from the server as the decoder delivered it: a JSON object, read through the
+ * protocol's type for its `cmd`. It stays a plain record too, because a {@link NatterError}
+ * keeps the whole message as its `response`.
+ */
+export type Received<M extends ServerMessage = ServerMessage> = M & Record<string, unknown>;
+
+/**
+ * True when a decoded frame has a string `cmd`, the one thing the client checks before reading
+ * it as a server message. The rest of the shape is the server's word, as for any client of the
+ * seed protocol; where a wrong type would reach the caller as a lie (events, VERSION, RTT) the
+ * fields are converted instead of trusted.
+ */
+export function isServerMessage(frame: Record<string, unknown>): frame is Received {
+  return typeof frame.cmd === 'string';
+}
+
+/** True for an error (`900`..`999`), whether it answers a request or stands alone. */
+export function isErrorMessage(message: Received): message is Received<ErrorMessage> {
+  return isErrorCode(message.cmd);
+}
+
+/** The codes that tell of something that happened, rather than answer a request. */
+const EVENT_CODES: ReadonlySet<string> = new Set([
+  Cmd.CHAT_RESPONSE,
+  Cmd.WHISPER_MESSAGE,
+  Cmd.NEW_USER_ENTERS,
+  Cmd.EXIT_BROADCAST,
+  Cmd.RENAME_BROADCAST,
+]);
+
+/** True for a room announcement or a whisper: a message that becomes a {@link ChatEvent}. */
+export function isEventMessage(
+  message: Received,
+): message is Received<Announcement | WhisperMessage> {
+  return EVENT_CODES.has(message.cmd);
+}
+
+/**
+ * The event an announcement or whisper stands for. Every field goes through `String` or
+ * `Number`, so an event always has the types {@link ChatEvent} promises, whatever arrived.
+ */
+export function toEvent(message: Announcement | WhisperMessage): ChatEvent {
+  switch (message.cmd) {
+    case Cmd.CHAT_RESPONSE:
+      return { type: 'chat', from: String(message.from), msg: String(message.msg) };
+    case Cmd.WHISPER_MESSAGE:
+      return { type: 'whisper', from: String(message.from), msg: String(message.msg) };
+    case Cmd.NEW_USER_ENTERS:
+      return {
+        type: 'join',
+        nickname: String(message.nickname),
+        userCount: Number(message.userCount),
+      };
+    case Cmd.EXIT_BROADCAST:
+      return {
+        type: 'leave',
+        nickname: String(message.nickname),
+        userCount: Number(message.userCount),
+      };
+    case Cmd.RENAME_BROADCAST:
+      return {
+        type: 'rename',
+        nickname: String(message.nickname),
+        newNickname: String(message.newNickname),
+      };
+  }
+}

@@ -1,0 +1,244 @@
+import type { Redis } from 'ioredis';
+import { BackendUnavailableError } from '../backends/errors.js';
+
+/*
+ * The cluster's shared state in Redis: the directory and the node registry. Every change is one Lua
+ * script, so it is atomic against every other
+ * change from any node. All keys share the hash tag `{prefix}`, so they live in one slot and the
+ * scripts also run on Redis Cluster (docs/DEVELOPING.md, "Cluster").
+ *
+ *   {p}:nicks            hash    nickname key -> member id
+ *   {p}:m:<id>           hash    nickname, nick (key), room (key), ip, port, node
+ *   {p}:r:<room key>     zset    member ids scored by join order (a rename re-scores: last)
+ *   {p}:rooms            hash    room key -> display name, for rooms with members
+ *   {p}:seq              string  join-order counter
+ *   {p}:n:<node>         set     member ids of a node
+ *   {p}:nodes            set     nodes that have sent a heartbeat
+ *   {p}:alive:<node>     string  present while the node's heartbeat lasts (PX ttl)
+ *   {p}:reaped:<node>    string  a node whose members were removed for silence (kept 1 h)
+ */
+
+/** Removes a member; returns {nickname, room name, members left} or nil. */
+const RELEASE_FUNCTION = `
+local function release(p, id)
+  local m = p .. ':m:' .. id
+  local f = redis.call('HMGET', m, 'nickname', 'nick', 'room', 'node')
+  if not f[1] then return nil end
+  redis.call('DEL', m)
+  redis.call('HDEL', p .. ':nicks', f[2])
+  local set = p .. ':r:' .. f[3]
+  redis.call('ZREM', set, id)
+  local count = redis.call('ZCARD', set)
+  local name = redis.call('HGET', p .. ':rooms', f[3]) or f[3]
+  if count == 0 then redis.call('HDEL', p .. ':rooms', f[3]) end
+  redis.call('SREM', p .. ':n:' .. f[4], id)
+  return {f[1], name, count, id}
+end
+`;
+
+/** The directory's changes and reads, one script each. */
+export const DIRECTORY_SCRIPTS = {
+  claim: `
+local p, id, nick, nickname, room, roomName = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local ip, port, node, capacity = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10])
+if redis.call('HEXISTS', p .. ':nicks', nick) == 1 then return {0, 'nickname-taken'} end
+local set = p .. ':r:' .. room
+local count = redis.call('ZCARD', set)
+if capacity >= 0 and count >= capacity then return {0, 'room-full'} end
+local name = redis.call('HGET', p .. ':rooms', room)
+if not name then
+  name = roomName
+  redis.call('HSET', p .. ':rooms', room, name)
+end
+redis.call('HSET', p .. ':nicks', nick, id)
+redis.call('HSET', p .. ':m:' .. id, 'nickname', nickname, 'nick', nick, 'room', room, 'ip', ip, 'port', port, 'node', node)
+redis.call('ZADD', set, redis.call('INCR', p .. ':seq'), id)
+redis.call('SADD', p .. ':n:' .. node, id)
+return {1, name, count + 1}
+`,
+  rename: `
+local p, id, nick, nickname = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local m = p .. ':m:' .. id
+local old = redis.call('HMGET', m, 'nickname', 'nick', 'room')
+if not old[1] then return {0, 'not-found'} end
+local holder = redis.call('HGET', p .. ':nicks', nick)
+if holder and holder ~= id then return {0, 'nickname-taken'} end
+redis.call('HDEL', p .. ':nicks', old[2])
+redis.call('HSET', p .. ':nicks', nick, id)
+redis.call('HSET', m, 'nickname', nickname, 'nick', nick)
+redis.call('ZADD', p .. ':r:' .. old[3], redis.call('INCR', p .. ':seq'), id)
+return {1, old[1], redis.call('HGET', p .. ':rooms', old[3]) or old[3]}
+`,
+  move: `
+local p, id, to, toName, capacity = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local m = p .. ':m:' .. id
+local from = redis.call('HGET', m, 'room')
+if not from then return {0, 'not-found'} end
+if from == to then return {0, 'same-room'} end
+local toSet = p .. ':r:' .. to
+local toCount = redis.call('ZCARD', toSet)
+if toCount >= capacity then return {0, 'room-full'} end
+local fromSet = p .. ':r:' .. from
+local fromName = redis.call('HGET', p .. ':rooms', from) or from
+redis.call('ZREM', fromSet, id)
+local fromCount = redis.call('ZCARD', fromSet)
+if fromCount == 0 then redis.call('HDEL', p .. ':rooms', from) end
+local name = redis.call('HGET', p .. ':rooms', to)
+if not name then
+  name = toName
+  redis.call('HSET', p .. ':rooms', to, name)
+end
+redis.call('ZADD', toSet, redis.call('INCR', p .. ':seq'), id)
+redis.call('HSET', m, 'room', to)
+return {1, fromName, fromCount, name, toCount + 1}
+`,
+  release:
+    RELEASE_FUNCTION +
+    `
+local r = release(ARGV[1], ARGV[2])
+if not r then return {} end
+return r
+`,
+  members: `
+local p, room = ARGV[1], ARGV[2]
+local name = redis.call('HGET', p .. ':rooms', room)
+if not name then return {} end
+local out = {name}
+for _, id in ipairs(redis.call('ZRANGE', p .. ':r:' .. room, 0, -1)) do
+  local f = redis.call('HMGET', p .. ':m:' .. id, 'nickname', 'ip', 'port', 'node')
+  if f[1] then
+    out[#out + 1] = id
+    out[#out + 1] = f[1]
+    out[#out + 1] = f[2]
+    out[#out + 1] = f[3]
+    out[#out + 1] = f[4]
+  end
+end
+return out
+`,
+  find: `
+local p, nick = ARGV[1], ARGV[2]
+local id = redis.call('HGET', p .. ':nicks', nick)
+if not id then return {} end
+local f = redis.call('HMGET', p .. ':m:' .. id, 'nickname', 'room', 'ip', 'port', 'node')
+if not f[1] then return {} end
+return {id, f[1], redis.call('HGET', p .. ':rooms', f[2]) or f[2], f[3], f[4], f[5]}
+`,
+  rooms: `
+local p = ARGV[1]
+local out = {}
+local all = redis.call('HGETALL', p .. ':rooms')
+for i = 1, #all, 2 do
+  out[#out + 1] = all[i + 1]
+  out[#out + 1] = redis.call('ZCARD', p .. ':r:' .. all[i])
+end
+return out
+`,
+} as const;
+
+/** Node liveness: heartbeats, the dead, reaping, retiring. */
+export const REGISTRY_SCRIPTS = {
+  heartbeat: `
+local p, node, ttl = ARGV[1], ARGV[2], ARGV[3]
+local state = 'known'
+if redis.call('SISMEMBER', p .. ':nodes', node) == 0 then
+  if redis.call('DEL', p .. ':reaped:' .. node) == 1 then state = 'reaped' else state = 'fresh' end
+  redis.call('SADD', p .. ':nodes', node)
+end
+redis.call('SET', p .. ':alive:' .. node, '1', 'PX', ttl)
+return state
+`,
+  dead: `
+local p = ARGV[1]
+local out = {}
+for _, node in ipairs(redis.call('SMEMBERS', p .. ':nodes')) do
+  if redis.call('EXISTS', p .. ':alive:' .. node) == 0 then out[#out + 1] = node end
+end
+return out
+`,
+  reap:
+    RELEASE_FUNCTION +
+    `
+local p, node = ARGV[1], ARGV[2]
+if redis.call('EXISTS', p .. ':alive:' .. node) == 1 then return {} end
+local known = redis.call('SREM', p .. ':nodes', node)
+local ids = redis.call('SMEMBERS', p .. ':n:' .. node)
+if known == 1 or #ids > 0 then redis.call('SET', p .. ':reaped:' .. node, '1', 'EX', 3600) end
+local out = {}
+for _, id in ipairs(ids) do
+  local r = release(p, id)
+  if r then
+    out[#out + 1] = r[1]
+    out[#out + 1] = r[2]
+    out[#out + 1] = r[3]
+    out[#out + 1] = r[4]
+  end
+end
+redis.call('DEL', p .. ':n:' .. node)
+return out
+`,
+  retire: `
+local p, node = ARGV[1], ARGV[2]
+redis.call('SREM', p .. ':nodes', node)
+redis.call('DEL', p .. ':alive:' .. node, p .. ':n:' .. node)
+return 1
+`,
+} as const;
+
+/** What a script returns: a flat array of strings and integers. */
+export type Reply = (string | number)[];
+
+/**
+ * Runs a table of scripts on one Redis connection. Every script takes the hash-tagged prefix
+ * as its first argument; its one declared key pins it to the prefix's slot (Redis Cluster).
+ */
+export class Scripts<Name extends string> {
+  /** The hash-tagged key prefix, e.g. `{natter}`. */
+  private readonly p: string;
+
+  /**
+   * @param redis a connection used for commands (not for subscriptions); not closed here
+   * @param prefix keys start with `{prefix}:`
+   */
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    table: Readonly<Record<Name, string>>,
+  ) {
+    this.p = `{${prefix}}`;
+    for (const [name, lua] of Object.entries<string>(table)) {
+      redis.defineCommand(`natter_${name}`, { numberOfKeys: 1, lua });
+    }
+  }
+
+  /** Runs a script that returns an array. */
+  async run(name: Name, ...args: string[]): Promise<Reply> {
+    return (await this.call(name, ...args)) as Reply;
+  }
+
+  /**
+   * Runs a script. A Redis that cannot be reached is reported as BackendUnavailableError, so
+   * the client is told to retry; an error from the script itself is a bug and stays one.
+   */
+  async call(name: Name, ...args: string[]): Promise<unknown> {
+    const command = (this.redis as unknown as Record<string, (...a: string[]) => Promise<unknown>>)[
+      `natter_${name}`
+    ]!;
+    try {
+      return await command.call(this.redis, `${this.p}:nicks`, this.p, ...args);
+    } catch (err) {
+      if (this.redis.status !== 'ready' || isConnectionError(err)) {
+        throw new BackendUnavailableError(`redis: ${(err as Error).message}`);
+      }
+      throw err;
+    }
+  }
+}
+
+/** Errors that mean the command never ran, as opposed to a failing script. */
+function isConnectionError(err: unknown): boolean {
+  const message = String((err as Error)?.message ?? err);
+  return /Connection is closed|enableOfflineQueue|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Stream isn't writeable|LOADING|MaxRetriesPerRequest/i.test(
+    message,
+  );
+}

@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { addToBlockList } from '../addresses.js';
+import { nameProblem } from '../protocol/names.js';
+import {
+  DEFAULT_CONFIG,
+  LOG_LEVELS,
+  OPTIONS,
+  envName,
+  type LogLevel,
+  type OptionSpec,
+  type ServerConfig,
+} from './options.js';
+
+/**
+ * Resolving the configuration: the sources (file, environment, flags) merged once over the
+ * defaults, converted by the option table, and validated before the server starts.
+ */
+
+/** A configuration mistake, reported to the user before the server starts. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Values as they come from a source: strings from flags and variables, JSON from a file. */
+export type RawOptions = Partial<Record<keyof ServerConfig, unknown>>;
+
+/**
+ * Merges the sources once, lowest precedence first: defaults, the JSON config file, environment
+ * variables, then flags; then validates everything. Throws {@link ConfigError}.
+ */
+export function resolveConfig(sources: {
+  flags?: RawOptions;
+  env?: NodeJS.ProcessEnv;
+  file?: string;
+  bannedWordsFile?: string;
+}): ServerConfig {
+  const config: ServerConfig = {
+    ...DEFAULT_CONFIG,
+    bannedPhrases: [...DEFAULT_CONFIG.bannedPhrases],
+  };
+  const layers: [string, RawOptions][] = [];
+  if (sources.file) layers.push([sources.file, readJsonFile(sources.file)]);
+  if (sources.env) layers.push(['environment', fromEnv(sources.env)]);
+  if (sources.flags) layers.push(['flags', sources.flags]);
+  for (const [origin, raw] of layers) {
+    for (const spec of OPTIONS) {
+      const value = raw[spec.key];
+      if (value === undefined) continue;
+      (config as unknown as Record<string, unknown>)[spec.key] = convert(spec, value, origin);
+    }
+  }
+  if (sources.bannedWordsFile) config.bannedPhrases = readPhrases(sources.bannedWordsFile);
+  return validateConfig(config);
+}
+
+/**
+ * The defaults with `overrides` on top (undefined members are ignored), validated: the
+ * configuration of a server created from code. Throws {@link ConfigError}.
+ */
+export function configWith(overrides: Partial<ServerConfig>): ServerConfig {
+  const config: ServerConfig = { ...DEFAULT_CONFIG };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
+  }
+  config.bannedPhrases = [...config.bannedPhrases];
+  return validateConfig(config);
+}
+
+/** Checks relations between options; throws {@link ConfigError}. */
+export function validateConfig(config: ServerConfig): ServerConfig {
+  const problem = nameProblem(config.defaultRoom, config.maxRoomNameLength);
+  if (problem) throw new ConfigError(`defaultRoom ${problem}`);
+  if (config.host === '') throw new ConfigError('host must not be empty');
+  if (config.redis !== '' && !/^rediss?:\/\//.test(config.redis)) {
+    throw new ConfigError(`redis must be a redis:// URL, got ${JSON.stringify(config.redis)}`);
+  }
+  if (!/^[A-Za-z0-9_.-]+$/.test(config.redisPrefix)) {
+    throw new ConfigError('redisPrefix may hold letters, digits, _, . and - only');
+  }
+  config.bannedPhrases = normalisePhrases(config.bannedPhrases);
+  // Addresses never contain commas, so `a,b` is two entries (handy in a variable).
+  config.exemptAddresses = config.exemptAddresses
+    .flatMap((e) => e.split(','))
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  const check = new net.BlockList();
+  for (const entry of config.exemptAddresses) {
+    try {
+      addToBlockList(check, entry);
+    } catch (err) {
+      throw new ConfigError(`exemptAddresses: ${(err as Error).message}`);
+    }
+  }
+  return config;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): RawOptions {
+  const raw: RawOptions = {};
+  for (const spec of OPTIONS) {
+    const value = env[envName(spec.key)];
+    if (value !== undefined) raw[spec.key] = spec.kind === 'list' ? value.split('\n') : value;
+  }
+  return raw;
+}
+
+function convert(spec: OptionSpec, value: unknown, origin: string): unknown {
+  const where = `${spec.key} (from ${origin})`;
+  switch (spec.kind) {
+    case 'string':
+      if (typeof value !== 'string') throw new ConfigError(`${where} must be a string`);
+      return value;
+    case 'level':
+      if (!LOG_LEVELS.includes(value as LogLevel)) {
+        throw new ConfigError(`${where} must be one of ${LOG_LEVELS.join(', ')}`);
+      }
+      return value;
+    case 'boolean':
+      if (typeof value === 'boolean') return value;
+      if (value === 'true' || value === '1' || value === '') return true;
+      if (value === 'false' || value === '0') return false;
+      throw new ConfigError(`${where} must be true or false`);
+    case 'number': {
+      const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+      if (!Number.isFinite(n) || n < (spec.min ?? 0) || n > (spec.max ?? Infinity)) {
+        throw new ConfigError(
+          `${where} must be a number from ${spec.min ?? 0} to ${spec.max}, got ${JSON.stringify(value)}`,
+        );
+      }
+      return n;
+    }
+    case 'list': {
+      const list = Array.isArray(value) ? value : [value];
+      if (!list.every((p) => typeof p === 'string')) {
+        throw new ConfigError(`${where} must be a list of strings`);
+      }
+      return list;
+    }
+    case 'integer': {
+      const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+      if (typeof value === 'string' && !/^\s*\d+\s*$/.test(value)) {
+        throw new ConfigError(`${where} must be a whole number, got ${JSON.stringify(value)}`);
+      }
+      if (!Number.isInteger(n) || n < (spec.min ?? 0) || n > (spec.max ?? Infinity)) {
+        throw new ConfigError(
+          `${where} must be a whole number from ${spec.min ?? 0} to ${spec.max}, got ${JSON.stringify(value)}`,
+        );
+      }
+      return n;
+    }
+  }
+}
+
+function readJsonFile(path: string): RawOptions {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} must hold a JSON object`);
+  }
+  const known = new Set<string>(OPTIONS.map((o) => o.key));
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown option "${key}"`);
+  }
+  return parsed as RawOptions;
+}
+
+/** A banned-words file: one phrase per line; blank lines and lines starting with `#` are skipped. */
+function readPhrases(path: string): string[] {
+  try {
+    return readFileSync(path, 'utf8')
+      .split(/\r?\n/)
+      .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+  } catch (err) {
+    throw new ConfigError(`cannot read banned words file ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Lower-cased, without empties or repeats: matching is a case-insensitive substring test. */
+function normalisePhrases(phrases: string[]): string[] {
+  return [...new Set(phrases.map((p) => p.toLowerCase()).filter((p) => p.length > 0))];
+}

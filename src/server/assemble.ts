@@ -1,0 +1,81 @@
+import type { Bus } from '../backends/bus.js';
+import type { Directory } from '../backends/directory.js';
+import { MemoryBus } from '../backends/memory-bus.js';
+import { MemoryDirectory } from '../backends/memory-directory.js';
+import type { ServerConfig } from '../config/options.js';
+import type { Clock } from './clock.js';
+import type { Services } from './commands/context.js';
+import type { Logger } from './logger.js';
+import type { NodeAgent } from './node-agent.js';
+import { Admission } from './services/admission.js';
+import { Announcer } from './services/announcer.js';
+import { LocalRooms } from './services/local-rooms.js';
+import { Membership } from './services/membership.js';
+import { Policy } from './services/policy.js';
+import { DirectFanout, native } from './write/native-fanout.js';
+import { WriteScheduler } from './write/scheduler.js';
+
+/** What a server is made of, besides its connections and transports. */
+export interface ServerParts {
+  readonly directory: Directory;
+  readonly bus: Bus;
+  /** The native room fan-out, when it is built and wanted. */
+  readonly fanout: DirectFanout | undefined;
+  readonly scheduler: WriteScheduler;
+  readonly announcer: Announcer;
+  readonly membership: Membership;
+  readonly admission: Admission;
+  /** What the commands are given. */
+  readonly services: Services;
+}
+
+/** What the parts are made from. */
+export interface PartsSource {
+  readonly config: ServerConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly nodeId: string;
+  /** Defaults: a {@link MemoryDirectory} and a {@link MemoryBus} (one node). */
+  readonly directory: Directory | undefined;
+  readonly bus: Bus | undefined;
+  readonly node: NodeAgent | undefined;
+}
+
+/**
+ * Builds a server's services and wires them, bottom up (docs/DEVELOPING.md, "Layout"): the
+ * backends, the write scheduler, membership over the bus, admission, and the services the
+ * commands are given. Each part is handed what it uses, never the server.
+ */
+export function assemble(source: PartsSource): ServerParts {
+  const { config, logger, clock, nodeId, node } = source;
+  const directory = source.directory ?? new MemoryDirectory();
+  const bus = source.bus ?? new MemoryBus();
+  const fanout = config.nativeWrites && native ? new DirectFanout(native) : undefined;
+  const scheduler = new WriteScheduler(fanout);
+  const announcer = new Announcer(bus);
+  const membership = new Membership({
+    bus,
+    directory,
+    announcer,
+    rooms: new LocalRooms(scheduler),
+    scheduler,
+    logger,
+    clock,
+    maxUsers: config.maxUsers,
+    unreleased: node
+      ? (departure) => node.postpone(departure)
+      : (departure) => logger.error(`could not release ${departure.nickname}`),
+  });
+  bus.subscribe(membership.deliver);
+  const admission = new Admission(config, clock, logger);
+  const services: Services = {
+    directory,
+    membership,
+    announcer,
+    policy: new Policy(config),
+    settings: config,
+    logger,
+    nodeId,
+  };
+  return { directory, bus, fanout, scheduler, announcer, membership, admission, services };
+}

@@ -1,0 +1,48 @@
+import {
+  MAX_ID_LENGTH,
+  fieldProblem,
+  isRequestId,
+  type RequestId,
+} from '../../protocol/requests.js';
+import type { AnyCommand } from './command.js';
+import type { CommandContext } from './context.js';
+import { COMMANDS } from './index.js';
+
+/**
+ * Checks one decoded request and runs its command (rules 5.2-5.5): the `id`, the `cmd`, the
+ * phase (before or after CONNECT) and the fields, from the protocol's request table. Returns the
+ * handler's promise when it is asynchronous.
+ */
+export function dispatch(
+  ctx: CommandContext,
+  request: Record<string, unknown>,
+  text: string,
+): void | Promise<void> {
+  const { id, cmd } = request;
+  if (id !== undefined && !isRequestId(id)) {
+    return ctx.error(
+      'INVALID_FIELD',
+      { cmd },
+      `"id" must be a string of at most ${MAX_ID_LENGTH} characters or a number`,
+      { field: 'id' },
+    );
+  }
+  // The request itself is what an error answers: its `cmd` is named and its `id` echoed.
+  const answering = request as { cmd?: unknown; id?: RequestId };
+  if (typeof cmd !== 'string') return ctx.error('INVALID_REQUEST', answering);
+  const command: AnyCommand | undefined = COMMANDS.get(cmd);
+  const { logger, session } = ctx;
+  if (logger.debugEnabled) {
+    logger.debug(`${session.label} sent ${command?.name ?? 'unknown'} (${JSON.stringify(cmd)})`);
+  }
+  if (!command) {
+    return ctx.error('UNKNOWN_COMMAND', answering, `unknown command ${JSON.stringify(cmd)}`);
+  }
+  if (command.phase !== session.phase) {
+    return ctx.error(session.phase === 'new' ? 'NOT_CONNECTED' : 'ALREADY_CONNECTED', answering);
+  }
+  const bad = fieldProblem(request, command.cmd);
+  if (bad) return ctx.error('INVALID_FIELD', answering, bad.problem, { field: bad.field });
+  // The fields were checked against the command's own table just above.
+  return command.run(ctx, request as never, text);
+}

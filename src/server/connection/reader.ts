@@ -1,0 +1,211 @@
+import { FrameDecoder, type DecoderLimits, type DecoderSink } from '../../protocol/decoder.js';
+import { ERRORS, type ErrorDetails, type ErrorName } from '../../protocol/errors.js';
+import { isRequestId } from '../../protocol/requests.js';
+import type { Clock } from '../clock.js';
+import { TokenBucket } from '../services/token-bucket.js';
+
+/** Where the reader hands what it read, in order. */
+export interface ReaderSink {
+  /** Carries out one request. A returned promise holds back the next request until it settles. */
+  run(request: Record<string, unknown>, text: string): void | Promise<void>;
+  /** Answers input that was refused or could not be decoded, in order with the other answers. */
+  refuse(error: ErrorName, details: ErrorDetails): void;
+  /** Ends the session over a fatal error (FRAME_TOO_LARGE, FLOOD). */
+  fatal(error: ErrorName, detail: string): void;
+  /** A request's handler failed. */
+  crashed(err: unknown, request: Record<string, unknown>): void;
+  /** The client finished sending, and everything it sent has been answered (rule 3.6). */
+  finished(): void;
+}
+
+/** Flood control (rule 5.7): a token bucket per client. */
+export interface FloodLimits {
+  /** Requests a client may send at once... */
+  readonly floodBurst: number;
+  /** ...and per second after the burst. */
+  readonly floodRate: number;
+  /** Refused requests in a row before the client is disconnected. */
+  readonly floodStrikes: number;
+}
+
+/** Whom the reader works for: the sink of what it reads, and the input it can pause. */
+export interface ReaderOwner extends ReaderSink {
+  /** Stops reading from the client's transport... */
+  pause(): void;
+  /** ...and starts again. */
+  resume(): void;
+}
+
+/** Flood control for one client (rule 5.7): a token bucket and the refusals in a row. */
+class Flood {
+  private readonly bucket: TokenBucket;
+  /** Requests refused in a row. */
+  strikes = 0;
+
+  constructor(
+    private readonly limits: FloodLimits,
+    private readonly clock: Clock,
+  ) {
+    this.bucket = new TokenBucket(limits.floodBurst, limits.floodRate, clock.now());
+  }
+
+  /** 0 when the request may go ahead; else the wait before a retry, or Infinity: disconnect. */
+  take(): number {
+    const wait = this.bucket.take(this.clock.now());
+    if (wait === 0) {
+      this.strikes = 0;
+      return 0;
+    }
+    return ++this.strikes >= this.limits.floodStrikes ? Infinity : wait;
+  }
+}
+
+/**
+ * Input waiting for an earlier, asynchronous request to finish: a request, or a refusal whose
+ * answer must stay in order with the answers before it.
+ */
+type QueuedInput =
+  | { readonly value: Record<string, unknown>; readonly text: string }
+  | { readonly error: ErrorName; readonly details: ErrorDetails };
+
+/** Frames that may queue behind a slow request before reading from the client pauses. */
+const INBOX_HIGH_WATER = 256;
+
+/**
+ * The reading half of a connection: the decoder, flood control and the inbox. Requests are
+ * carried out one at a time, in the order received (rule 1.4); a request whose handler is
+ * asynchronous holds back the ones after it, which wait in the inbox.
+ */
+export class Reader implements DecoderSink {
+  private readonly decoder: FrameDecoder;
+  /** Flood control (rule 5.7): undefined when it is off for this client. */
+  private readonly flood: Flood | undefined;
+  private readonly inbox: QueuedInput[] = [];
+  private busy = false;
+  private inputEnded = false;
+  private paused = false;
+  private stopped = false;
+
+  /** @param flood flood control's limits; undefined: none for this client */
+  constructor(
+    limits: DecoderLimits,
+    flood: FloodLimits | undefined,
+    private readonly owner: ReaderOwner,
+    clock: Clock,
+  ) {
+    this.decoder = new FrameDecoder(limits, this);
+    this.flood = flood && flood.floodRate > 0 ? new Flood(flood, clock) : undefined;
+  }
+
+  /** The next bytes of a byte-stream transport. */
+  push(chunk: Uint8Array): void {
+    this.decoder.push(chunk);
+  }
+
+  /** One whole message of a message transport: one frame. */
+  pushMessage(message: Uint8Array): void {
+    this.decoder.pushMessage(message);
+  }
+
+  /** Reads and carries out nothing more; what waits in the inbox is dropped. */
+  stop(): void {
+    this.stopped = true;
+    this.decoder.stop();
+    this.inbox.length = 0;
+  }
+
+  /**
+   * The client sent its last bytes. Everything that arrived before is still answered; then the
+   * sink hears {@link ReaderSink.finished}.
+   * @returns bytes of a frame that was still incomplete, which is dropped (rule 2.7)
+   */
+  end(): number {
+    this.inputEnded = true;
+    const partial = this.decoder.end();
+    if (!this.busy && this.inbox.length === 0) this.owner.finished();
+    return partial;
+  }
+
+  /** @internal the decoder's complete requests. */
+  frame(value: Record<string, unknown>, text: string): void {
+    if (this.stopped) return;
+    if (this.flood && !this.admit(value)) return;
+    if (this.busy || this.inbox.length > 0) {
+      this.inbox.push({ value, text });
+      if (this.inbox.length >= INBOX_HIGH_WATER && !this.paused) {
+        this.paused = true;
+        this.owner.pause();
+      }
+      return;
+    }
+    this.run(value, text);
+  }
+
+  /** @internal the decoder's input that is not a request. */
+  error(name: ErrorName, detail: string): void {
+    if (this.stopped) return;
+    if (ERRORS[name].fatal) return this.owner.fatal(name, detail);
+    // Garbage costs a token like a request, so it cannot buy unlimited error answers.
+    if (this.flood && !this.admit(undefined)) return;
+    this.answerInOrder(name, { reason: detail });
+  }
+
+  /**
+   * Flood control (rule 5.7): each request takes a token. Without one, the request is refused
+   * with RATE_LIMITED and `retryAfterMs`; after `floodStrikes` refusals in a row the client is
+   * disconnected, which bounds how much a flood can make the server write.
+   */
+  private admit(request: Record<string, unknown> | undefined): boolean {
+    const flood = this.flood!;
+    const wait = flood.take();
+    if (wait === 0) return true;
+    if (wait === Infinity) {
+      this.owner.fatal('FLOOD', `${flood.strikes} requests refused in a row`);
+      return false;
+    }
+    const id = request?.id;
+    this.answerInOrder('RATE_LIMITED', {
+      request: { cmd: request?.cmd, ...(isRequestId(id) ? { id } : {}) },
+      fields: { retryAfterMs: wait },
+    });
+    return false;
+  }
+
+  /** Refuses now, or after the answers to earlier requests still being carried out. */
+  private answerInOrder(error: ErrorName, details: ErrorDetails): void {
+    if (this.busy || this.inbox.length > 0) this.inbox.push({ error, details });
+    else this.owner.refuse(error, details);
+  }
+
+  private run(value: Record<string, unknown>, text: string): void {
+    let pending: void | Promise<void>;
+    try {
+      pending = this.owner.run(value, text);
+    } catch (err) {
+      this.owner.crashed(err, value);
+      return;
+    }
+    if (pending) {
+      this.busy = true;
+      pending.then(this.resume, (err: unknown) => {
+        this.owner.crashed(err, value);
+        this.resume();
+      });
+    }
+  }
+
+  private readonly resume = (): void => {
+    this.busy = false;
+    while (!this.busy && !this.stopped) {
+      const next = this.inbox.shift();
+      if (!next) break;
+      if ('error' in next) this.owner.refuse(next.error, next.details);
+      else this.run(next.value, next.text);
+    }
+    if (this.paused && this.inbox.length < INBOX_HIGH_WATER / 2) {
+      this.paused = false;
+      this.owner.resume();
+    }
+    if (this.inputEnded && !this.busy && this.inbox.length === 0) this.owner.finished();
+  };
+}

@@ -1,0 +1,63 @@
+import { RoomLog } from '../write/room-log.js';
+import type { FanoutRoom } from '../write/scheduler.js';
+import type { Writer } from '../write/writer.js';
+
+/** One room as this node sees it: this turn's log, and the writers of its local members. */
+export class LocalRoom implements FanoutRoom {
+  readonly log: RoomLog;
+  readonly members = new Set<Writer>();
+
+  constructor(key: string) {
+    this.log = new RoomLog(key);
+  }
+}
+
+/**
+ * This node's room index: room key -> the local members, for fan-out. The directory is the
+ * authority on membership across nodes; this index only says whom to write to here. A member's
+ * room is the one whose log its writer follows.
+ */
+export class LocalRooms {
+  private readonly byKey = new Map<string, LocalRoom>();
+
+  /** @param scheduler told when a room has frames to write at the end of the turn */
+  constructor(private readonly scheduler: { roomChanged(room: FanoutRoom): void }) {}
+
+  /** The local room with members, if any. */
+  get(roomKey: string): LocalRoom | undefined {
+    return this.byKey.get(roomKey);
+  }
+
+  /** Appends a frame to a room's log for this turn; returns its index. */
+  publish(room: LocalRoom, frame: Uint8Array): number {
+    this.scheduler.roomChanged(room);
+    return room.log.append(frame);
+  }
+
+  /** Makes a writer a local member of the room `roomKey`: it gets the room's later frames. */
+  add(writer: Writer, roomKey: string): void {
+    let room = this.byKey.get(roomKey);
+    if (!room) {
+      room = new LocalRoom(roomKey);
+      this.byKey.set(roomKey, room);
+    }
+    room.members.add(writer);
+    writer.enterRoom(room.log);
+  }
+
+  /**
+   * Removes a writer from its room; what the room published before, this turn, is still sent
+   * to it. Safe during a fan-out over that room.
+   */
+  remove(writer: Writer): void {
+    const log = writer.room;
+    if (!log) return;
+    writer.leaveRoom();
+    // A room with a member is always in the index: it is forgotten only once empty.
+    const room = this.byKey.get(log.key);
+    if (room?.log !== log) return;
+    room.members.delete(writer);
+    // An empty room with frames still waiting for the flush is forgotten by the next turn.
+    if (room.members.size === 0) this.byKey.delete(log.key);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * A token bucket: holds up to `burst` tokens and gains `rate` tokens per second. Taking a token
+ * when none is left fails with the time until one will be there. Time is passed in, so the
+ * bucket has no timers and tests can use any clock.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly burst: number,
+    private readonly rate: number,
+    now: number,
+  ) {
+    this.tokens = burst;
+    this.updatedAt = now;
+  }
+
+  /**
+   * Takes one token.
+   * @returns 0 when taken, else how many milliseconds until a token is available
+   */
+  take(now: number): number {
+    this.refill(now);
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - this.tokens) / this.rate) * 1000);
+  }
+
+  /** True when the bucket is full again (it can be forgotten). */
+  isFull(now: number): boolean {
+    this.refill(now);
+    return this.tokens >= this.burst;
+  }
+
+  private refill(now: number): void {
+    const elapsed = Math.max(0, now - this.updatedAt) / 1000;
+    this.updatedAt = now;
+    this.tokens = Math.min(this.burst, this.tokens + elapsed * this.rate);
+  }
+}

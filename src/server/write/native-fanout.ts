@@ -1,0 +1,192 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { getSystemErrorName } from 'node:util';
+import type { RoomLog } from './room-log.js';
+
+/*
+ * The room fan-out through the optional native addon (native/fanout.c): at the end of a turn, a
+ * room's buffer goes to every member that is owed exactly that buffer and has nothing waiting in
+ * its stream, a batch of sockets per native call (docs/DEVELOPING.md, "The write path"). This is
+ * the only module that knows about libuv handles and file descriptors.
+ */
+
+/**
+ * Sends `data` to the first `count` sockets of `fds` without blocking: `results[i]` is the
+ * number of bytes socket i took, or minus its errno. Returns how many took all of `data`.
+ */
+export type SendAll = (
+  fds: Int32Array,
+  count: number,
+  data: Uint8Array,
+  results: Int32Array,
+) => number;
+
+/** The optional native addon (native/fanout.c), built by `npm install` where a compiler is. */
+export interface NativeAddon {
+  readonly sendAll: SendAll;
+}
+
+/** Where node-gyp puts the addon, relative to the package root. */
+const ADDON = join('build', 'Release', 'natter_native.node');
+
+/** Why the addon is not loaded (for the server's startup line), or undefined if it is. */
+export let nativeUnavailable: string | undefined;
+
+/**
+ * The native fan-out writer, or undefined where it was not built (no compiler at install time,
+ * Windows); the stream write path then does all the writing, with the same behaviour.
+ */
+export const native: NativeAddon | undefined = load();
+
+function load(): NativeAddon | undefined {
+  // This file runs from src/server/write (through a TypeScript loader) or dist/src/server/write.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 5; up++, dir = dirname(dir)) {
+    const path = join(dir, ADDON);
+    if (!existsSync(path)) continue;
+    try {
+      const addon = createRequire(import.meta.url)(path) as Partial<NativeAddon>;
+      if (typeof addon.sendAll === 'function') return addon as NativeAddon;
+      nativeUnavailable = `${path} does not export sendAll`;
+    } catch (err) {
+      nativeUnavailable = `${path} does not load: ${(err as Error).message}`;
+    }
+    return undefined;
+  }
+  nativeUnavailable = `${ADDON} is not built (npm install builds it where python3, make and a C compiler are)`;
+  return undefined;
+}
+
+/** The part of a libuv stream handle that a direct write needs. */
+interface SocketHandle {
+  readonly fd: number;
+}
+
+/**
+ * A plain TCP or Unix socket that can be written directly. Its descriptor is valid only while
+ * `stream._handle` is the same handle: Node sets `_handle` to null when it closes the socket,
+ * before the number can be reused.
+ */
+export class DirectSocket {
+  private constructor(
+    private readonly stream: Duplex,
+    private readonly handle: SocketHandle,
+    /** The descriptor, read once: reading `handle.fd` is a call into Node's C++ side. */
+    readonly fd: number,
+  ) {}
+
+  /**
+   * The direct socket of a stream, or undefined for every stream that must be written through
+   * its own machinery (TLS, a WebSocket adapter, a test pipe).
+   */
+  static of(stream: Duplex): DirectSocket | undefined {
+    const handle = (stream as { _handle?: unknown })._handle;
+    if (typeof handle !== 'object' || handle === null) return undefined;
+    // Only libuv's own socket handles: a TLS socket's handle (TLSWrap) reports the descriptor of
+    // the TCP socket beneath it, where plain bytes would corrupt the encrypted stream.
+    const kind = handle.constructor?.name;
+    if (kind !== 'TCP' && kind !== 'Pipe') return undefined;
+    const fd = (handle as { fd?: unknown }).fd;
+    return typeof fd === 'number' && fd >= 0
+      ? new DirectSocket(stream, handle as SocketHandle, fd)
+      : undefined;
+  }
+
+  /** True while the socket is open and still the stream's own, with nothing unsent in it. */
+  get ready(): boolean {
+    const stream = this.stream;
+    return (
+      stream.writableLength === 0 &&
+      !stream.writableEnded && // an embedder's socket that ended by itself
+      (stream as { _handle?: unknown })._handle === this.handle
+    );
+  }
+}
+
+/** What takes part in a direct fan-out: one member's writer. */
+export interface DirectTarget {
+  /**
+   * The socket to which `log`'s buffer of this turn may be sent directly, or undefined: only
+   * when that buffer is all the member is owed and its stream holds nothing unsent, so a direct
+   * write cannot overtake anything.
+   */
+  directSocket(log: RoomLog, turn: number): DirectSocket | undefined;
+  /**
+   * `sent` bytes of `data` went to the socket directly (0 when its buffer was full); `error`
+   * when the socket failed (a reset): the connection ends with it.
+   */
+  sentDirect(turn: number, data: Uint8Array, sent: number, error: Error | undefined): void;
+}
+
+/** A direct send that found the socket's buffer full (EWOULDBLOCK is the same on Linux). */
+const EAGAIN = -constants.errno.EAGAIN;
+
+/**
+ * Sockets per native call: small enough that the first members are written while the rest are
+ * still being gathered, large enough that the call's own cost does not count.
+ */
+const BATCH = 64;
+
+/**
+ * Sends a room's materialised buffer to the members that can take it directly. Anyone else,
+ * and whatever a socket did not take at once, goes through the member's stream as before, so
+ * the order, the queue limit and the error handling are the stream's as always.
+ */
+export class DirectFanout {
+  private readonly fds = new Int32Array(BATCH);
+  private readonly results = new Int32Array(BATCH);
+  private readonly targets: (DirectTarget | undefined)[] = [];
+  /** Sockets written directly so far; of those, how many took less than all (for stats). */
+  sockets = 0;
+  shortWrites = 0;
+
+  constructor(private readonly addon: NativeAddon) {}
+
+  /** Sends `log`'s materialised buffer of this turn to the members that can take it directly. */
+  send(log: RoomLog, members: Iterable<DirectTarget>, turn: number): void {
+    const data = log.buffer;
+    // The addon takes up to 2 GiB per call; a larger turn (never seen) goes through the streams.
+    if (data === undefined || data.length === 0 || data.length > 0x7fffffff) return;
+    const { fds, targets } = this;
+    let count = 0;
+    for (const member of members) {
+      const socket = member.directSocket(log, turn);
+      if (socket === undefined) continue;
+      fds[count] = socket.fd;
+      targets[count++] = member;
+      if (count === BATCH) {
+        this.sendBatch(count, data, turn);
+        count = 0;
+      }
+    }
+    if (count > 0) this.sendBatch(count, data, turn);
+  }
+
+  private sendBatch(count: number, data: Uint8Array, turn: number): void {
+    const { targets, results } = this;
+    const complete = this.addon.sendAll(this.fds, count, data, results);
+    this.sockets += count;
+    this.shortWrites += count - complete;
+    for (let i = 0; i < count; i++) {
+      const target = targets[i]!;
+      targets[i] = undefined; // no reference kept to a connection that may close
+      const result = results[i]!;
+      if (result >= 0) target.sentDirect(turn, data, result, undefined);
+      else if (result === EAGAIN) target.sentDirect(turn, data, 0, undefined);
+      else target.sentDirect(turn, data, 0, sendError(result));
+    }
+  }
+}
+
+/**
+ * The send took the socket's pending error (a reset, a keepalive timeout): a write through the
+ * stream would only meet EPIPE, so the connection ends with the real cause.
+ */
+function sendError(errno: number): Error {
+  const code = getSystemErrorName(errno);
+  return Object.assign(new Error(`write ${code}`), { code, errno, syscall: 'write' });
+}

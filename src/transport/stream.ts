@@ -1,0 +1,15 @@
+import type { Duplex } from 'node:stream';
+import type { LinkInput } from '../server/link.js';
+
+/**
+ * Serves any duplex byte stream (a TCP or TLS socket, a Unix socket, a test pipe): the stream is
+ * the connection's link as it is, and its events are fed to the connection's input. Requests
+ * arrive as NDJSON (or back-to-back JSON) in the stream's chunks.
+ */
+export function attachStream(stream: Duplex, input: LinkInput): void {
+  stream.on('data', (chunk: Buffer) => input.receive(chunk));
+  stream.on('drain', () => input.drained());
+  stream.on('end', () => input.inputEnded());
+  stream.on('error', (err: NodeJS.ErrnoException) => input.failed(err));
+  stream.on('close', () => input.closed());
+}

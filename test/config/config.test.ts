@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { DEFAULT_CONFIG, OPTIONS, envName, flagName } from '../../src/config/options.js';
+import { ConfigError, resolveConfig } from '../../src/config/resolve.js';
+
+function tempFile(name: string, text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'natter-config-')), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('configuration', () => {
+  it('defaults to the seed: localhost:20825, 10 users, "i hate professor"', () => {
+    const config = resolveConfig({});
+    assert.equal(config.host, 'localhost');
+    assert.equal(config.port, 20825);
+    assert.equal(config.maxUsers, 10);
+    assert.deepEqual(config.bannedPhrases, ['i hate professor']);
+    assert.equal(config.hideAddresses, false);
+    assert.deepEqual(config, { ...DEFAULT_CONFIG });
+  });
+
+  it('merges file < environment < flags', () => {
+    const file = tempFile('c.json', JSON.stringify({ port: 1, maxUsers: 5, defaultRoom: 'hall' }));
+    const config = resolveConfig({
+      file,
+      env: { NATTER_PORT: '2', NATTER_MAX_USERS: '6' },
+      flags: { port: '3' },
+    });
+    assert.equal(config.port, 3);
+    assert.equal(config.maxUsers, 6);
+    assert.equal(config.defaultRoom, 'hall');
+  });
+
+  it('reads booleans and phrase lists from the environment', () => {
+    const config = resolveConfig({
+      env: { NATTER_HIDE_ADDRESSES: 'true', NATTER_BANNED_PHRASES: 'One\nTwo' },
+    });
+    assert.equal(config.hideAddresses, true);
+    assert.deepEqual(config.bannedPhrases, ['one', 'two']);
+  });
+
+  it('rejects bad values with a message naming the option and its source', () => {
+    assert.throws(
+      () => resolveConfig({ flags: { port: 'http' } }),
+      /port \(from flags\) must be a whole number/,
+    );
+    assert.throws(() => resolveConfig({ flags: { port: '70000' } }), ConfigError);
+    assert.throws(
+      () => resolveConfig({ env: { NATTER_MAX_USERS: '0' } }),
+      /maxUsers \(from environment\)/,
+    );
+    assert.throws(() => resolveConfig({ flags: { logLevel: 'loud' } }), /logLevel/);
+    assert.throws(() => resolveConfig({ flags: { defaultRoom: 'two words' } }), /defaultRoom/);
+    assert.throws(
+      () => resolveConfig({ file: tempFile('x.json', '{"prot": 1}') }),
+      /unknown option "prot"/,
+    );
+    assert.throws(() => resolveConfig({ file: tempFile('y.json', 'nope') }), /not valid JSON/);
+    assert.throws(
+      () => resolveConfig({ file: '/nonexistent/natter.json' }),
+      /cannot read config file/,
+    );
+  });
+
+  it('the README documents every option with its flag, variable and default', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    for (const spec of OPTIONS) {
+      const row = readme
+        .split('\n')
+        .find((line) => new RegExp(`^\\| \`${spec.key}\` +\\|`).test(line));
+      assert.ok(row, `README row for ${spec.key}`);
+      assert.ok(row.includes(`\`--${flagName(spec)}\``), `${spec.key} flag`);
+      assert.ok(row.includes(`\`${envName(spec.key)}\``), `${spec.key} variable`);
+      assert.ok(
+        row.includes(`\`${JSON.stringify(DEFAULT_CONFIG[spec.key])}\``) ||
+          row.includes(`\`${String(DEFAULT_CONFIG[spec.key])}\``),
+        `${spec.key} default`,
+      );
+    }
+  });
+});

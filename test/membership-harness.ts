@@ -1,0 +1,127 @@
+/**
+ * One node's membership, for unit tests: a bus that delivers only when the test says so (a
+ * cluster's round trip), the in-memory directory, a fake clock and turns ended by hand.
+ */
+import assert from 'node:assert/strict';
+import type { Directory } from '../src/backends/directory.js';
+import { MemoryDirectory } from '../src/backends/memory-directory.js';
+import { Logger } from '../src/server/logger.js';
+import { Announcer } from '../src/server/services/announcer.js';
+import { LocalRooms } from '../src/server/services/local-rooms.js';
+import { Membership } from '../src/server/services/membership.js';
+import type { Departure } from '../src/server/services/releases.js';
+import { Session, type CloseReason } from '../src/server/session.js';
+import { WriteScheduler } from '../src/server/write/scheduler.js';
+import { Writer } from '../src/server/write/writer.js';
+import { CaptureLink } from './capture-link.js';
+import { DelayedBus } from './delayed-bus.js';
+import { FakeClock } from './fake-clock.js';
+
+const address = { ip: '192.0.2.1', port: 5000 };
+
+const endpoints = {
+  remoteAddress: '192.0.2.1',
+  remotePort: 5000,
+  localAddress: '127.0.0.1',
+  localPort: 20825,
+};
+
+export interface Client {
+  readonly session: Session;
+  readonly link: CaptureLink;
+  readonly closes: CloseReason[];
+  /** Settles when the join took effect (or was given up). */
+  readonly entered: Promise<void>;
+}
+
+/**
+ * Membership on one node whose bus delivers only when the test says so (a cluster's round
+ * trip), with the in-memory directory, a fake clock and turns ended by hand.
+ */
+export function node(directory: Directory = new MemoryDirectory(), nodeId = 'node') {
+  const clock = new FakeClock();
+  const bus = new DelayedBus();
+  const turns: (() => void)[] = [];
+  const scheduler = new WriteScheduler(undefined, (run) => turns.push(run));
+  const announcer = new Announcer(bus);
+  const logs: string[] = [];
+  const logger = new Logger('info', (_level, line) => logs.push(line));
+  const postponed: Departure[] = [];
+  const membership = new Membership({
+    bus,
+    directory,
+    announcer,
+    rooms: new LocalRooms(scheduler),
+    scheduler,
+    logger,
+    clock,
+    maxUsers: 10,
+    unreleased: (departure) => postponed.push(departure),
+  });
+  bus.subscribe(membership.deliver);
+  let serial = 0;
+
+  /** Claims a nickname and starts the join; its `8` is then in flight on the bus. */
+  async function enter(nickname: string, room = 'lobby', caps?: string[]): Promise<Client> {
+    const link = new CaptureLink();
+    const writer = new Writer(
+      link,
+      { flushes: scheduler, clock, maxQueueBytes: 1 << 20 },
+      undefined,
+      { overflowed: () => undefined },
+    );
+    const closes: CloseReason[] = [];
+    const id = `${nodeId}:${serial++}`;
+    const session = new Session(id, endpoints, writer, { close: (r) => void closes.push(r) });
+    session.beginJoin();
+    const claim = await directory.claim({ id, nickname, room, ...address, node: nodeId }, 10);
+    assert.ok(claim.ok);
+    const entered = membership.enter(
+      session,
+      { nickname, room: claim.room, userCount: claim.userCount },
+      { caps },
+    );
+    return { session, link, closes, entered };
+  }
+
+  /** Enters and lets the `8` through: a member. */
+  async function join(nickname: string, room = 'lobby', caps?: string[]): Promise<Client> {
+    const client = await enter(nickname, room, caps);
+    bus.deliver();
+    await client.entered;
+    return client;
+  }
+
+  /** Ends the turn, then what each client was sent, as `cmd:text` strings. */
+  function received(...clients: Client[]): string[][] {
+    for (const run of turns.splice(0)) run();
+    return clients.map((c) => {
+      const seen = c.link.messages.map(
+        (m) => `${String(m.cmd)}:${String(m.msg ?? m.nickname ?? '')}${m.userCount ?? ''}`,
+      );
+      c.link.clear();
+      return seen;
+    });
+  }
+
+  function chat(from: Client, msg: string): void {
+    const { session } = from;
+    announcer.announce(session.roomKey, { cmd: '70', from: session.nickname, msg }, session.id);
+  }
+
+  return {
+    nodeId,
+    clock,
+    bus,
+    directory,
+    membership,
+    announcer,
+    logs,
+    logger,
+    postponed,
+    enter,
+    join,
+    received,
+    chat,
+  };
+}

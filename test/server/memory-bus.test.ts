@@ -1,7 +1,0 @@
-import { MemoryBus } from '../../src/server/backends/memory-bus.js';
-import { busContract } from './bus-contract.js';
-
-busContract('MemoryBus', async () => {
-  const bus = new MemoryBus();
-  return [bus, bus, 'local'];
-});

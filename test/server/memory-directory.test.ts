@@ -1,4 +1,0 @@
-import { MemoryDirectory } from '../../src/server/backends/memory-directory.js';
-import { directoryContract } from './directory-contract.js';
-
-directoryContract('MemoryDirectory', async () => new MemoryDirectory());

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RoomLog } from '../../../src/server/write/room-log.js';
+import { WriteScheduler } from '../../../src/server/write/scheduler.js';
+import { Writer } from '../../../src/server/write/writer.js';
+import { CaptureLink } from '../../capture-link.js';
+import { FakeClock } from '../../fake-clock.js';
+
+/** A scheduler whose turns end when the test says so. */
+function manualTurns(): { scheduler: WriteScheduler; endTurn(): void; delays: number[] } {
+  const queued: (() => void)[] = [];
+  const delays: number[] = [];
+  const scheduler = new WriteScheduler(undefined, (run, delayMs) => {
+    queued.push(run);
+    delays.push(delayMs);
+  });
+  return { scheduler, delays, endTurn: () => queued.splice(0).forEach((run) => run()) };
+}
+
+function writer(maxQueueBytes = 1 << 20) {
+  const link = new CaptureLink();
+  const clock = new FakeClock();
+  const turns = manualTurns();
+  let overflows = 0;
+  const w = new Writer(link, { flushes: turns.scheduler, clock, maxQueueBytes }, undefined, {
+    overflowed: () => void overflows++,
+  });
+  return { w, link, clock, turns, overflows: () => overflows };
+}
+
+const frame = (text: string) => Buffer.from(`{"t":"${text}"}\n`);
+
+describe('Writer: the single write path of a connection', () => {
+  it('writes everything queued in one turn as one write, at the end of the turn', () => {
+    const { w, link, turns } = writer();
+    w.send(frame('a'));
+    w.send(frame('b'));
+    assert.equal(link.writes.length, 0, 'nothing before the end of the turn');
+    turns.endTurn();
+    assert.equal(link.writes.length, 1);
+    assert.deepEqual(link.messages, [{ t: 'a' }, { t: 'b' }]);
+  });
+
+  it("interleaves its room's frames with its own in order", () => {
+    const { w, link, turns } = writer();
+    const log = new RoomLog('r');
+    const room = { log, members: new Set([w]) };
+    w.enterRoom(log);
+    turns.scheduler.roomChanged(room);
+    log.append(frame('room1'));
+    w.send(frame('own'));
+    log.append(frame('room2'));
+    turns.endTurn();
+    assert.deepEqual(link.messages, [{ t: 'room1' }, { t: 'own' }, { t: 'room2' }]);
+    assert.equal(log.length, 0, 'the log starts over after the turn');
+  });
+
+  it('writes a burst of 32 KiB at once rather than holding it to the end of the turn', () => {
+    const { w, link } = writer();
+    w.send(Buffer.alloc(32 * 1024, 0x20));
+    assert.equal(link.writes.length, 1);
+  });
+
+  it('notes when the transport stalls and reports a slow consumer over maxQueueBytes', () => {
+    const { w, link, clock, turns, overflows } = writer(1024);
+    link.accepting = false;
+    w.send(frame('a'));
+    turns.endTurn();
+    assert.equal(w.stalledSince, clock.now());
+    assert.equal(overflows(), 0, 'within the limit');
+    link.writableLength = 2048;
+    w.send(frame('b'));
+    turns.endTurn();
+    assert.equal(overflows(), 1);
+    w.drained();
+    assert.equal(w.stalledSince, 0);
+  });
+
+  it('writes nothing once finished or stopped, and flushes what is queued when finishing', () => {
+    const { w, link, turns } = writer();
+    w.send(frame('last'));
+    w.finish();
+    assert.deepEqual(link.messages, [{ t: 'last' }]);
+    w.send(frame('more'));
+    turns.endTurn();
+    assert.equal(link.messages.length, 1);
+  });
+
+  it('a join storm delays the next turn by as long as the last flush took, at most 50 ms', () => {
+    const { scheduler, delays, endTurn } = manualTurns();
+    const link = new CaptureLink();
+    const clock = new FakeClock();
+    const w = new Writer(link, { flushes: scheduler, clock, maxQueueBytes: 1 << 20 }, undefined, {
+      overflowed: () => undefined,
+    });
+    w.send(frame('a'));
+    endTurn();
+    w.send(frame('b'));
+    assert.deepEqual(delays, [0, 0], 'chat traffic never waits');
+    scheduler.joined();
+    endTurn();
+    w.send(frame('c'));
+    assert.ok(delays[2]! >= 0 && delays[2]! <= 50);
+  });
+});
