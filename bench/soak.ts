@@ -14,13 +14,13 @@
  * replays those choices (the timing of a run still varies). The short soak in `npm test`
  * (test/soak.test.ts) uses a fixed seed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import net from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { FrameDecoder } from '../src/protocol/decoder.js';
 import { hostileFrame, prng, randomChunks, type Random } from './hostile.js';
+import { formatReport, type SoakReport } from './soak-report.js';
+import { Wire, openFds, rssMiB, startServer } from './soak-wire.js';
+
+export { formatReport, type SoakReport } from './soak-report.js';
 
 export interface SoakOptions {
   durationMs: number;
@@ -32,111 +32,10 @@ export interface SoakOptions {
   log?: (line: string) => void;
 }
 
-export interface SoakReport {
-  durationMs: number;
-  seed: number;
-  goodClients: number;
-  sent: number;
-  delivered: number;
-  lost: number;
-  outOfOrder: number;
-  duplicated: number;
-  /** Misbehaving connections opened, by kind of misbehaviour. */
-  misbehaving: Record<string, number>;
-  /** What the server told misbehaving clients, by error name, and how connections ended. */
-  errors: Record<string, number>;
-  rssPeakMiB: number;
-  rssFinalMiB: number;
-  fdsBefore: number;
-  fdsAfter: number;
-  /** The server still answered a fresh client at the end. */
-  serverAlive: boolean;
-}
-
-const NATTER_BIN = fileURLToPath(new URL('../src/cli/natter.js', import.meta.url));
-
-/** A raw protocol client: decoded messages to a callback, writes as given. */
-class Wire {
-  readonly socket: net.Socket;
-  closed = false;
-  private readonly decoder: FrameDecoder;
-
-  constructor(port: number, localAddress: string, onMessage: (m: Record<string, unknown>) => void) {
-    this.socket = net.connect({ host: '127.0.0.1', port, localAddress, noDelay: true });
-    this.decoder = new FrameDecoder(
-      { maxFrameBytes: 1 << 20, maxDepth: 64 },
-      { frame: onMessage, error: () => undefined },
-    );
-    this.socket.on('data', (chunk: Buffer) => this.decoder.push(chunk));
-    this.socket.on('error', () => undefined);
-    this.socket.on('close', () => (this.closed = true));
-  }
-
-  connected(): Promise<boolean> {
-    return new Promise((resolve) => {
-      if (this.closed) return resolve(false);
-      this.socket.once('connect', () => resolve(true));
-      this.socket.once('close', () => resolve(false));
-    });
-  }
-
-  send(request: object | Uint8Array | string): void {
-    if (this.closed) return;
-    this.socket.write(
-      request instanceof Uint8Array || typeof request === 'string'
-        ? request
-        : JSON.stringify(request) + '\n',
-    );
-  }
-
-  closedPromise(): Promise<void> {
-    return new Promise((resolve) => (this.closed ? resolve() : this.socket.once('close', resolve)));
-  }
-}
-
 /** Makes well-behaved chats a realistic size, so a deaf client's buffers fill. */
 const PADDING = 'p'.repeat(1200);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Reads the server process's resident set size, in MiB. */
-function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return line ? Number(line.replace(/\D+/g, '')) / 1024 : NaN;
-}
-
-function openFds(pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).length;
-}
-
-async function startServer(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [NATTER_BIN, 'serve', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error(`server did not start: ${output}`));
-    }, 10_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${output}`)));
-  });
-  child.stdout!.resume();
-  child.stderr!.resume();
-  return { child, port };
-}
 
 /** Runs the soak; resolves with the report. */
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
@@ -366,41 +265,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }
-}
-
-/** The report as Markdown, for BENCHMARKS.md. */
-export function formatReport(report: SoakReport): string {
-  const rows = (record: Record<string, number>) =>
-    Object.entries(record)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => `| ${k} | ${v} |`)
-      .join('\n');
-  return [
-    `Soak run: ${report.durationMs / 1000} s, seed ${report.seed}, ${report.goodClients} well-behaved clients.`,
-    '',
-    '| well-behaved clients | |',
-    '|---|---|',
-    `| messages sent | ${report.sent} |`,
-    `| deliveries expected | ${report.delivered + report.lost} |`,
-    `| delivered | ${report.delivered} |`,
-    `| lost | ${report.lost} |`,
-    `| out of order | ${report.outOfOrder} |`,
-    `| duplicated | ${report.duplicated} |`,
-    '',
-    '| misbehaving connections | count |',
-    '|---|---|',
-    rows(report.misbehaving),
-    '',
-    '| what they got | count |',
-    '|---|---|',
-    rows(report.errors),
-    '',
-    '| server | |',
-    '|---|---|',
-    `| RSS peak / final | ${report.rssPeakMiB} MiB / ${report.rssFinalMiB} MiB |`,
-    `| open descriptors before / after | ${report.fdsBefore} / ${report.fdsAfter} |`,
-    `| answers a new client at the end | ${report.serverAlive ? 'yes' : 'NO'} |`,
-  ].join('\n');
 }
 
 async function main(): Promise<void> {

@@ -8,7 +8,7 @@ import { ConfigError, configWith } from './config/resolve.js';
 import { attachStream } from './transport/stream.js';
 import { TcpListeners, type ListeningAddress } from './transport/tcp.js';
 import { assemble, type ServerParts } from './server/assemble.js';
-import { systemClock, type Clock } from './server/clock.js';
+import { systemClock, type Clock, type Timer } from './server/clock.js';
 import { Connection, type ConnectionDeps } from './server/connection/connection.js';
 import type { Link, LinkInput } from './server/link.js';
 import { Logger, type LogSink } from './server/logger.js';
@@ -61,8 +61,9 @@ export async function createServer(options: ChatServerOptions = {}): Promise<Cha
 
 /**
  * A chat server: it wires the services together (docs/DEVELOPING.md, "Layout"), serves the
- * clients its transports hand it, and shuts down cleanly. Everything it serves goes one way:
- * transport -> connection -> session -> commands -> services -> backends.
+ * clients its transports hand it, and shuts down cleanly. A request travels one way, from the
+ * transport through the connection and the commands to the services and the backends; answers
+ * come back through the connection's writer.
  */
 export class ChatServer {
   /** The validated configuration. */
@@ -85,10 +86,12 @@ export class ChatServer {
   constructor(options: ChatServerOptions = {}) {
     const { directory, bus, logSink, nodeId, node, onClosed, clock, ...overrides } = options;
     const config = (this.config = configWith(overrides));
-    // A server given `redis` but neither cluster backends nor a node agent would quietly be a
-    // single node: a mistake worth a clear error.
-    if (config.redis !== '' && !node && !directory) {
-      throw new ConfigError('redis is set: create the server with createClusterServer');
+    // A server given `redis` but no node agent would quietly be a single node.
+    if (config.redis !== '' && !node) {
+      throw new ConfigError(
+        'redis is set: create the server with createClusterServer, or give your own backends ' +
+          'with a node agent (node: new Liveness(registry))',
+      );
     }
     const logger = (this.logger = new Logger(config.logLevel, logSink));
     this.clock = clock ?? systemClock;
@@ -241,7 +244,7 @@ export class ChatServer {
     // Nothing more is read; what was accepted is delivered first: in a cluster it may still be
     // on its way back from Redis (rule 8.6).
     for (const conn of open) conn.stopReading();
-    await withTimeout(bus.flush(), this.config.shutdownGraceMs);
+    await this.withTimeout(bus.flush(), this.config.shutdownGraceMs);
     // Detach everyone, so members are not sent each other's departures.
     membership.detachAll();
     for (const conn of open) conn.close({ kind: 'error', error: 'SERVER_SHUTTING_DOWN' });
@@ -264,6 +267,16 @@ export class ChatServer {
     if (this.connections.size === 0) this.onIdle?.();
   }
 
+  /** Resolves when `promise` does, or after `ms`, whichever is first. */
+  private async withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+    let timer: Timer | undefined;
+    await Promise.race([
+      promise.catch(() => undefined),
+      new Promise((resolve) => (timer = this.clock.setTimeout(() => resolve(undefined), ms))),
+    ]);
+    this.clock.clearTimeout(timer);
+  }
+
   /** Resolves when no connection is left, or after `ms`. */
   private idle(ms: number): Promise<void> {
     if (this.connections.size === 0) return Promise.resolve();
@@ -276,14 +289,4 @@ export class ChatServer {
       };
     });
   }
-}
-
-/** Resolves when `promise` does, or after `ms`, whichever is first. */
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    promise.catch(() => undefined),
-    new Promise((resolve) => (timer = setTimeout(resolve, ms))),
-  ]);
-  clearTimeout(timer);
 }

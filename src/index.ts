@@ -9,6 +9,8 @@ export {
   type ServerStats,
 } from './chat-server.js';
 export { createClusterServer } from './cluster/index.js';
+export { Liveness } from './cluster/liveness.js';
+export type { NodeAgent, NodeServices } from './server/node-agent.js';
 export type { Endpoints } from './server/session.js';
 export type { Link, LinkInput } from './server/link.js';
 export type {

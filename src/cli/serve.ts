@@ -82,9 +82,14 @@ export async function serve(args: string[]): Promise<number> {
   }
   const file = parsed.file ?? process.env.NATTER_CONFIG;
   // Signals are taken from the start: one that arrives while the server is still starting (just
-  // after its listening line) stops it as soon as it is up, rather than killing the process.
+  // after its listening line) stops it as soon as it is up, rather than killing the process;
+  // a second one exits at once.
   let signalled: string | undefined;
-  let onSignal = (signal: string) => void (signalled ??= signal);
+  let onSignal = (signal: string) => {
+    if (signalled) process.exit(1);
+    signalled = signal;
+    process.stderr.write(`natter: ${signal} received while starting: stopping once started\n`);
+  };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   let server;

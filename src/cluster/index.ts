@@ -16,6 +16,8 @@ type RedisModule = typeof import('./redis.js');
  * const node = await createClusterServer({ port: 20826, redis: 'redis://127.0.0.1:6379' });
  */
 export async function createClusterServer(options: ChatServerOptions = {}): Promise<ChatServer> {
+  // Without redis: one node. With backends of the caller's own: the caller gives the node agent
+  // too (a Liveness over its NodeRegistry), and the server checks that it did.
   if (!options.redis || options.directory || options.bus) {
     const server = new ChatServer(options);
     await server.listen();
@@ -52,7 +54,7 @@ async function loadRedis(): Promise<RedisModule> {
     return await import('./redis.js');
   } catch (err) {
     const { code, message } = err as NodeJS.ErrnoException;
-    if (code === 'ERR_MODULE_NOT_FOUND' && /ioredis/.test(message)) {
+    if (code === 'ERR_MODULE_NOT_FOUND' && /Cannot find package 'ioredis'/.test(message)) {
       throw new ConfigError(
         'redis is set, but the Redis client (the npm package ioredis) is not installed: ' +
           'run `npm install ioredis` in the folder Natter runs from, or leave redis unset ' +

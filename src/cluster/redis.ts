@@ -4,6 +4,9 @@ import { RedisBus } from './redis-bus.js';
 import { RedisDirectory } from './redis-directory.js';
 import { RedisNodeRegistry } from './redis-node-registry.js';
 
+/** How long a node waits for its first connections to Redis to be ready. */
+const STARTUP_MS = 5000;
+
 /** The Redis backends of one node, and how to let go of them. */
 export interface RedisBackends {
   readonly directory: RedisDirectory;
@@ -55,12 +58,19 @@ export async function connectRedis(
       warned = false;
     });
   }
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.all([commands.connect(), subscriber.connect()]);
+    // A Redis that accepts the connection but never answers must not hold the start forever.
+    const silent = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${STARTUP_MS} ms`)), STARTUP_MS);
+    });
+    await Promise.race([Promise.all([commands.connect(), subscriber.connect()]), silent]);
   } catch (err) {
     commands.disconnect();
     subscriber.disconnect();
     throw new Error(`cannot connect to redis at ${url}: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(timer);
   }
   const directory = new RedisDirectory(commands, options.prefix);
   const registry = new RedisNodeRegistry(commands, options.prefix);

@@ -9,6 +9,8 @@ import type { Logger } from './logger.js';
 import type { NodeAgent } from './node-agent.js';
 import { Admission } from './services/admission.js';
 import { Announcer } from './services/announcer.js';
+import { Deliveries } from './services/deliveries.js';
+import { LocalMembers } from './services/local-members.js';
 import { LocalRooms } from './services/local-rooms.js';
 import { Membership } from './services/membership.js';
 import { Policy } from './services/policy.js';
@@ -51,22 +53,24 @@ export function assemble(source: PartsSource): ServerParts {
   const directory = source.directory ?? new MemoryDirectory();
   const bus = source.bus ?? new MemoryBus();
   const fanout = config.nativeWrites && native ? new DirectFanout(native) : undefined;
-  const scheduler = new WriteScheduler(fanout);
+  const scheduler = new WriteScheduler(fanout, clock);
   const announcer = new Announcer(bus);
+  const rooms = new LocalRooms(scheduler);
+  const members = new LocalMembers(clock);
   const membership = new Membership({
     bus,
     directory,
     announcer,
-    rooms: new LocalRooms(scheduler),
-    scheduler,
+    rooms,
+    members,
     logger,
-    clock,
+    nodeId,
     maxUsers: config.maxUsers,
     unreleased: node
       ? (departure) => node.postpone(departure)
       : (departure) => logger.error(`could not release ${departure.nickname}`),
   });
-  bus.subscribe(membership.deliver);
+  bus.subscribe(new Deliveries(members, rooms, scheduler).deliver);
   const admission = new Admission(config, clock, logger);
   const services: Services = {
     directory,
@@ -75,7 +79,6 @@ export function assemble(source: PartsSource): ServerParts {
     policy: new Policy(config),
     settings: config,
     logger,
-    nodeId,
   };
   return { directory, bus, fanout, scheduler, announcer, membership, admission, services };
 }

@@ -41,6 +41,10 @@ export interface LinkInput {
   failed(error: NodeJS.ErrnoException): void;
   /** The transport took everything written so far. */
   drained(): void;
-  /** The transport has closed. */
+  /**
+   * The transport has closed. An adapter must call it once its transport is closed, whatever
+   * closed it (the peer, `end`, `destroy`): only then does the server forget the connection, and
+   * a shutdown waits for every connection to be closed.
+   */
   closed(): void;
 }

@@ -43,6 +43,26 @@ export interface JoinTerms {
   readonly heartbeatMs?: number | undefined;
 }
 
+/**
+ * A session as the commands see it: everything about the client, and how to end its session.
+ * Its state changes belong to membership and the connection (see {@link Session}).
+ */
+export interface SessionView {
+  readonly id: string;
+  readonly endpoints: Endpoints;
+  readonly phase: Phase;
+  readonly closing: boolean;
+  readonly nickname: string;
+  readonly room: string;
+  readonly roomKey: string;
+  readonly extended: boolean;
+  readonly whisperCap: boolean;
+  readonly heartbeatMs: number;
+  readonly label: string;
+  /** Ends the session and its connection, saying why (a timeout, a kick, EXIT). */
+  end(reason: CloseReason): void;
+}
+
 /** Whom a session works for: the connection that ends when the session does. */
 export interface SessionOwner {
   close(reason: CloseReason): void;
@@ -50,15 +70,16 @@ export interface SessionOwner {
 
 /**
  * One client's session: the single owner of its state machine (phase, nickname, room,
- * capabilities). Every change goes through a method here, which checks that the change is
- * allowed from the current phase; everyone else reads.
+ * capabilities). Every change goes through a method here. Membership makes the changes of a
+ * join, a move and a rename, the connection the close; commands only read ({@link SessionView}).
  */
-export class Session {
+export class Session implements SessionView {
   private state: Phase = 'new';
   private nick = '';
   private roomName = '';
   private key = '';
-  private caps: readonly string[] | undefined;
+  private extendedCaps = false;
+  private whispers = false;
   private heartbeat = 0;
 
   /**
@@ -99,12 +120,12 @@ export class Session {
 
   /** The client sent `caps` in CONNECT: it gets Natter's extra response fields (rule 4.4). */
   get extended(): boolean {
-    return this.caps !== undefined;
+    return this.extendedCaps;
   }
 
   /** The client asked for whispers as `72` (rule 4.4). */
   get whisperCap(): boolean {
-    return this.caps?.includes(Capability.WHISPER) ?? false;
+    return this.whispers;
   }
 
   /** The heartbeat the client promised, in milliseconds; 0 if none (rule 3.9). */
@@ -142,7 +163,9 @@ export class Session {
     this.nick = nickname;
     this.roomName = room;
     this.key = roomKey;
-    this.caps = terms.caps;
+    // Only what the capabilities decide is kept, never the client's own list.
+    this.extendedCaps = terms.caps !== undefined;
+    this.whispers = terms.caps?.includes(Capability.WHISPER) ?? false;
     this.heartbeat = terms.heartbeatMs ?? 0;
     return true;
   }

@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { plainAddress } from '../addresses.js';
-import type { Clock } from '../server/clock.js';
+import type { Clock, Timer } from '../server/clock.js';
 import type { Logger } from '../server/logger.js';
 import type { Endpoints } from '../server/session.js';
 
@@ -55,7 +55,7 @@ export class TcpListeners {
   private closed = false;
   /** While accepting is paused for lack of descriptors: since when, and the resume timer. */
   private pausedSince = 0;
-  private resumeTimer: NodeJS.Timeout | undefined;
+  private resumeTimer: Timer | undefined;
   private backoffMs = BACKOFF_FIRST_MS;
   private refusedWhilePaused = 0;
 
@@ -95,7 +95,7 @@ export class TcpListeners {
   /** Stops accepting; resolves once every listener has closed. */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.resumeTimer);
+    this.host.clock.clearTimeout(this.resumeTimer);
     await Promise.all(this.listeners.map((l) => closeServer(l.server)));
   }
 
@@ -156,7 +156,7 @@ export class TcpListeners {
   }
 
   private scheduleResume(): void {
-    this.resumeTimer = setTimeout(() => void this.resume(), this.backoffMs);
+    this.resumeTimer = this.host.clock.setTimeout(() => void this.resume(), this.backoffMs);
     this.backoffMs = Math.min(BACKOFF_MAX_MS, this.backoffMs * 2);
   }
 

@@ -31,8 +31,9 @@ export class Child {
   async waitFor(
     pattern: RegExp,
     stream: 'stdout' | 'stderr' | 'screenText' = 'stdout',
+    waitMs = WAIT_MS,
   ): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + WAIT_MS;
+    const deadline = Date.now() + waitMs;
     for (;;) {
       const match = this[stream].match(pattern);
       if (match) return match;

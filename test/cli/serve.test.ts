@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { RawClient, join } from '../helpers.js';
@@ -66,6 +67,26 @@ describe('natter serve', () => {
     const second = natter(t, ['serve', '--host', '127.0.0.1', '--port', String(port)]);
     assert.equal(await second.exitCode(), 2);
     assert.match(second.stderr, /already in use/);
+  });
+
+  it('a start that hangs on a Redis that never answers gives up, and a second signal exits', async (t) => {
+    const blackhole = net.createServer((socket) => socket.on('data', () => undefined));
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    t.after(() => blackhole.close());
+    const redis = `redis://127.0.0.1:${(blackhole.address() as net.AddressInfo).port}`;
+    const impatient = natter(t, ['serve', '--port', '0', '--redis', redis]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    impatient.proc.kill('SIGINT');
+    await impatient.waitFor(/SIGINT received while starting/, 'stderr');
+    impatient.proc.kill('SIGINT');
+    assert.equal(await impatient.exitCode(), 1);
+    const patient = natter(t, ['serve', '--port', '0', '--redis', redis]);
+    await patient.waitFor(
+      /cannot connect to redis at .*: no answer within 5000 ms/,
+      'stderr',
+      10_000,
+    );
+    assert.equal(await patient.exitCode(), 1);
   });
 
   it('npm start passes flags after -- to the server', async (t) => {

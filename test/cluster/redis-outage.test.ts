@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { Redis } from 'ioredis';
 import { RawClient, eventually, join } from '../helpers.js';
-import { needRedis, REDIS_URL } from '../redis.js';
+import { needRedis, redisConnection } from '../redis.js';
 import { OwnRedis, startCluster, startNode } from './nodes.js';
 
 describe('cluster: Redis restarts and foreign data', () => {
@@ -61,8 +60,7 @@ describe('cluster: Redis restarts and foreign data', () => {
     // The cluster's key prefix is in the nodes' arguments.
     const args = nodes[0]!.child.proc.spawnargs;
     const keyPrefix = args[args.indexOf('--redis-prefix') + 1]!;
-    const redis = new Redis(REDIS_URL, { protocol: 2 });
-    t.after(() => redis.quit());
+    const redis = redisConnection(t);
     const channels = await redis.pubsub('CHANNELS', `{${keyPrefix}}:*`);
     assert.ok(channels.length >= 3, channels.join(' ')); // the lobby and the two nodes
     for (const channel of channels as string[]) {

@@ -70,4 +70,16 @@ describe('a message transport: whole messages in, frames out (docs/DEVELOPING.md
     assert.equal(tooLarge.fatal, true);
     await eventually(() => client.link.ended || client.link.destroyed, 'the link to close');
   });
+
+  it('shuts down with the others: the client is told, the link ends, and close() resolves', async (t) => {
+    const server = await startServer(t);
+    const client = new MessageClient(server);
+    client.send({ cmd: '0', nickname: 'msg' });
+    assert.equal((await client.message(0)).cmd, '03');
+    await server.close();
+    const last = client.link.messages.at(-1)!;
+    assert.equal(last.cmd, '912');
+    assert.equal(client.link.ended, true);
+    assert.equal(server.connectionCount, 0);
+  });
 });

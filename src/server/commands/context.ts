@@ -6,9 +6,14 @@ import type { Announcement, Reply } from '../../protocol/messages.js';
 import type { RequestId } from '../../protocol/requests.js';
 import type { Logger } from '../logger.js';
 import type { Announcer } from '../services/announcer.js';
-import type { Membership } from '../services/membership.js';
+import type {
+  JoinOutcome,
+  Membership,
+  MoveOutcome,
+  RenameOutcome,
+} from '../services/membership.js';
 import type { Policy } from '../services/policy.js';
-import type { Session } from '../session.js';
+import type { JoinTerms, Session, SessionView } from '../session.js';
 
 /** The settings commands read. */
 export type CommandSettings = Pick<
@@ -16,7 +21,10 @@ export type CommandSettings = Pick<
   'maxUsers' | 'defaultRoom' | 'maxRoomNameLength' | 'hideAddresses'
 >;
 
-/** The services every command may use; one set per server. */
+/** What commands may read of the directory; every change goes through membership. */
+export type DirectoryReads = Pick<Directory, 'members' | 'find' | 'rooms'>;
+
+/** The services behind every command; one set per server. */
 export interface Services {
   readonly directory: Directory;
   readonly membership: Membership;
@@ -24,17 +32,19 @@ export interface Services {
   readonly policy: Policy;
   readonly settings: CommandSettings;
   readonly logger: Logger;
-  /** This node's id in member records. */
-  readonly nodeId: string;
 }
 
 /**
  * What a command handler is given (docs/DEVELOPING.md, "Adding a command"): the session it acts
- * for, the services, and the only ways to answer. Handlers never see the connection or its
- * transport.
+ * for, read-only, the reads it may make, and the only ways to answer and to change anything.
+ * Handlers never see the connection, its transport or the services' internals.
  */
-export interface CommandContext extends Services {
-  readonly session: Session;
+export interface CommandContext {
+  readonly session: SessionView;
+  readonly directory: DirectoryReads;
+  readonly policy: Policy;
+  readonly settings: CommandSettings;
+  readonly logger: Logger;
   /** Sends a direct answer, echoing the request's `id` when it had one (rule 4.3). */
   reply(message: Reply, id?: RequestId): void;
   /** Sends an already encoded frame to this client. */
@@ -50,6 +60,12 @@ export interface CommandContext extends Services {
   announce(message: Announcement): void;
   /** Delivers a whisper from this session's member to another member, wherever it is. */
   whisper(to: MemberRecord, msg: string): void;
+  /** Claims `nickname` in `room` for this session and makes it a member (rule 4.1). */
+  join(nickname: string, room: string, terms: JoinTerms): Promise<JoinOutcome>;
+  /** Moves this session's member to `room` (rule 7.3). */
+  move(room: string): Promise<MoveOutcome>;
+  /** Changes this session's nickname (rule 4.10). */
+  rename(newNickname: string): Promise<RenameOutcome>;
 }
 
 /** One session's context, made once per connection. */
@@ -59,14 +75,8 @@ export class SessionContext implements CommandContext {
     private readonly services: Services,
   ) {}
 
-  get directory(): Directory {
+  get directory(): DirectoryReads {
     return this.services.directory;
-  }
-  get membership(): Membership {
-    return this.services.membership;
-  }
-  get announcer(): Announcer {
-    return this.services.announcer;
   }
   get policy(): Policy {
     return this.services.policy;
@@ -76,9 +86,6 @@ export class SessionContext implements CommandContext {
   }
   get logger(): Logger {
     return this.services.logger;
-  }
-  get nodeId(): string {
-    return this.services.nodeId;
   }
 
   reply(message: Reply, id?: RequestId): void {
@@ -107,5 +114,17 @@ export class SessionContext implements CommandContext {
 
   whisper(to: MemberRecord, msg: string): void {
     this.services.announcer.whisper(to, this.session.nickname, msg);
+  }
+
+  join(nickname: string, room: string, terms: JoinTerms): Promise<JoinOutcome> {
+    return this.services.membership.join(this.session, { nickname, room }, terms);
+  }
+
+  move(room: string): Promise<MoveOutcome> {
+    return this.services.membership.move(this.session, room);
+  }
+
+  rename(newNickname: string): Promise<RenameOutcome> {
+    return this.services.membership.rename(this.session, newNickname);
   }
 }

@@ -19,7 +19,7 @@ export async function moveTo(
   room: string,
   codes: MoveCodes,
 ): Promise<void> {
-  const outcome = await ctx.membership.move(ctx.session, room);
+  const outcome = await ctx.move(room);
   if (outcome.ok) {
     ctx.reply({ cmd: codes.ok, room: outcome.room, userCount: outcome.userCount }, req.id);
   } else if (outcome.reason === 'room-full') ctx.reply({ cmd: codes.full }, req.id);

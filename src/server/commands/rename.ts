@@ -10,23 +10,16 @@ export const rename: Command<typeof Cmd.RENAME> = {
   name: 'RENAME',
   phase: 'member',
   async run(ctx, req) {
-    const { session } = ctx;
     const newNickname = req.newNickname;
     const problem = ctx.policy.nicknameProblem(newNickname);
     if (problem) return ctx.error('INVALID_NICKNAME', req, `nickname ${problem}`);
-    if (newNickname === session.nickname) {
+    if (newNickname === ctx.session.nickname) {
       return ctx.reply({ cmd: Cmd.RENAME_DUPLICATE_NICKNAME }, req.id);
     }
-    const result = await ctx.directory.rename(session.id, newNickname);
-    if (!result.ok) {
-      if (result.reason === 'nickname-taken') {
-        ctx.reply({ cmd: Cmd.RENAME_DUPLICATE_NICKNAME }, req.id);
-      }
-      return;
+    const outcome = await ctx.rename(newNickname);
+    if (outcome.ok) ctx.reply({ cmd: Cmd.RENAME_SUCCESS, newNickname }, req.id);
+    else if (outcome.reason === 'nickname-taken') {
+      ctx.reply({ cmd: Cmd.RENAME_DUPLICATE_NICKNAME }, req.id);
     }
-    session.renamed(newNickname);
-    ctx.reply({ cmd: Cmd.RENAME_SUCCESS, newNickname }, req.id);
-    ctx.announce({ cmd: Cmd.RENAME_BROADCAST, nickname: result.oldNickname, newNickname });
-    ctx.logger.info(`${result.oldNickname} is now known as ${newNickname}.`);
   },
 };

@@ -1,29 +1,28 @@
-import type { Bus, Delivery, RoomDelivery } from '../../backends/bus.js';
-import type { Directory } from '../../backends/directory.js';
+import type { Bus } from '../../backends/bus.js';
+import type { Directory, MoveResult, RenameResult } from '../../backends/directory.js';
 import { Cmd } from '../../protocol/codes.js';
-import { encode } from '../../protocol/encode.js';
 import { nameKey } from '../../protocol/names.js';
-import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { CloseReason, JoinTerms, Phase, Session } from '../session.js';
 import type { Announcer } from './announcer.js';
+import type { LocalMembers } from './local-members.js';
 import type { LocalRooms } from './local-rooms.js';
 import { Releases, population, type Departure } from './releases.js';
 import { RoomWatches } from './room-watches.js';
 
-/** A join waiting for its own announcement to come back through the bus. */
-interface PendingJoin {
-  readonly roomKey: string;
-  /** The announcement is back (or will not come): the join takes effect. */
-  done(): void;
-  /** The announcement could not be sent: the join never takes effect. */
-  cancel(): void;
-}
+/** The outcome of a CONNECT's claim (rule 4.1); `closed`: the session ended meanwhile. */
+export type JoinOutcome =
+  | { readonly ok: true; readonly room: string; readonly userCount: number }
+  | { readonly ok: false; readonly reason: 'nickname-taken' | 'room-full' | 'closed' };
 
 /** The outcome of a room move (JOIN, LEAVE; rule 7.3). */
 export type MoveOutcome =
   | { readonly ok: true; readonly room: string; readonly userCount: number }
-  | { readonly ok: false; readonly reason: 'room-full' | 'same-room' | 'not-found' };
+  | Extract<MoveResult, { ok: false }>;
+
+/** The outcome of a RENAME (rule 4.10). */
+export type RenameOutcome =
+  { readonly ok: true; readonly oldNickname: string } | Extract<RenameResult, { ok: false }>;
 
 /** What membership works with. */
 export interface MembershipDeps {
@@ -31,41 +30,33 @@ export interface MembershipDeps {
   readonly directory: Directory;
   readonly announcer: Announcer;
   readonly rooms: LocalRooms;
-  /** Told when a member joins a room in this turn (join storms batch their flushes). */
-  readonly scheduler: { joined(): void };
+  readonly members: LocalMembers;
   readonly logger: Logger;
-  readonly clock: Clock;
+  /** This node's id, in the member records it claims. */
+  readonly nodeId: string;
   /** Members per room. */
   readonly maxUsers: number;
   /** A departure the directory could not take now (a cluster whose Redis is away). */
   readonly unreleased: (departure: Departure) => void;
 }
 
-/**
- * If a join's announcement has not come back by then (the node's subscription dropped and lost
- * it), the member joins anyway.
- */
-const JOIN_FALLBACK_MS = 3000;
+const CLOSED = { ok: false, reason: 'closed' } as const;
 
 /**
- * Who is in which room on this node, and every change of it: joining, moving, leaving
- * (docs/DEVELOPING.md, "Membership").
+ * Who is in which room on this node, and every change of it: joining, moving, renaming,
+ * leaving (docs/DEVELOPING.md, "Membership"). It is the only caller of the session's state
+ * changes besides the connection's close.
  *
  * The order of a room's messages is decided where the bus orders them (rule 9.4). A member's
  * place in that order begins where its own NEW_USER_ENTERS `8` is, and ends where its own
  * EXIT_BROADCAST `30` is: so the member is added to, or removed from, the local room when that
- * announcement comes back through the bus, not when the directory answers. With the in-memory
- * bus it comes back at once; in a cluster, after a round trip through Redis, and every message
- * published before it still reaches (or still does not reach) the member.
+ * announcement comes back through the bus (deliveries.ts), not when the directory answers. With
+ * the in-memory bus it comes back at once; in a cluster, after a round trip through Redis, and
+ * every message published before it still reaches (or still does not reach) the member.
  */
 export class Membership {
-  /** This node's members, by id: the recipients of deliveries that name one. */
-  private readonly members = new Map<string, Session>();
-  private readonly pendingJoins = new Map<string, PendingJoin>();
-  /** Member id -> the room key it is leaving, until its `30` comes back. */
-  private readonly pendingLeaves = new Map<string, string>();
   /** The bus watches each session holds. */
-  readonly watches: RoomWatches;
+  private readonly watches: RoomWatches;
   /** Releases from the directory, and the departures they announce. */
   private readonly releases: Releases;
 
@@ -75,31 +66,57 @@ export class Membership {
   }
 
   /**
-   * Makes a claimed session a member (rule 4.1): the room's members get NEW_USER_ENTERS, and
-   * the joiner becomes a local member where that announcement stands in the room's order.
-   * Resolves once it has (or the session closed meanwhile); the caller then answers `03`.
+   * CONNECT (rule 4.1): claims a nickname and a place in a room for a new session, then makes it
+   * a member there. Resolves once the join took effect (the caller then answers `03`), was
+   * refused, or its session closed meanwhile; rejects, with everything undone, when the
+   * directory or the bus cannot be reached.
    */
-  async enter(
+  async join(
     session: Session,
-    claim: { readonly nickname: string; readonly room: string; readonly userCount: number },
+    wanted: { readonly nickname: string; readonly room: string },
     terms: JoinTerms,
-  ): Promise<void> {
-    const { nickname, room, userCount } = claim;
-    const roomKey = nameKey(room);
-    const joined = this.expectJoin(roomKey, session.id, () => {
-      if (!session.admit(nickname, room, roomKey, terms)) return;
-      this.members.set(session.id, session);
-      this.deps.rooms.add(session.writer, roomKey);
-    });
-    const message = { cmd: Cmd.NEW_USER_ENTERS, nickname, userCount } as const;
+  ): Promise<JoinOutcome> {
+    const { directory, maxUsers, nodeId } = this.deps;
+    const { nickname, room } = wanted;
+    const { id, endpoints } = session;
+    session.beginJoin();
+    let claim;
     try {
-      this.deps.announcer.announce(roomKey, message, session.id, { joins: session.id });
+      // Receive the room's messages before joining it, so none published after the join is
+      // missed (in a cluster the subscription takes a round trip).
+      await this.watches.watch(id, nameKey(room));
+      const { remoteAddress: ip, remotePort: port } = endpoints;
+      claim = await directory.claim({ id, nickname, room, ip, port, node: nodeId }, maxUsers);
     } catch (err) {
-      this.pendingJoins.get(session.id)?.cancel();
+      session.cancelJoin();
+      this.watches.unwatch(id);
       throw err;
     }
-    await joined;
-    this.deps.logger.info(`${nickname} joined ${room}. ${population(userCount, room)}`);
+    if (!claim.ok) {
+      this.watches.unwatch(id);
+      if (session.closing) return CLOSED;
+      session.cancelJoin();
+      return claim;
+    }
+    if (session.closing) {
+      // The client left while the claim was in flight: undo it; nobody was told.
+      this.abandon(id, nickname, claim.room, false);
+      return CLOSED;
+    }
+    try {
+      await this.enter(session, { nickname, room: claim.room, userCount: claim.userCount }, terms);
+    } catch (err) {
+      // The room could not be told (the cluster's bus just went away): undo the join.
+      session.cancelJoin();
+      this.abandon(id, nickname, claim.room, false);
+      throw err;
+    }
+    if (session.closing) {
+      // Announced, but gone before its membership began: the room is told it left.
+      this.abandon(id, nickname, claim.room, true);
+      return CLOSED;
+    }
+    return { ok: true, room: claim.room, userCount: claim.userCount };
   }
 
   /**
@@ -108,18 +125,19 @@ export class Membership {
    * order. Resolves once it has; the caller then answers.
    */
   async move(session: Session, room: string): Promise<MoveOutcome> {
-    const { directory, announcer } = this.deps;
+    const { directory, announcer, members, rooms } = this.deps;
+    const { id } = session;
     const targetKey = nameKey(room);
-    await this.watches.watch(session.id, targetKey);
+    await this.watches.watch(id, targetKey);
     let result;
     try {
-      result = await directory.move(session.id, room, this.deps.maxUsers);
+      result = await directory.move(id, room, this.deps.maxUsers);
     } catch (err) {
-      this.watches.unwatch(session.id, targetKey);
+      this.watches.unwatch(id, targetKey);
       throw err;
     }
     if (!result.ok) {
-      if (targetKey !== session.roomKey) this.watches.unwatch(session.id, targetKey);
+      if (targetKey !== session.roomKey) this.watches.unwatch(id, targetKey);
       return result;
     }
     const { from, to } = result;
@@ -129,22 +147,46 @@ export class Membership {
     // A member that started closing meanwhile is out of the local rooms already; the room
     // changes are still announced, and its release, which follows, leaves the new room.
     const moving = !session.closing;
-    if (moving) this.pendingLeaves.set(session.id, fromKey);
-    const exit = { cmd: Cmd.EXIT_BROADCAST, nickname, userCount: from.userCount } as const;
-    announcer.announce(fromKey, exit, undefined, { leaves: session.id });
-    const joined = moving
-      ? this.expectJoin(toKey, session.id, () => {
-          if (session.closing) return;
-          session.moved(to.room, toKey);
-          this.deps.rooms.add(session.writer, toKey);
-        })
-      : Promise.resolve();
-    const enter = { cmd: Cmd.NEW_USER_ENTERS, nickname, userCount: to.userCount } as const;
-    announcer.announce(toKey, enter, session.id, { joins: session.id });
-    this.watches.unwatch(session.id, fromKey);
+    let joined: Promise<void> = Promise.resolve();
+    if (moving) {
+      members.expectLeave(id, fromKey);
+      joined = members.expectJoin(toKey, id, () => {
+        if (session.closing) return;
+        session.moved(to.room, toKey);
+        rooms.add(session.writer, toKey);
+      });
+    }
+    try {
+      const exit = { cmd: Cmd.EXIT_BROADCAST, nickname, userCount: from.userCount } as const;
+      announcer.announce(fromKey, exit, undefined, { leaves: id });
+      const enter = { cmd: Cmd.NEW_USER_ENTERS, nickname, userCount: to.userCount } as const;
+      announcer.announce(toKey, enter, id, { joins: id });
+    } catch (err) {
+      // The directory moved the member but the rooms could not be told: here it stays in its
+      // old room (rule 9.12).
+      members.cancelJoin(id);
+      members.cancelLeave(id);
+      throw err;
+    }
+    this.watches.unwatch(id, fromKey);
     await joined;
     this.deps.logger.info(`${nickname} moved from ${from.room} to ${to.room}.`);
     return { ok: true, room: to.room, userCount: to.userCount };
+  }
+
+  /**
+   * RENAME (rule 4.10): changes the member's nickname in the directory, atomically; the others in
+   * its room get RENAME_BROADCAST `52`.
+   */
+  async rename(session: Session, newNickname: string): Promise<RenameOutcome> {
+    const result = await this.deps.directory.rename(session.id, newNickname);
+    if (!result.ok) return result;
+    const { oldNickname } = result;
+    session.renamed(newNickname);
+    const message = { cmd: Cmd.RENAME_BROADCAST, nickname: oldNickname, newNickname } as const;
+    this.deps.announcer.announce(session.roomKey, message, session.id);
+    this.deps.logger.info(`${oldNickname} is now known as ${newNickname}.`);
+    return { ok: true, oldNickname };
   }
 
   /**
@@ -155,26 +197,17 @@ export class Membership {
    * @returns the release, when the session was a member
    */
   leave(session: Session, was: Phase, reason: CloseReason): Promise<unknown> | undefined {
-    this.pendingJoins.get(session.id)?.done(); // a join under way does not take effect
+    const { members, rooms, logger } = this.deps;
+    members.settleJoin(session.id); // a join under way does not take effect
     if (was !== 'member') {
       if (reason.kind === 'error') {
-        this.deps.logger.debug(`${session.label} disconnected before joining: ${reason.error}`);
+        logger.debug(`${session.label} disconnected before joining: ${reason.error}`);
       }
       return undefined;
     }
-    this.members.delete(session.id);
-    this.deps.rooms.remove(session.writer);
-    this.pendingLeaves.delete(session.id);
+    members.remove(session.id);
+    rooms.remove(session.writer);
     return this.releases.release(session, reason);
-  }
-
-  /**
-   * Lets go of a claim whose session will not be a member after all: it closed while joining,
-   * or its announcement could not be sent. If it had been announced, the room is told that it
-   * left.
-   */
-  abandon(session: Session, nickname: string, room: string, announced: boolean): void {
-    this.releases.abandon({ id: session.id, nickname, room, announce: announced });
   }
 
   /**
@@ -185,18 +218,9 @@ export class Membership {
     this.releases.departed(departure, userCount);
   }
 
-  /** The bus receiver: hands a delivery to this node's recipients. */
-  readonly deliver = (delivery: Delivery): void => {
-    if (delivery.kind === 'room') return this.deliverRoom(delivery);
-    const session = this.members.get(delivery.to);
-    if (!session || session.phase !== 'member') return;
-    const cmd = session.whisperCap ? Cmd.WHISPER_MESSAGE : Cmd.CHAT_RESPONSE;
-    session.writer.send(Buffer.from(encode({ cmd, from: delivery.from, msg: delivery.msg })));
-  };
-
   /** This node's members, for the cluster to restore after its directory lost them. */
   localMembers(): Session[] {
-    return [...this.members.values()].filter((s) => s.phase === 'member');
+    return [...this.deps.members.all()].filter((s) => s.phase === 'member');
   }
 
   /** The server is shutting down: departures are no longer logged one by one. */
@@ -209,7 +233,7 @@ export class Membership {
    * not sent each other's departures.
    */
   detachAll(): void {
-    for (const session of this.members.values()) this.deps.rooms.remove(session.writer);
+    for (const session of this.deps.members.all()) this.deps.rooms.remove(session.writer);
   }
 
   /** Resolves once every release in flight has settled (a shutdown waits for them). */
@@ -218,61 +242,35 @@ export class Membership {
   }
 
   /**
-   * A room delivery from the bus: the frame joins the room's log for this turn, in O(1)
-   * whatever the room's size, and the memberships it marks change here, in the room's order.
+   * Makes a claimed session a member: the room's members get NEW_USER_ENTERS, and the joiner
+   * becomes a local member where that announcement stands in the room's order.
    */
-  private deliverRoom(delivery: RoomDelivery): void {
-    const { rooms } = this.deps;
-    if (delivery.joins !== undefined) this.deps.scheduler.joined();
-    let skip: Session | undefined;
-    if (delivery.leaves !== undefined) {
-      const session = this.members.get(delivery.leaves);
-      if (session && session.roomKey === delivery.room && session.phase === 'member') {
-        if (this.pendingLeaves.get(session.id) === delivery.room) {
-          // Its own `30`: the mover has had every message before it.
-          this.pendingLeaves.delete(session.id);
-          rooms.remove(session.writer);
-        } else {
-          // A `30` about a member still here: other nodes took this node for dead. Not for it.
-          skip = session;
-        }
-      }
+  private async enter(
+    session: Session,
+    claim: { readonly nickname: string; readonly room: string; readonly userCount: number },
+    terms: JoinTerms,
+  ): Promise<void> {
+    const { members, rooms, announcer, logger } = this.deps;
+    const { nickname, room, userCount } = claim;
+    const roomKey = nameKey(room);
+    const joined = members.expectJoin(roomKey, session.id, () => {
+      if (!session.admit(nickname, room, roomKey, terms)) return;
+      members.add(session);
+      rooms.add(session.writer, roomKey);
+    });
+    const message = { cmd: Cmd.NEW_USER_ENTERS, nickname, userCount } as const;
+    try {
+      announcer.announce(roomKey, message, session.id, { joins: session.id });
+    } catch (err) {
+      members.cancelJoin(session.id);
+      throw err;
     }
-    const room = rooms.get(delivery.room);
-    if (room) {
-      const index = rooms.publish(room, delivery.frame);
-      if (delivery.except !== undefined) {
-        this.members.get(delivery.except)?.writer.outbox.exclude(room.log, index);
-      }
-      if (skip) skip.writer.outbox.exclude(room.log, index);
-    }
-    if (delivery.joins !== undefined) {
-      const pending = this.pendingJoins.get(delivery.joins);
-      if (pending && pending.roomKey === delivery.room) pending.done();
-    }
+    await joined;
+    logger.info(`${nickname} joined ${room}. ${population(userCount, room)}`);
   }
 
-  /**
-   * Resolves when the session's own `8` for `roomKey` comes back, after `join` has made it a
-   * member there (unless it closed meanwhile, which also settles the wait).
-   */
-  private expectJoin(roomKey: string, id: string, join: () => void): Promise<void> {
-    return new Promise((resolve) => {
-      const { clock } = this.deps;
-      const done = () => {
-        clock.clearTimeout(fallback);
-        if (this.pendingJoins.get(id) !== pending) return;
-        this.pendingJoins.delete(id);
-        join();
-        resolve();
-      };
-      const cancel = () => {
-        clock.clearTimeout(fallback);
-        if (this.pendingJoins.get(id) === pending) this.pendingJoins.delete(id);
-      };
-      const pending: PendingJoin = { roomKey, done, cancel };
-      const fallback = clock.setTimeout(done, JOIN_FALLBACK_MS);
-      this.pendingJoins.set(id, pending);
-    });
+  /** Lets go of a claim whose session will not be a member after all. */
+  private abandon(id: string, nickname: string, room: string, announced: boolean): void {
+    this.releases.abandon({ id, nickname, room, announce: announced });
   }
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { DirectFanout } from './native-fanout.js';
 import type { RoomLog } from './room-log.js';
 import type { Writer } from './writer.js';
@@ -31,11 +32,13 @@ export class WriteScheduler {
 
   /**
    * @param fanout the native room fan-out; undefined: every write goes through the links
+   * @param clock measures how long a flush takes
    * @param defer runs the end of the turn: after the current turn's I/O (`setImmediate`), or
    *   after `delayMs` (tests drive turns by hand)
    */
   constructor(
     private readonly fanout: DirectFanout | undefined,
+    private readonly clock: Clock,
     private readonly defer: (run: () => void, delayMs: number) => void = deferTurnEnd,
   ) {}
 
@@ -75,7 +78,7 @@ export class WriteScheduler {
 
   /** The end of a turn. */
   private readonly flushAll = (): void => {
-    const started = performance.now();
+    const started = this.clock.now();
     this.scheduled = false;
     const rooms = this.rooms;
     const writers = this.writers;
@@ -88,7 +91,7 @@ export class WriteScheduler {
     for (const writer of writers) writer.flushTurn(turn);
     for (const room of rooms) room.log.reset();
     // Only a turn with joins may slow the next: chat fan-out never waits (see scheduleTurnEnd).
-    this.lastFlushMs = this.joinedThisTurn ? performance.now() - started : 0;
+    this.lastFlushMs = this.joinedThisTurn ? this.clock.now() - started : 0;
     this.joinedThisTurn = false;
   };
 }

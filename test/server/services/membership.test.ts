@@ -134,8 +134,31 @@ describe('Membership: joins and leaves in each room’s order (docs/DEVELOPING.m
     const failure = await c.entered.catch((err: unknown) => err);
     assert.ok(failure instanceof BackendUnavailableError, 'the join fails');
     n.clock.advance(10_000);
-    assert.equal(c.session.phase, 'joining', 'no join takes effect later');
+    assert.equal(c.session.phase, 'new', 'the join was undone, and does not take effect later');
     assert.equal(n.clock.timers, 0);
+  });
+
+  it('a move whose announcements cannot be sent leaves the member in its old room here', async () => {
+    const n = node();
+    const a = await n.join('a');
+    const b = await n.join('b');
+    n.received(a, b);
+    const publish = n.bus.publish.bind(n.bus);
+    let calls = 0;
+    n.bus.publish = (delivery) => {
+      if (++calls === 2) throw new BackendUnavailableError('the bus went away');
+      publish(delivery);
+    };
+    const failure = await n.membership.move(a.session, 'dev').catch((err: unknown) => err);
+    assert.ok(failure instanceof BackendUnavailableError, 'the move is answered 923');
+    n.bus.publish = publish;
+    n.clock.advance(10_000);
+    assert.equal(n.clock.timers, 0, 'no join waits to take effect');
+    assert.equal(a.session.roomKey, 'lobby', 'still in its old room here (rule 9.12)');
+    n.bus.deliver(); // the 30 that did go out is not for a member still here
+    n.chat(b, 'still together');
+    n.bus.deliver();
+    assert.deepEqual(n.received(a, b), [['70:still together'], ['30:a1']]);
   });
 
   it('whispers are encoded for the recipient: 72 with the whisper capability, else 70', async () => {

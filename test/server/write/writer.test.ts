@@ -6,11 +6,11 @@ import { Writer } from '../../../src/server/write/writer.js';
 import { CaptureLink } from '../../capture-link.js';
 import { FakeClock } from '../../fake-clock.js';
 
-/** A scheduler whose turns end when the test says so. */
-function manualTurns(): { scheduler: WriteScheduler; endTurn(): void; delays: number[] } {
+/** A scheduler whose turns end when the test says so; `delays` are the waits it asked for. */
+function manualTurns(clock: FakeClock) {
   const queued: (() => void)[] = [];
   const delays: number[] = [];
-  const scheduler = new WriteScheduler(undefined, (run, delayMs) => {
+  const scheduler = new WriteScheduler(undefined, clock, (run, delayMs) => {
     queued.push(run);
     delays.push(delayMs);
   });
@@ -20,7 +20,7 @@ function manualTurns(): { scheduler: WriteScheduler; endTurn(): void; delays: nu
 function writer(maxQueueBytes = 1 << 20) {
   const link = new CaptureLink();
   const clock = new FakeClock();
-  const turns = manualTurns();
+  const turns = manualTurns(clock);
   let overflows = 0;
   const w = new Writer(link, { flushes: turns.scheduler, clock, maxQueueBytes }, undefined, {
     overflowed: () => void overflows++,
@@ -86,20 +86,32 @@ describe('Writer: the single write path of a connection', () => {
     assert.equal(link.messages.length, 1);
   });
 
-  it('a join storm delays the next turn by as long as the last flush took, at most 50 ms', () => {
-    const { scheduler, delays, endTurn } = manualTurns();
-    const link = new CaptureLink();
+  it('after a slow flush with joins the next waits as long, at most 50 ms; chats never wait', () => {
     const clock = new FakeClock();
+    const { scheduler, delays, endTurn } = manualTurns(clock);
+    /** A link whose writes take `writeMs` of the clock's time. */
+    const link = new CaptureLink();
+    let writeMs = 0;
+    const write = link.write.bind(link);
+    link.write = (data) => {
+      clock.advance(writeMs);
+      return write(data);
+    };
     const w = new Writer(link, { flushes: scheduler, clock, maxQueueBytes: 1 << 20 }, undefined, {
       overflowed: () => undefined,
     });
-    w.send(frame('a'));
-    endTurn();
-    w.send(frame('b'));
-    assert.deepEqual(delays, [0, 0], 'chat traffic never waits');
-    scheduler.joined();
-    endTurn();
-    w.send(frame('c'));
-    assert.ok(delays[2]! >= 0 && delays[2]! <= 50);
+    const turn = (ms: number, joins: boolean) => {
+      writeMs = ms;
+      w.send(frame('x'));
+      if (joins) scheduler.joined();
+      endTurn();
+    };
+    turn(30, false); // a slow flush of chats
+    turn(30, true); // a slow flush with joins
+    turn(80, true); // a slower one
+    turn(19, true); // a quick one
+    turn(0, false);
+    w.send(frame('last'));
+    assert.deepEqual(delays, [0, 0, 30, 50, 0, 0]);
   });
 });

@@ -1,0 +1,59 @@
+import type { Delivery, RoomDelivery } from '../../backends/bus.js';
+import { Cmd } from '../../protocol/codes.js';
+import { encode } from '../../protocol/encode.js';
+import type { Session } from '../session.js';
+import type { LocalMembers } from './local-members.js';
+import type { LocalRooms } from './local-rooms.js';
+
+/**
+ * The bus's receiver on this node: hands each delivery to its local recipients, and makes the
+ * memberships it marks take effect here, in the room's order (docs/DEVELOPING.md, "Membership").
+ */
+export class Deliveries {
+  /**
+   * @param scheduler told when a join is delivered in this turn (join storms batch their
+   *   flushes)
+   */
+  constructor(
+    private readonly members: LocalMembers,
+    private readonly rooms: LocalRooms,
+    private readonly scheduler: { joined(): void },
+  ) {}
+
+  /** The bus receiver. */
+  readonly deliver = (delivery: Delivery): void => {
+    if (delivery.kind === 'room') return this.deliverRoom(delivery);
+    const session = this.members.get(delivery.to);
+    if (!session || session.phase !== 'member') return;
+    const cmd = session.whisperCap ? Cmd.WHISPER_MESSAGE : Cmd.CHAT_RESPONSE;
+    session.writer.send(Buffer.from(encode({ cmd, from: delivery.from, msg: delivery.msg })));
+  };
+
+  /**
+   * A room delivery: the frame joins the room's log for this turn, in O(1) whatever the room's
+   * size, and the memberships it marks change here, in the room's order.
+   */
+  private deliverRoom(delivery: RoomDelivery): void {
+    const { rooms, members } = this;
+    if (delivery.joins !== undefined) this.scheduler.joined();
+    let skip: Session | undefined;
+    if (delivery.leaves !== undefined) {
+      const session = members.get(delivery.leaves);
+      if (session && session.roomKey === delivery.room && session.phase === 'member') {
+        // Its own `30`: the mover has had every message before it.
+        if (members.left(session.id, delivery.room)) rooms.remove(session.writer);
+        // A `30` about a member still here: other nodes took this node for dead. Not for it.
+        else skip = session;
+      }
+    }
+    const room = rooms.get(delivery.room);
+    if (room) {
+      const index = rooms.publish(room, delivery.frame);
+      if (delivery.except !== undefined) {
+        members.get(delivery.except)?.writer.outbox.exclude(room.log, index);
+      }
+      if (skip) skip.writer.outbox.exclude(room.log, index);
+    }
+    if (delivery.joins !== undefined) members.joined(delivery.joins, delivery.room);
+  }
+}
