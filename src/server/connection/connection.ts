@@ -2,7 +2,7 @@ import { BackendUnavailableError } from '../../backends/errors.js';
 import type { DecoderLimits } from '../../protocol/decoder.js';
 import type { ErrorDetails, ErrorName } from '../../protocol/errors.js';
 import { isRequestId } from '../../protocol/requests.js';
-import type { Clock } from '../clock.js';
+import type { Clock, Timer } from '../clock.js';
 import { SessionContext, type Services } from '../commands/context.js';
 import { dispatch } from '../commands/dispatcher.js';
 import type { Link, LinkInput } from '../link.js';
@@ -44,8 +44,7 @@ export interface ConnectionDeps {
  * One client connection: a reading half ({@link Reader}) that hands requests to the commands,
  * a writing half ({@link Writer}) through which everything is answered, the {@link Session}
  * they act for, and the lifecycle that ties them to the transport's {@link Link}. Transport
- * adapters feed it input through its `receive`, `inputEnded`, `failed`, `drained` and `closed`
- * methods.
+ * adapters feed it input through its {@link LinkInput} methods.
  */
 export class Connection
   implements LinkInput, ReaderOwner, SessionOwner, WriterOwner, TimedConnection
@@ -59,7 +58,7 @@ export class Connection
   lastReceivedAt: number;
   /** The session still counts against its address's connection limit. */
   private counted = true;
-  private linger: ReturnType<Clock['setTimeout']> | undefined;
+  private linger: Timer | undefined;
 
   constructor(
     private readonly link: Link,
@@ -135,7 +134,7 @@ export class Connection
     this.reader.stop();
   }
 
-  // ---- ReaderSink ----
+  // ---- ReaderOwner, WriterOwner: the halves' calls back ----
 
   /** @internal */
   run(request: Record<string, unknown>, text: string): void | Promise<void> {
