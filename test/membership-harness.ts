@@ -5,12 +5,8 @@
 import assert from 'node:assert/strict';
 import type { Directory } from '../src/backends/directory.js';
 import { MemoryDirectory } from '../src/backends/memory-directory.js';
+import { assembleMembership } from '../src/server/assemble.js';
 import { Logger } from '../src/server/logger.js';
-import { Announcer } from '../src/server/services/announcer.js';
-import { Deliveries } from '../src/server/services/deliveries.js';
-import { LocalMembers } from '../src/server/services/local-members.js';
-import { LocalRooms } from '../src/server/services/local-rooms.js';
-import { Membership } from '../src/server/services/membership.js';
 import type { Departure } from '../src/server/services/releases.js';
 import { Session, type CloseReason } from '../src/server/session.js';
 import { WriteScheduler } from '../src/server/write/scheduler.js';
@@ -43,24 +39,19 @@ export function node(directory: Directory = new MemoryDirectory(), nodeId = 'nod
   const bus = new DelayedBus();
   const turns: (() => void)[] = [];
   const scheduler = new WriteScheduler(undefined, clock, (run) => turns.push(run));
-  const announcer = new Announcer(bus);
   const logs: string[] = [];
   const logger = new Logger('info', (_level, line) => logs.push(line));
   const postponed: Departure[] = [];
-  const rooms = new LocalRooms(scheduler);
-  const members = new LocalMembers(clock);
-  const membership = new Membership({
+  const { announcer, membership } = assembleMembership({
     bus,
     directory,
-    announcer,
-    rooms,
-    members,
+    scheduler,
+    clock,
     logger,
     nodeId,
     maxUsers: 10,
     unreleased: (departure) => postponed.push(departure),
   });
-  bus.subscribe(new Deliveries(members, rooms, scheduler).deliver);
   let serial = 0;
 
   /** Claims a nickname and starts the join; its `8` is then in flight on the bus. */

@@ -12,7 +12,7 @@ import { Announcer } from './services/announcer.js';
 import { Deliveries } from './services/deliveries.js';
 import { LocalMembers } from './services/local-members.js';
 import { LocalRooms } from './services/local-rooms.js';
-import { Membership } from './services/membership.js';
+import { Membership, type MembershipDeps } from './services/membership.js';
 import { Policy } from './services/policy.js';
 import { DirectFanout, native } from './write/native-fanout.js';
 import { WriteScheduler } from './write/scheduler.js';
@@ -54,15 +54,11 @@ export function assemble(source: PartsSource): ServerParts {
   const bus = source.bus ?? new MemoryBus();
   const fanout = config.nativeWrites && native ? new DirectFanout(native) : undefined;
   const scheduler = new WriteScheduler(fanout, clock);
-  const announcer = new Announcer(bus);
-  const rooms = new LocalRooms(scheduler);
-  const members = new LocalMembers(clock);
-  const membership = new Membership({
+  const { announcer, membership } = assembleMembership({
     bus,
     directory,
-    announcer,
-    rooms,
-    members,
+    scheduler,
+    clock,
     logger,
     nodeId,
     maxUsers: config.maxUsers,
@@ -70,7 +66,6 @@ export function assemble(source: PartsSource): ServerParts {
       ? (departure) => node.postpone(departure)
       : (departure) => logger.error(`could not release ${departure.nickname}`),
   });
-  bus.subscribe(new Deliveries(members, rooms, scheduler).deliver);
   const admission = new Admission(config, clock, logger);
   const services: Services = {
     directory,
@@ -81,4 +76,28 @@ export function assemble(source: PartsSource): ServerParts {
     logger,
   };
   return { directory, bus, fanout, scheduler, announcer, membership, admission, services };
+}
+
+/** What membership is made from. */
+export type MembershipSource = Omit<MembershipDeps, 'announcer' | 'rooms' | 'members'> & {
+  /** The write scheduler: told of rooms with frames, and of joins. */
+  readonly scheduler: WriteScheduler;
+  readonly clock: Clock;
+};
+
+/**
+ * Builds membership and its parts over a bus: the announcer, the local rooms and members, and
+ * the bus's receiver, subscribed. (Unit tests build membership the same way.)
+ */
+export function assembleMembership(source: MembershipSource): {
+  readonly announcer: Announcer;
+  readonly membership: Membership;
+} {
+  const { bus, scheduler, clock } = source;
+  const announcer = new Announcer(bus);
+  const rooms = new LocalRooms(scheduler);
+  const members = new LocalMembers(clock);
+  const membership = new Membership({ ...source, announcer, rooms, members });
+  bus.subscribe(new Deliveries(members, rooms, scheduler).deliver);
+  return { announcer, membership };
 }
