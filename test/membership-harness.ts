@@ -1,12 +1,15 @@
 /**
  * One node's membership, for unit tests: a bus that delivers only when the test says so (a
- * cluster's round trip), the in-memory directory, a fake clock and turns ended by hand.
+ * cluster's round trip), the in-memory directory announcing on it, a fake clock and turns
+ * ended by hand.
  */
 import assert from 'node:assert/strict';
 import type { Directory } from '../src/backends/directory.js';
 import { MemoryDirectory } from '../src/backends/memory-directory.js';
+import { encode } from '../src/protocol/encode.js';
 import { assembleMembership } from '../src/server/assemble.js';
 import { Logger } from '../src/server/logger.js';
+import type { JoinInfo } from '../src/server/services/membership.js';
 import type { Departure } from '../src/server/services/releases.js';
 import { Session, type CloseReason } from '../src/server/session.js';
 import { WriteScheduler } from '../src/server/write/scheduler.js';
@@ -31,12 +34,25 @@ export interface Client {
 }
 
 /**
- * Membership on one node whose bus delivers only when the test says so (a cluster's round
- * trip), with the in-memory directory, a fake clock and turns ended by hand.
+ * The answer a command would queue where a membership begins (`03` for a join, `120` for a
+ * move), reduced to its code and count: a test can see where it stands among the room's frames.
  */
-export function node(directory: Directory = new MemoryDirectory(), nodeId = 'node') {
+export function answerWith(client: { readonly session: Session }, cmd: string) {
+  return (info: JoinInfo) =>
+    client.session.writer.send(Buffer.from(encode({ cmd, userCount: info.userCount })));
+}
+
+/**
+ * Membership on one node whose bus delivers only when the test says so.
+ * @param makeDirectory the directory, announcing on the bus it is given
+ */
+export function node(
+  makeDirectory: (bus: DelayedBus) => Directory = (bus) => new MemoryDirectory(bus),
+  nodeId = 'node',
+) {
   const clock = new FakeClock();
   const bus = new DelayedBus();
+  const directory = makeDirectory(bus);
   const turns: (() => void)[] = [];
   const scheduler = new WriteScheduler(undefined, clock, (run) => turns.push(run));
   const logs: string[] = [];
@@ -54,7 +70,7 @@ export function node(directory: Directory = new MemoryDirectory(), nodeId = 'nod
   });
   let serial = 0;
 
-  /** Claims a nickname and starts the join; its `8` is then in flight on the bus. */
+  /** Starts a join; once this resolves its `8` is on the bus (or the join failed). */
   async function enter(nickname: string, room = 'lobby', caps?: string[]): Promise<Client> {
     const link = new CaptureLink();
     const writer = new Writer(
@@ -66,13 +82,16 @@ export function node(directory: Directory = new MemoryDirectory(), nodeId = 'nod
     const closes: CloseReason[] = [];
     const id = `${nodeId}:${serial++}`;
     const session = new Session(id, endpoints, writer, { close: (r) => void closes.push(r) });
-    const entered = membership.join(session, { nickname, room }, { caps }).then((outcome) => {
-      assert.ok(outcome.ok || outcome.reason === 'closed', `the claim was refused: ${nickname}`);
-    });
+    const client = { session, link, closes } as Omit<Client, 'entered'>;
+    const entered = membership
+      .join(session, { nickname, room }, { caps }, answerWith(client, '03'))
+      .then((outcome) => {
+        assert.ok(outcome.ok || outcome.reason === 'closed', `the claim was refused: ${nickname}`);
+      });
     entered.catch(() => undefined); // a test that expects the join to fail awaits it later
     // The claim resolves within this turn: then the `8` is on the bus (or the join failed).
     await new Promise((resolve) => setImmediate(resolve));
-    return { session, link, closes, entered };
+    return { ...client, entered };
   }
 
   /** Enters and lets the `8` through: a member. */

@@ -4,20 +4,30 @@
  * (one node); a cluster bus keeps the same contract across nodes (test/backends/bus-contract.ts).
  *
  * Contract: deliveries published to one room reach every node that watches it, each publisher's
- * in the order it published them, and every node sees the same order for a room.
+ * in the order it published them, and every node sees the same order for a room. The directory
+ * announces its membership changes on the same bus (membership-events.ts), in its own order.
  */
+
+/** A member whose membership of a room begins at a delivery (its own `8`), and on what terms. */
+export interface JoinMark {
+  readonly id: string;
+  /** The room's display name, as the directory keeps it. */
+  readonly room: string;
+  /** The room's member count with the joiner, as the directory counted it. */
+  readonly userCount: number;
+}
 
 /** A frame for every member of a room, except one. The frame is encoded once, by the sender. */
 export interface RoomDelivery {
   readonly kind: 'room';
-  /** The room's key ({@link nameKey} of its name). */
+  /** The room's key (`nameKey` of its name). */
   readonly room: string;
   /** One encoded frame, `\n` included. */
   readonly frame: Uint8Array;
   /** A member id that must not receive it (the sender), if any. */
   readonly except?: string;
   /** A member whose membership of the room begins just after this frame (its own `8`). */
-  readonly joins?: string;
+  readonly joins?: JoinMark;
   /** A member whose membership of the room ends just before this frame (its own `30`). */
   readonly leaves?: string;
 }

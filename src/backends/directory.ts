@@ -55,20 +55,36 @@ export interface Released {
  * The directory contract. Every method is atomic with respect to every other call, on any node.
  * Nicknames and room names are compared by `nameKey` (protocol/names.ts). A method that cannot
  * reach shared storage rejects with `BackendUnavailableError` (errors.ts).
+ *
+ * Every change that the members of a room see (a join, a leave, a rename, a move) is announced
+ * on the bus in the same atomic step as the change (a `MembershipEvent`, membership-events.ts),
+ * so each room's announcements follow the directory's order on every node (rule 9.4).
  */
 export interface Directory {
   /**
    * Registers a member: fails with `nickname-taken` if the nickname is held (checked first, as
    * the seed does), then with `room-full` if the room already holds `capacity` members.
    * The room is created if needed. `userCount` includes the new member.
+   * @param announce announce the join (a `join` event): false to put back a member nobody was
+   *   told had left
    */
-  claim(member: NewMember, capacity: number): Promise<ClaimResult>;
-  /** Changes a member's nickname; the member moves to the end of its room's order (as in the seed). */
+  claim(member: NewMember, capacity: number, announce: boolean): Promise<ClaimResult>;
+  /**
+   * Changes a member's nickname; the member moves to the end of its room's order (as in the
+   * seed). Announced (a `rename` event).
+   */
   rename(id: string, newNickname: string): Promise<RenameResult>;
-  /** Moves a member to another room (created if needed) if it has fewer than `capacity` members. */
+  /**
+   * Moves a member to another room (created if needed) if it has fewer than `capacity` members.
+   * Announced: a `leave` event in the old room, then a `join` event in the new one.
+   */
   move(id: string, room: string, capacity: number): Promise<MoveResult>;
-  /** Removes a member; undefined if it was not registered. Empty rooms are forgotten. */
-  release(id: string): Promise<Released | undefined>;
+  /**
+   * Removes a member; undefined if it was not registered. Empty rooms are forgotten.
+   * @param announce announce the departure (a `leave` event): false for a member never
+   *   announced
+   */
+  release(id: string, announce: boolean): Promise<Released | undefined>;
   /** The members of a room, in join order. */
   members(room: string): Promise<MemberRecord[]>;
   /** The member holding a nickname. */

@@ -1,4 +1,5 @@
 import { nameKey } from '../protocol/names.js';
+import type { Bus } from './bus.js';
 import type {
   ClaimResult,
   Directory,
@@ -9,18 +10,21 @@ import type {
   RenameResult,
   RoomCount,
 } from './directory.js';
+import { eventDelivery, type MembershipEvent } from './membership-events.js';
 
 interface Room {
   /** Display name: the spelling of whoever created the room. */
   readonly name: string;
+  readonly key: string;
   /** Members by id, in join order (a Map keeps insertion order). */
   readonly members: Map<string, MemberRecord>;
 }
 
 /**
  * The single-node directory. Each method runs to completion synchronously before its promise
- * resolves, so no two changes can interleave: claims, renames and moves are atomic. Several
- * servers in one process may share one (with a `MemoryNodeRegistry` and one bus).
+ * resolves, so no two changes can interleave: claims, renames and moves are atomic, and so is
+ * each change's announcement on the bus, which is published within the change. Several servers
+ * in one process may share one (with a `MemoryNodeRegistry` and one bus).
  */
 export class MemoryDirectory implements Directory {
   private readonly byId = new Map<string, MemberRecord>();
@@ -29,7 +33,13 @@ export class MemoryDirectory implements Directory {
   /** room key -> room */
   private readonly roomsByKey = new Map<string, Room>();
 
-  async claim(member: NewMember, capacity: number): Promise<ClaimResult> {
+  /**
+   * @param bus where the changes are announced; without one nothing is (a directory used on
+   *   its own, in tests)
+   */
+  constructor(private readonly bus?: Pick<Bus, 'publish'>) {}
+
+  async claim(member: NewMember, capacity: number, announce: boolean): Promise<ClaimResult> {
     const nickKey = nameKey(member.nickname);
     if (this.byNickname.has(nickKey)) return { ok: false, reason: 'nickname-taken' };
     const room = this.roomFor(member.room);
@@ -41,7 +51,9 @@ export class MemoryDirectory implements Directory {
     this.byId.set(member.id, record);
     this.byNickname.set(nickKey, member.id);
     room.members.set(member.id, record);
-    return { ok: true, room: room.name, userCount: room.members.size };
+    const userCount = room.members.size;
+    if (announce) this.joined(room, record, userCount);
+    return { ok: true, room: room.name, userCount };
   }
 
   async rename(id: string, newNickname: string): Promise<RenameResult> {
@@ -54,12 +66,14 @@ export class MemoryDirectory implements Directory {
     this.byNickname.delete(nameKey(current.nickname));
     this.byNickname.set(newKey, id);
     this.byId.set(id, record);
-    const room = this.roomsByKey.get(nameKey(current.room));
+    const roomKey = nameKey(current.room);
+    const room = this.roomsByKey.get(roomKey);
     if (room) {
       // The seed deletes and re-adds the entry, so a renamed member is listed last.
       room.members.delete(id);
       room.members.set(id, record);
     }
+    this.announce({ kind: 'rename', room: roomKey, id, nickname: current.nickname, newNickname });
     return { ok: true, oldNickname: current.nickname, room: current.room };
   }
 
@@ -83,6 +97,9 @@ export class MemoryDirectory implements Directory {
       fromCount = from.members.size;
       this.forgetIfEmpty(from);
     }
+    const { nickname } = current;
+    this.announce({ kind: 'leave', room: fromKey, id, nickname, userCount: fromCount });
+    this.joined(to, record, to.members.size);
     return {
       ok: true,
       from: { room: current.room, userCount: fromCount },
@@ -90,23 +107,8 @@ export class MemoryDirectory implements Directory {
     };
   }
 
-  async release(id: string): Promise<Released | undefined> {
-    return this.releaseNow(id);
-  }
-
-  private releaseNow(id: string): Released | undefined {
-    const current = this.byId.get(id);
-    if (!current) return undefined;
-    this.byId.delete(id);
-    this.byNickname.delete(nameKey(current.nickname));
-    const room = this.roomsByKey.get(nameKey(current.room));
-    let userCount = 0;
-    if (room) {
-      room.members.delete(id);
-      userCount = room.members.size;
-      this.forgetIfEmpty(room);
-    }
-    return { id, nickname: current.nickname, room: current.room, userCount };
+  async release(id: string, announce: boolean): Promise<Released | undefined> {
+    return this.releaseNow(id, announce);
   }
 
   async members(roomName: string): Promise<MemberRecord[]> {
@@ -128,13 +130,13 @@ export class MemoryDirectory implements Directory {
   }
 
   /**
-   * Removes every member connected to `node` (a node that died, for `MemoryNodeRegistry`).
-   * Synchronous, so nothing interleaves with it.
+   * Removes every member connected to `node` (a node that died, for `MemoryNodeRegistry`), each
+   * departure announced. Synchronous, so nothing interleaves with it.
    */
   releaseNode(node: string): Released[] {
     const released: Released[] = [];
     for (const member of [...this.byId.values()]) {
-      if (member.node === node) released.push(this.releaseNow(member.id)!);
+      if (member.node === node) released.push(this.releaseNow(member.id, true)!);
     }
     return released;
   }
@@ -145,17 +147,44 @@ export class MemoryDirectory implements Directory {
     this.roomsByKey.clear();
   }
 
+  private releaseNow(id: string, announce: boolean): Released | undefined {
+    const current = this.byId.get(id);
+    if (!current) return undefined;
+    this.byId.delete(id);
+    this.byNickname.delete(nameKey(current.nickname));
+    const roomKey = nameKey(current.room);
+    const room = this.roomsByKey.get(roomKey);
+    let userCount = 0;
+    if (room) {
+      room.members.delete(id);
+      userCount = room.members.size;
+      this.forgetIfEmpty(room);
+    }
+    const { nickname } = current;
+    if (announce) this.announce({ kind: 'leave', room: roomKey, id, nickname, userCount });
+    return { id, nickname, room: current.room, userCount };
+  }
+
+  private joined(room: Room, member: MemberRecord, userCount: number): void {
+    const { id, nickname } = member;
+    this.announce({ kind: 'join', room: room.key, roomName: room.name, id, nickname, userCount });
+  }
+
+  private announce(event: MembershipEvent): void {
+    this.bus?.publish(eventDelivery(event));
+  }
+
   private roomFor(name: string): Room {
     const key = nameKey(name);
     let room = this.roomsByKey.get(key);
     if (!room) {
-      room = { name, members: new Map() };
+      room = { name, key, members: new Map() };
       this.roomsByKey.set(key, room);
     }
     return room;
   }
 
   private forgetIfEmpty(room: Room): void {
-    if (room.members.size === 0) this.roomsByKey.delete(nameKey(room.name));
+    if (room.members.size === 0) this.roomsByKey.delete(room.key);
   }
 }

@@ -1,7 +1,5 @@
 import type { NodeRegistry, NodeState } from '../backends/node-registry.js';
 import { BackendUnavailableError } from '../backends/errors.js';
-import { Cmd } from '../protocol/codes.js';
-import { nameKey } from '../protocol/names.js';
 import type { Timer } from '../server/clock.js';
 import type { NodeAgent, NodeServices } from '../server/node-agent.js';
 import type { Departure } from '../server/services/releases.js';
@@ -24,6 +22,8 @@ export class Liveness implements NodeAgent {
   private running = false;
   private reachable = true;
   private postponed: Departure[] = [];
+  /** The cluster's data was lost since departures were postponed: nobody announced them. */
+  private dataLost = false;
 
   constructor(private readonly registry: NodeRegistry) {}
 
@@ -51,23 +51,21 @@ export class Liveness implements NodeAgent {
     const services = this.services;
     if (this.running || !services) return;
     this.running = true;
-    const { announcer, logger, nodeId } = services;
+    const { logger, nodeId } = services;
     try {
       const state = await this.registry.heartbeat(nodeId, HEARTBEAT_TTL_MS);
       if (!this.reachable) logger.warn('the cluster directory is reachable again');
       this.reachable = true;
+      if (state === 'fresh') this.dataLost = true;
       if (state !== 'known') await this.restore(services, state);
       await this.announcePostponed(services);
       for (const node of await this.registry.deadNodes()) {
         if (node === nodeId) continue;
         const released = await this.registry.reap(node);
+        // The reap announced each departure; marked as the member's leaving, so that if its
+        // node is alive after all, the member itself is not told.
         if (released.length > 0) {
           logger.info(`node ${node} stopped answering: ${released.length} of its members removed`);
-        }
-        for (const { id, nickname, room, userCount } of released) {
-          // Marked as the member's leaving: if its node is alive after all, it is not told.
-          const message = { cmd: Cmd.EXIT_BROADCAST, nickname, userCount } as const;
-          announcer.announce(nameKey(room), message, undefined, { leaves: id });
         }
       }
     } catch (err) {
@@ -83,11 +81,12 @@ export class Liveness implements NodeAgent {
   /**
    * The registry no longer knows this node: its data was lost (a Redis restart: `fresh`), or the
    * other nodes took the node for dead and removed its members (`reaped`). Put the members
-   * back; after a reaping they were announced as gone, so they are announced as joining again.
-   * A member whose nickname someone else took meanwhile cannot come back and is disconnected.
+   * back; after a reaping they were announced as gone, so they are announced as joining again
+   * (by the claim, in the room's order). A member whose nickname someone else took meanwhile
+   * cannot come back and is disconnected.
    */
   private async restore(services: NodeServices, state: Exclude<NodeState, 'known'>): Promise<void> {
-    const { directory, membership, announcer, logger, nodeId } = services;
+    const { directory, membership, logger, nodeId } = services;
     const members = membership.localMembers();
     if (members.length === 0) return;
     logger.warn(
@@ -96,42 +95,24 @@ export class Liveness implements NodeAgent {
     for (const session of members) {
       const { remoteAddress: ip, remotePort: port } = session.endpoints;
       const { id, nickname, room } = session;
-      const result = await directory.claim(
-        { id, nickname, room, ip, port, node: nodeId },
-        Infinity,
-      );
-      if (!result.ok) {
-        session.end({ kind: 'error', error: 'NICKNAME_LOST' });
-        continue;
-      }
-      if (state === 'reaped') {
-        const message = {
-          cmd: Cmd.NEW_USER_ENTERS,
-          nickname,
-          userCount: result.userCount,
-        } as const;
-        announcer.announce(session.roomKey, message, id);
-      }
+      const member = { id, nickname, room, ip, port, node: nodeId };
+      const result = await directory.claim(member, Infinity, state === 'reaped');
+      if (!result.ok) session.end({ kind: 'error', error: 'NICKNAME_LOST' });
     }
   }
 
-  /** Announces the departures that could not be announced while the directory was away. */
-  private async announcePostponed({ directory, membership }: NodeServices): Promise<void> {
+  /** Releases, and so announces, the departures the directory could not take while away. */
+  private async announcePostponed({ membership }: NodeServices): Promise<void> {
     const waiting = this.postponed;
     this.postponed = [];
     for (let i = 0; i < waiting.length; i++) {
-      const departure = waiting[i]!;
       try {
-        const released = await directory.release(departure.id);
-        // Already gone (the directory lost its data): the room's count is what it has now.
-        const userCount = released
-          ? released.userCount
-          : (await directory.members(departure.room)).length;
-        membership.departed(departure, userCount);
+        await membership.retryDeparture(waiting[i]!, this.dataLost);
       } catch (err) {
         this.postponed.push(...waiting.slice(i));
         throw err;
       }
     }
+    this.dataLost = false;
   }
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Bus, Delivery, DeliveryReceiver, RoomDelivery } from '../backends/bus.js';
 import { BackendUnavailableError } from '../backends/errors.js';
+import { eventDelivery, type MembershipEvent } from '../backends/membership-events.js';
 import type { Logger } from '../server/logger.js';
 
 /*
@@ -9,20 +10,21 @@ import type { Logger } from '../server/logger.js';
  * whispers. Every node, the sender's own included, delivers a room's messages from its channel,
  * so every member sees them in the order Redis published them (docs/protocol.md, rule 9.4).
  *
- * Payloads: `R<except> <joins> <leaves>\n<frame>` for a room frame (member ids, each possibly
- * empty), `W` followed by JSON {to, from, msg} for a whisper, and `F<token>` on a node's own
- * channel for flush(). Anything else is logged and dropped, and so is a room frame that is not
- * one JSON object on one line: nothing foreign reaches a client (rule 9.10).
+ * Payloads: `R<except>\n<frame>` for a room frame (the member id it skips, possibly empty), `E`
+ * followed by JSON for a membership event, which the directory's scripts publish atomically with
+ * the change (redis-scripts.ts), `W` followed by JSON {to, from, msg} for a whisper, and
+ * `F<token>` on a node's own channel for flush(). Anything else is logged and dropped, and so is
+ * a room frame that is not one JSON object on one line: nothing foreign reaches a client
+ * (rule 9.10).
  */
 
 const ROOM = 0x52; // 'R'
+const EVENT = 0x45; // 'E'
 const WHISPER = 0x57; // 'W'
 const FLUSH = 0x46; // 'F'
 const LF = 0x0a;
-/** Longest header (three member ids) a room payload may carry. */
-const MAX_HEADER = 512;
-
-type MutableRoomDelivery = { -readonly [K in keyof RoomDelivery]: RoomDelivery[K] };
+/** Longest header (a member id) a room payload may carry. */
+const MAX_HEADER = 256;
 
 /**
  * The {@link Bus} on Redis pub/sub. It needs two connections: one for publishing and one in
@@ -32,6 +34,8 @@ export class RedisBus implements Bus {
   private receiver: DeliveryReceiver | undefined;
   /** Room key -> how many local members (and joins under way) need the room's channel. */
   private readonly watching = new Map<string, number>();
+  /** Room key -> its subscription while it is being made, which later watchers wait for too. */
+  private readonly subscribing = new Map<string, Promise<unknown>>();
   private readonly roomPrefix: string;
   private readonly nodePrefix: string;
   private readonly nodeChannel: string;
@@ -66,9 +70,20 @@ export class RedisBus implements Bus {
   async watch(roomKey: string): Promise<void> {
     const count = this.watching.get(roomKey) ?? 0;
     this.watching.set(roomKey, count + 1);
-    if (count > 0) return;
+    // A second watcher of a room whose subscription is still being made waits for it too:
+    // otherwise its own announcement could be published before this node receives the room.
+    let subscribed = count > 0 ? this.subscribing.get(roomKey) : undefined;
+    if (count === 0) {
+      subscribed = this.sub.subscribe(this.roomPrefix + roomKey);
+      this.subscribing.set(roomKey, subscribed);
+      void subscribed.then(
+        () => this.subscribing.get(roomKey) === subscribed && this.subscribing.delete(roomKey),
+        () => this.subscribing.get(roomKey) === subscribed && this.subscribing.delete(roomKey),
+      );
+    }
+    if (!subscribed) return;
     try {
-      await this.sub.subscribe(this.roomPrefix + roomKey);
+      await subscribed;
     } catch (err) {
       this.unwatch(roomKey);
       throw new BackendUnavailableError(`redis: ${(err as Error).message}`);
@@ -96,9 +111,9 @@ export class RedisBus implements Bus {
     let channel: string;
     let payload: Buffer;
     if (delivery.kind === 'room') {
+      // Membership marks travel only in the directory's events, never in a node's frames.
       channel = this.roomPrefix + delivery.room;
-      const { except = '', joins = '', leaves = '' } = delivery;
-      const head = Buffer.from(`R${except} ${joins} ${leaves}\n`, 'latin1');
+      const head = Buffer.from(`R${delivery.except ?? ''}\n`, 'latin1');
       payload = Buffer.concat([head, delivery.frame]);
     } else {
       channel = this.nodePrefix + delivery.node;
@@ -138,6 +153,10 @@ export class RedisBus implements Bus {
       const delivery = roomDelivery(channel.slice(this.roomPrefix.length), message);
       if (!delivery) return this.drop(channel, 'not a room frame');
       receiver(delivery);
+    } else if (kind === EVENT && channel.startsWith(this.roomPrefix)) {
+      const event = membershipEvent(channel.slice(this.roomPrefix.length), message);
+      if (!event) return this.drop(channel, 'not a membership event');
+      receiver(eventDelivery(event));
     } else if (kind === WHISPER && channel === this.nodeChannel) {
       let body: unknown;
       try {
@@ -172,19 +191,37 @@ export class RedisBus implements Bus {
   }
 }
 
-/** Parses `R<except> <joins> <leaves>\n<frame>`; undefined if it is anything else. */
+/** Parses `R<except>\n<frame>`; undefined if it is anything else. */
 function roomDelivery(room: string, message: Buffer): RoomDelivery | undefined {
   const newline = message.indexOf(LF);
   if (newline <= 0 || newline > MAX_HEADER) return undefined;
-  const marks = message.toString('latin1', 1, newline).split(' ');
+  const except = message.toString('latin1', 1, newline);
   const frame = message.subarray(newline + 1);
-  if (marks.length !== 3 || !isFrame(frame)) return undefined;
-  const [except, joins, leaves] = marks as [string, string, string];
-  const delivery: MutableRoomDelivery = { kind: 'room', room, frame };
-  if (except) delivery.except = except;
-  if (joins) delivery.joins = joins;
-  if (leaves) delivery.leaves = leaves;
-  return delivery;
+  if (except.includes(' ') || !isFrame(frame)) return undefined;
+  return except === '' ? { kind: 'room', room, frame } : { kind: 'room', room, frame, except };
+}
+
+/** Parses `E<event JSON>` (redis-scripts.ts); undefined if it is anything else. */
+function membershipEvent(room: string, message: Buffer): MembershipEvent | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(UTF8.decode(message.subarray(1)));
+  } catch {
+    return undefined;
+  }
+  const { k, i, n, c, r, m } = (body ?? {}) as Record<string, unknown>;
+  if (typeof i !== 'string' || typeof n !== 'string') return undefined;
+  const count = Number.isSafeInteger(c) && (c as number) >= 0 ? (c as number) : undefined;
+  if (k === 'join' && count !== undefined && typeof r === 'string') {
+    return { kind: 'join', room, roomName: r, id: i, nickname: n, userCount: count };
+  }
+  if (k === 'leave' && count !== undefined) {
+    return { kind: 'leave', room, id: i, nickname: n, userCount: count };
+  }
+  if (k === 'rename' && typeof m === 'string') {
+    return { kind: 'rename', room, id: i, nickname: n, newNickname: m };
+  }
+  return undefined;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });

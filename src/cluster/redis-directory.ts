@@ -28,7 +28,7 @@ export class RedisDirectory implements Directory {
     this.scripts = new Scripts(redis, prefix, DIRECTORY_SCRIPTS);
   }
 
-  async claim(member: NewMember, capacity: number): Promise<ClaimResult> {
+  async claim(member: NewMember, capacity: number, announce: boolean): Promise<ClaimResult> {
     const r = await this.scripts.run(
       'claim',
       member.id,
@@ -40,6 +40,7 @@ export class RedisDirectory implements Directory {
       String(member.port),
       member.node,
       String(Number.isFinite(capacity) ? capacity : -1),
+      announce ? '1' : '0',
     );
     if (r[0] === 1) return { ok: true, room: String(r[1]), userCount: Number(r[2]) };
     return { ok: false, reason: r[1] === 'room-full' ? 'room-full' : 'nickname-taken' };
@@ -71,8 +72,8 @@ export class RedisDirectory implements Directory {
     };
   }
 
-  async release(id: string): Promise<Released | undefined> {
-    const r = await this.scripts.run('release', id);
+  async release(id: string, announce: boolean): Promise<Released | undefined> {
+    const r = await this.scripts.run('release', id, announce ? '1' : '0');
     if (r.length === 0) return undefined;
     return { id, nickname: String(r[0]), room: String(r[1]), userCount: Number(r[2]) };
   }

@@ -2,10 +2,10 @@ import type { Redis } from 'ioredis';
 import { BackendUnavailableError } from '../backends/errors.js';
 
 /*
- * The cluster's shared state in Redis: the directory and the node registry. Every change is one Lua
- * script, so it is atomic against every other
- * change from any node. All keys share the hash tag `{prefix}`, so they live in one slot and the
- * scripts also run on Redis Cluster (docs/DEVELOPING.md, "Cluster").
+ * The cluster's shared state in Redis: the directory and the node registry. Every change is one
+ * Lua script, so it is atomic against every other change from any node. All keys share the hash
+ * tag `{prefix}`, so they live in one slot and the scripts also run on Redis Cluster
+ * (docs/DEVELOPING.md, "Cluster").
  *
  *   {p}:nicks            hash    nickname key -> member id
  *   {p}:m:<id>           hash    nickname, nick (key), room (key), ip, port, node
@@ -16,11 +16,26 @@ import { BackendUnavailableError } from '../backends/errors.js';
  *   {p}:nodes            set     nodes that have sent a heartbeat
  *   {p}:alive:<node>     string  present while the node's heartbeat lasts (PX ttl)
  *   {p}:reaped:<node>    string  a node whose members were removed for silence (kept 1 h)
+ *
+ * Every change that a room's members see is announced in the same script, by a PUBLISH to the
+ * room's channel `{p}:room:<room key>` (redis-bus.ts): `E` and the event as JSON, with the keys
+ * k (kind: join, leave or rename), i (member id), n (nickname), c (the room's count), r (the
+ * room's display name, on a join) and m (the new nickname, on a rename). So the order of a
+ * room's announcements is the directory's (docs/protocol.md, rule 9.4).
  */
 
-/** Removes a member; returns {nickname, room name, members left} or nil. */
-const RELEASE_FUNCTION = `
-local function release(p, id)
+/** Publishes a membership event on a room's channel. */
+const ANNOUNCE_FUNCTION = `
+local function announce(p, room, event)
+  redis.call('PUBLISH', p .. ':room:' .. room, 'E' .. cjson.encode(event))
+end
+`;
+
+/** Removes a member, announcing it if asked; returns {nickname, room name, members left, id}. */
+const RELEASE_FUNCTION =
+  ANNOUNCE_FUNCTION +
+  `
+local function release(p, id, tell)
   local m = p .. ':m:' .. id
   local f = redis.call('HMGET', m, 'nickname', 'nick', 'room', 'node')
   if not f[1] then return nil end
@@ -32,15 +47,18 @@ local function release(p, id)
   local name = redis.call('HGET', p .. ':rooms', f[3]) or f[3]
   if count == 0 then redis.call('HDEL', p .. ':rooms', f[3]) end
   redis.call('SREM', p .. ':n:' .. f[4], id)
+  if tell then announce(p, f[3], {k = 'leave', i = id, n = f[1], c = count}) end
   return {f[1], name, count, id}
 end
 `;
 
 /** The directory's changes and reads, one script each. */
 export const DIRECTORY_SCRIPTS = {
-  claim: `
+  claim:
+    ANNOUNCE_FUNCTION +
+    `
 local p, id, nick, nickname, room, roomName = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local ip, port, node, capacity = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10])
+local ip, port, node, capacity, tell = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10]), ARGV[11]
 if redis.call('HEXISTS', p .. ':nicks', nick) == 1 then return {0, 'nickname-taken'} end
 local set = p .. ':r:' .. room
 local count = redis.call('ZCARD', set)
@@ -54,9 +72,14 @@ redis.call('HSET', p .. ':nicks', nick, id)
 redis.call('HSET', p .. ':m:' .. id, 'nickname', nickname, 'nick', nick, 'room', room, 'ip', ip, 'port', port, 'node', node)
 redis.call('ZADD', set, redis.call('INCR', p .. ':seq'), id)
 redis.call('SADD', p .. ':n:' .. node, id)
+if tell == '1' then
+  announce(p, room, {k = 'join', i = id, n = nickname, c = count + 1, r = name})
+end
 return {1, name, count + 1}
 `,
-  rename: `
+  rename:
+    ANNOUNCE_FUNCTION +
+    `
 local p, id, nick, nickname = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local m = p .. ':m:' .. id
 local old = redis.call('HMGET', m, 'nickname', 'nick', 'room')
@@ -67,12 +90,16 @@ redis.call('HDEL', p .. ':nicks', old[2])
 redis.call('HSET', p .. ':nicks', nick, id)
 redis.call('HSET', m, 'nickname', nickname, 'nick', nick)
 redis.call('ZADD', p .. ':r:' .. old[3], redis.call('INCR', p .. ':seq'), id)
+announce(p, old[3], {k = 'rename', i = id, n = old[1], m = nickname})
 return {1, old[1], redis.call('HGET', p .. ':rooms', old[3]) or old[3]}
 `,
-  move: `
+  move:
+    ANNOUNCE_FUNCTION +
+    `
 local p, id, to, toName, capacity = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local m = p .. ':m:' .. id
-local from = redis.call('HGET', m, 'room')
+local f = redis.call('HMGET', m, 'room', 'nickname')
+local from, nickname = f[1], f[2]
 if not from then return {0, 'not-found'} end
 if from == to then return {0, 'same-room'} end
 local toSet = p .. ':r:' .. to
@@ -90,12 +117,14 @@ if not name then
 end
 redis.call('ZADD', toSet, redis.call('INCR', p .. ':seq'), id)
 redis.call('HSET', m, 'room', to)
+announce(p, from, {k = 'leave', i = id, n = nickname, c = fromCount})
+announce(p, to, {k = 'join', i = id, n = nickname, c = toCount + 1, r = name})
 return {1, fromName, fromCount, name, toCount + 1}
 `,
   release:
     RELEASE_FUNCTION +
     `
-local r = release(ARGV[1], ARGV[2])
+local r = release(ARGV[1], ARGV[2], ARGV[3] == '1')
 if not r then return {} end
 return r
 `,
@@ -166,7 +195,7 @@ local ids = redis.call('SMEMBERS', p .. ':n:' .. node)
 if known == 1 or #ids > 0 then redis.call('SET', p .. ':reaped:' .. node, '1', 'EX', 3600) end
 local out = {}
 for _, id in ipairs(ids) do
-  local r = release(p, id)
+  local r = release(p, id, true)
   if r then
     out[#out + 1] = r[1]
     out[#out + 1] = r[2]

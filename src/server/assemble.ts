@@ -50,8 +50,9 @@ export interface PartsSource {
  */
 export function assemble(source: PartsSource): ServerParts {
   const { config, logger, clock, nodeId, node } = source;
-  const directory = source.directory ?? new MemoryDirectory();
   const bus = source.bus ?? new MemoryBus();
+  // The in-memory directory announces its changes on the bus, within each change.
+  const directory = source.directory ?? new MemoryDirectory(bus);
   const fanout = config.nativeWrites && native ? new DirectFanout(native) : undefined;
   const scheduler = new WriteScheduler(fanout, clock);
   const { announcer, membership } = assembleMembership({

@@ -30,31 +30,38 @@ export function directoryContract(
     it('claims a nickname and a seat, counting the new member', async (t) => {
       const d = await fresh(t);
       if (!d) return;
-      assert.deepEqual(await d.claim(member('alice'), 10), {
+      assert.deepEqual(await d.claim(member('alice'), 10, true), {
         ok: true,
         room: 'lobby',
         userCount: 1,
       });
-      assert.deepEqual(await d.claim(member('bob'), 10), { ok: true, room: 'lobby', userCount: 2 });
+      assert.deepEqual(await d.claim(member('bob'), 10, true), {
+        ok: true,
+        room: 'lobby',
+        userCount: 2,
+      });
     });
 
     it('refuses a taken nickname (any case) before checking capacity', async (t) => {
       const d = await fresh(t);
       if (!d) return;
-      await d.claim(member('alice'), 1);
-      assert.deepEqual(await d.claim(member('ALICE'), 1), { ok: false, reason: 'nickname-taken' });
-      assert.deepEqual(await d.claim(member('bob'), 1), { ok: false, reason: 'room-full' });
+      await d.claim(member('alice'), 1, true);
+      assert.deepEqual(await d.claim(member('ALICE'), 1, true), {
+        ok: false,
+        reason: 'nickname-taken',
+      });
+      assert.deepEqual(await d.claim(member('bob'), 1, true), { ok: false, reason: 'room-full' });
     });
 
     it('is atomic under concurrent claims', async (t) => {
       const d = await fresh(t);
       if (!d) return;
       const same = await Promise.all(
-        Array.from({ length: 20 }, () => d.claim(member('same', 'r1'), 100)),
+        Array.from({ length: 20 }, () => d.claim(member('same', 'r1'), 100, true)),
       );
       assert.equal(same.filter((r) => r.ok).length, 1);
       const seats = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => d.claim(member(`s${i}`, 'r2'), 5)),
+        Array.from({ length: 20 }, (_, i) => d.claim(member(`s${i}`, 'r2'), 5, true)),
       );
       assert.equal(seats.filter((r) => r.ok).length, 5);
       const counts = seats.flatMap((r) => (r.ok ? [r.userCount] : [])).sort();
@@ -64,8 +71,8 @@ export function directoryContract(
     it('keeps the first spelling of a room and finds it in any case', async (t) => {
       const d = await fresh(t);
       if (!d) return;
-      await d.claim(member('a', 'Dev'), 10);
-      assert.deepEqual(await d.claim(member('b', 'DEV'), 10), {
+      await d.claim(member('a', 'Dev'), 10, true);
+      assert.deepEqual(await d.claim(member('b', 'DEV'), 10, true), {
         ok: true,
         room: 'Dev',
         userCount: 2,
@@ -80,8 +87,8 @@ export function directoryContract(
       const d = await fresh(t);
       if (!d) return;
       const a = member('a');
-      await d.claim(a, 10);
-      await d.claim(member('b'), 10);
+      await d.claim(a, 10, true);
+      await d.claim(member('b'), 10, true);
       const list = await d.members('lobby');
       assert.deepEqual(
         list.map((m) => m.nickname),
@@ -94,8 +101,8 @@ export function directoryContract(
       const d = await fresh(t);
       if (!d) return;
       const a = member('a');
-      await d.claim(a, 10);
-      await d.claim(member('b'), 10);
+      await d.claim(a, 10, true);
+      await d.claim(member('b'), 10, true);
       assert.deepEqual(await d.rename(a.id, 'b'), { ok: false, reason: 'nickname-taken' });
       assert.deepEqual(await d.rename(a.id, 'z'), { ok: true, oldNickname: 'a', room: 'lobby' });
       assert.deepEqual(
@@ -112,7 +119,7 @@ export function directoryContract(
       const d = await fresh(t);
       if (!d) return;
       const ms = Array.from({ length: 10 }, (_, i) => member(`m${i}`));
-      for (const m of ms) await d.claim(m, 100);
+      for (const m of ms) await d.claim(m, 100, true);
       const results = await Promise.all(ms.map((m) => d.rename(m.id, 'prize')));
       assert.equal(results.filter((r) => r.ok).length, 1);
     });
@@ -121,9 +128,9 @@ export function directoryContract(
       const d = await fresh(t);
       if (!d) return;
       const a = member('a');
-      await d.claim(a, 10);
-      await d.claim(member('b'), 10);
-      await d.claim(member('c', 'small'), 10);
+      await d.claim(a, 10, true);
+      await d.claim(member('b'), 10, true);
+      await d.claim(member('c', 'small'), 10, true);
       assert.deepEqual(await d.move(a.id, 'LOBBY', 10), { ok: false, reason: 'same-room' });
       assert.deepEqual(await d.move(a.id, 'small', 1), { ok: false, reason: 'room-full' });
       assert.deepEqual(await d.move(a.id, 'small', 2), {
@@ -139,24 +146,24 @@ export function directoryContract(
       const d = await fresh(t);
       if (!d) return;
       const a = member('a', 'temp');
-      await d.claim(a, 10);
-      assert.deepEqual(await d.release(a.id), {
+      await d.claim(a, 10, true);
+      assert.deepEqual(await d.release(a.id, true), {
         id: a.id,
         nickname: 'a',
         room: 'temp',
         userCount: 0,
       });
-      assert.equal(await d.release(a.id), undefined);
+      assert.equal(await d.release(a.id, true), undefined);
       assert.deepEqual(await d.rooms(), []);
-      assert.equal((await d.claim(member('a'), 10)).ok, true);
+      assert.equal((await d.claim(member('a'), 10, true)).ok, true);
     });
 
     it('lists rooms with counts, by name', async (t) => {
       const d = await fresh(t);
       if (!d) return;
-      await d.claim(member('a', 'b-room'), 10);
-      await d.claim(member('b', 'a-room'), 10);
-      await d.claim(member('c', 'b-room'), 10);
+      await d.claim(member('a', 'b-room'), 10, true);
+      await d.claim(member('b', 'a-room'), 10, true);
+      await d.claim(member('c', 'b-room'), 10, true);
       assert.deepEqual(await d.rooms(), [
         { room: 'a-room', userCount: 1 },
         { room: 'b-room', userCount: 2 },
@@ -166,7 +173,10 @@ export function directoryContract(
     it('does not create a room when a claim is refused for capacity 0', async (t) => {
       const d = await fresh(t);
       if (!d) return;
-      assert.deepEqual(await d.claim(member('a', 'ghost'), 0), { ok: false, reason: 'room-full' });
+      assert.deepEqual(await d.claim(member('a', 'ghost'), 0, true), {
+        ok: false,
+        reason: 'room-full',
+      });
       assert.deepEqual(await d.rooms(), []);
     });
   });

@@ -34,10 +34,10 @@ export function nodeRegistryContract(
       const s = await create(t);
       if (!s) return;
       const { directory: d, registry } = s;
-      await d.claim(member('a1', 'lobby', 'node-a'), 10);
-      await d.claim(member('b1', 'lobby', 'node-b'), 10);
-      await d.claim(member('b2', 'side', 'node-b'), 10);
-      await d.claim(member('b3', 'lobby', 'node-b'), 10);
+      await d.claim(member('a1', 'lobby', 'node-a'), 10, true);
+      await d.claim(member('b1', 'lobby', 'node-b'), 10, true);
+      await d.claim(member('b2', 'side', 'node-b'), 10, true);
+      await d.claim(member('b3', 'lobby', 'node-b'), 10, true);
       const released = await registry.reap('node-b');
       assert.equal(released.length, 3);
       // Each count is what its room had left after that member went.
@@ -52,7 +52,7 @@ export function nodeRegistryContract(
         (await d.members('lobby')).map((m) => m.nickname),
         ['a1'],
       );
-      assert.equal((await d.claim(member('b1', 'lobby', 'node-c'), 10)).ok, true);
+      assert.equal((await d.claim(member('b1', 'lobby', 'node-c'), 10, true)).ok, true);
     });
 
     it('keeps a node with a live heartbeat out of the dead and unreapable', async (t) => {
@@ -61,11 +61,11 @@ export function nodeRegistryContract(
       const { directory: d, registry } = s;
       assert.notEqual(await registry.heartbeat('node-live', 60_000), 'reaped');
       assert.equal(await registry.heartbeat('node-live', 60_000), 'known');
-      await d.claim(member('alive', 'lobby', 'node-live'), 10);
+      await d.claim(member('alive', 'lobby', 'node-live'), 10, true);
       assert.deepEqual(await registry.deadNodes(), []);
       assert.deepEqual(await registry.reap('node-live'), []);
       assert.equal((await d.find('alive'))?.node, 'node-live');
-      await d.release((await d.find('alive'))!.id);
+      await d.release((await d.find('alive'))!.id, true);
       await registry.retire('node-live');
       assert.deepEqual(await registry.deadNodes(), []);
     });
@@ -75,7 +75,7 @@ export function nodeRegistryContract(
       if (!s) return;
       const { directory: d, registry } = s;
       assert.equal(await registry.heartbeat('node-short', 50), 'fresh');
-      await d.claim(member('short', 'lobby', 'node-short'), 10);
+      await d.claim(member('short', 'lobby', 'node-short'), 10, true);
       await s.elapse(120);
       assert.deepEqual(await registry.deadNodes(), ['node-short']);
       assert.equal((await registry.reap('node-short')).length, 1);

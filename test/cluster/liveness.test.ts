@@ -8,8 +8,8 @@ import { node } from '../membership-harness.js';
 
 /** Node A with its liveness, on a directory and registry in memory under A's fake clock. */
 async function cluster() {
-  const directory = new MemoryDirectory();
-  const a = node(directory, 'node-a');
+  let directory!: MemoryDirectory;
+  const a = node((bus) => (directory = new MemoryDirectory(bus)), 'node-a');
   const registry = new MemoryNodeRegistry(directory, () => a.clock.now());
   const liveness = new Liveness(registry);
   const { membership, announcer, logger, clock } = a;
@@ -44,9 +44,10 @@ describe('Liveness: a node’s part in a cluster (section 9)', () => {
     const { a, directory, registry, tick, member } = await cluster();
     const alice = await a.join('alice');
     await registry.heartbeat('node-b', HEARTBEAT_TTL_MS);
-    await directory.claim(member('b1', 'node-b'), 10);
-    await directory.claim(member('b2', 'node-b'), 10);
-    a.received(alice);
+    await directory.claim(member('b1', 'node-b'), 10, true);
+    await directory.claim(member('b2', 'node-b'), 10, true);
+    a.bus.deliver();
+    assert.deepEqual(a.received(alice), [['03:1', '8:b12', '8:b23']]);
     for (let i = 0; i < 2; i++) await tick();
     assert.deepEqual(announced(a.bus), [], 'alive within its 3 s');
     await tick();
@@ -64,7 +65,7 @@ describe('Liveness: a node’s part in a cluster (section 9)', () => {
     liveness.stop(); // node A freezes: no heartbeat
     a.clock.advance(HEARTBEAT_TTL_MS + 1);
     assert.equal((await registry.reap('node-a')).length, 2, 'another node reaped A');
-    await directory.claim(member('xavier', 'node-c'), 10); // and someone took a nickname
+    await directory.claim(member('xavier', 'node-c'), 10, true); // someone took a nickname
     await liveness.start({
       nodeId: 'node-a',
       directory,

@@ -4,6 +4,7 @@ import { RedisBus } from '../../src/cluster/redis-bus.js';
 import { RedisDirectory } from '../../src/cluster/redis-directory.js';
 import { RedisNodeRegistry } from '../../src/cluster/redis-node-registry.js';
 import { Logger } from '../../src/server/logger.js';
+import { announcementContract } from '../backends/announcement-contract.js';
 import { busContract } from '../backends/bus-contract.js';
 import { directoryContract } from '../backends/directory-contract.js';
 import { nodeRegistryContract } from '../backends/node-registry-contract.js';
@@ -40,4 +41,18 @@ busContract('RedisBus', async (t) => {
   await a.start();
   await b.start();
   return [a, b, nodeB];
+});
+
+announcementContract('RedisDirectory on a RedisBus', async (t) => {
+  const prefix = await needRedis(t);
+  if (!prefix) return undefined;
+  const bus = new RedisBus(
+    redisConnection(t),
+    redisConnection(t),
+    prefix,
+    randomBytes(4).toString('hex'),
+    new Logger('silent'),
+  );
+  await bus.start();
+  return { directory: new RedisDirectory(redisConnection(t), prefix), bus };
 });

@@ -3,6 +3,7 @@ import type { ConnectSuccess } from '../../protocol/messages.js';
 import { nameProblem } from '../../protocol/names.js';
 import { MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS } from '../../protocol/requests.js';
 import { SERVER_SOFTWARE } from '../../version.js';
+import type { JoinInfo } from '../services/membership.js';
 import type { Command } from './command.js';
 
 const KNOWN_CAPS: ReadonlySet<string> = new Set(Object.values(Capability));
@@ -39,28 +40,28 @@ export const connect: Command<typeof Cmd.CONNECT> = {
       );
     }
 
-    const outcome = await ctx.join(nickname, room, { caps, heartbeatMs });
-    if (!outcome.ok) {
-      if (outcome.reason === 'closed') return;
-      const cmd =
-        outcome.reason === 'nickname-taken'
-          ? Cmd.CONNECT_DUPLICATE_NICKNAME
-          : Cmd.CONNECT_CHATROOM_FULL;
-      ctx.reply({ cmd }, req.id);
-      ctx.session.end({ kind: 'refused' });
-      return;
-    }
-    const { endpoints } = ctx.session;
-    const success: ConnectSuccess = {
-      cmd: Cmd.CONNECT_SUCCESS,
-      serverAddress: [endpoints.localAddress, endpoints.localPort],
-      userCount: outcome.userCount,
+    // The answer goes out where the membership begins: before anything the room says after.
+    const welcome = (joined: JoinInfo) => {
+      const { localAddress, localPort } = ctx.session.endpoints;
+      const success: ConnectSuccess = {
+        cmd: Cmd.CONNECT_SUCCESS,
+        serverAddress: [localAddress, localPort],
+        userCount: joined.userCount,
+      };
+      if (caps) {
+        success.room = joined.room;
+        success.caps = caps.filter((c) => KNOWN_CAPS.has(c));
+        success.server = SERVER_SOFTWARE;
+      }
+      ctx.reply(success, req.id);
     };
-    if (caps) {
-      success.room = outcome.room;
-      success.caps = caps.filter((c) => KNOWN_CAPS.has(c));
-      success.server = SERVER_SOFTWARE;
-    }
-    ctx.reply(success, req.id);
+    const outcome = await ctx.join(nickname, room, { caps, heartbeatMs }, welcome);
+    if (outcome.ok || outcome.reason === 'closed') return;
+    const cmd =
+      outcome.reason === 'nickname-taken'
+        ? Cmd.CONNECT_DUPLICATE_NICKNAME
+        : Cmd.CONNECT_CHATROOM_FULL;
+    ctx.reply({ cmd }, req.id);
+    ctx.session.end({ kind: 'refused' });
   },
 };

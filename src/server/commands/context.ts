@@ -7,6 +7,7 @@ import type { RequestId } from '../../protocol/requests.js';
 import type { Logger } from '../logger.js';
 import type { Announcer } from '../services/announcer.js';
 import type {
+  JoinInfo,
   JoinOutcome,
   Membership,
   MoveOutcome,
@@ -60,10 +61,21 @@ export interface CommandContext {
   announce(message: Announcement): void;
   /** Delivers a whisper from this session's member to another member, wherever it is. */
   whisper(to: MemberRecord, msg: string): void;
-  /** Claims `nickname` in `room` for this session and makes it a member (rule 4.1). */
-  join(nickname: string, room: string, terms: JoinTerms): Promise<JoinOutcome>;
-  /** Moves this session's member to `room` (rule 7.3). */
-  move(room: string): Promise<MoveOutcome>;
+  /**
+   * Claims `nickname` in `room` for this session and makes it a member (rule 4.1); `welcome` is
+   * called where its membership begins, to queue the answer as its first message.
+   */
+  join(
+    nickname: string,
+    room: string,
+    terms: JoinTerms,
+    welcome: (joined: JoinInfo) => void,
+  ): Promise<JoinOutcome>;
+  /**
+   * Moves this session's member to `room` (rule 7.3); `answer` is called where it enters the new
+   * room, to queue the answer before the room's traffic.
+   */
+  move(room: string, answer: (moved: JoinInfo) => void): Promise<MoveOutcome>;
   /** Changes this session's nickname (rule 4.10). */
   rename(newNickname: string): Promise<RenameOutcome>;
 }
@@ -116,12 +128,17 @@ export class SessionContext implements CommandContext {
     this.services.announcer.whisper(to, this.session.nickname, msg);
   }
 
-  join(nickname: string, room: string, terms: JoinTerms): Promise<JoinOutcome> {
-    return this.services.membership.join(this.session, { nickname, room }, terms);
+  join(
+    nickname: string,
+    room: string,
+    terms: JoinTerms,
+    welcome: (joined: JoinInfo) => void,
+  ): Promise<JoinOutcome> {
+    return this.services.membership.join(this.session, { nickname, room }, terms, welcome);
   }
 
-  move(room: string): Promise<MoveOutcome> {
-    return this.services.membership.move(this.session, room);
+  move(room: string, answer: (moved: JoinInfo) => void): Promise<MoveOutcome> {
+    return this.services.membership.move(this.session, room, answer);
   }
 
   rename(newNickname: string): Promise<RenameOutcome> {

@@ -10,8 +10,10 @@ export interface MoveCodes {
 }
 
 /**
- * Moves the session's member to `room` and answers with the code for the outcome. The old room
- * gets `30` and the new room `8`, as for a seed join.
+ * Moves the session's member to `room` and answers with the code for the outcome: the success
+ * where the member enters the new room, before the room's traffic. The old room gets `30` and
+ * the new room `8`, as for a seed join. A member the directory no longer holds (its node was
+ * taken for dead, and will put it back) is told to retry (rule 9.8).
  */
 export async function moveTo(
   ctx: CommandContext,
@@ -19,9 +21,11 @@ export async function moveTo(
   room: string,
   codes: MoveCodes,
 ): Promise<void> {
-  const outcome = await ctx.move(room);
-  if (outcome.ok) {
-    ctx.reply({ cmd: codes.ok, room: outcome.room, userCount: outcome.userCount }, req.id);
-  } else if (outcome.reason === 'room-full') ctx.reply({ cmd: codes.full }, req.id);
+  const outcome = await ctx.move(room, (moved) =>
+    ctx.reply({ cmd: codes.ok, room: moved.room, userCount: moved.userCount }, req.id),
+  );
+  if (outcome.ok) return;
+  if (outcome.reason === 'room-full') ctx.reply({ cmd: codes.full }, req.id);
   else if (outcome.reason === 'same-room') ctx.reply({ cmd: codes.same }, req.id);
+  else ctx.error('BACKEND_UNAVAILABLE', req);
 }

@@ -20,6 +20,10 @@ export const rename: Command<typeof Cmd.RENAME> = {
     if (outcome.ok) ctx.reply({ cmd: Cmd.RENAME_SUCCESS, newNickname }, req.id);
     else if (outcome.reason === 'nickname-taken') {
       ctx.reply({ cmd: Cmd.RENAME_DUPLICATE_NICKNAME }, req.id);
+    } else {
+      // The directory no longer holds the member (its node was taken for dead, and will put it
+      // back): retry (rule 9.8).
+      ctx.error('BACKEND_UNAVAILABLE', req);
     }
   },
 };

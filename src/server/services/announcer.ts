@@ -2,19 +2,10 @@ import type { Bus, RoomDelivery } from '../../backends/bus.js';
 import { encode } from '../../protocol/encode.js';
 import type { Announcement } from '../../protocol/messages.js';
 
-type MutableRoomDelivery = { -readonly [K in keyof RoomDelivery]: RoomDelivery[K] };
-
-/** Whose membership of the room an announcement begins or ends (docs/DEVELOPING.md). */
-export interface MembershipMarks {
-  /** The member whose membership begins just after this announcement (its own `8`). */
-  readonly joins?: string;
-  /** The member whose membership ends just before this announcement (its own `30`). */
-  readonly leaves?: string;
-}
-
 /**
- * What this node sends out on the bus: room announcements, each encoded once for every member
- * on every node, and whispers.
+ * What this node sends out on the bus: room messages, each encoded once for every member on
+ * every node, and whispers. Membership changes are not among them: the directory announces each
+ * in the same step as the change (backends/membership-events.ts).
  */
 export class Announcer {
   constructor(private readonly bus: Bus) {}
@@ -23,15 +14,12 @@ export class Announcer {
    * Encodes a message once and delivers it to a room, on every node, except one member (the
    * sender of a chat). Throws BackendUnavailableError when the bus cannot take it.
    */
-  announce(roomKey: string, message: Announcement, except?: string, marks?: MembershipMarks): void {
-    const delivery: MutableRoomDelivery = {
-      kind: 'room',
-      room: roomKey,
-      frame: Buffer.from(encode(message)),
-    };
-    if (except !== undefined) delivery.except = except;
-    if (marks?.joins !== undefined) delivery.joins = marks.joins;
-    if (marks?.leaves !== undefined) delivery.leaves = marks.leaves;
+  announce(roomKey: string, message: Announcement, except?: string): void {
+    const frame = Buffer.from(encode(message));
+    const delivery: RoomDelivery =
+      except === undefined
+        ? { kind: 'room', room: roomKey, frame }
+        : { kind: 'room', room: roomKey, frame, except };
     this.bus.publish(delivery);
   }
 

@@ -1,25 +1,29 @@
-import type { Clock } from '../clock.js';
+import type { JoinMark } from '../../backends/bus.js';
+import type { Clock, Timer } from '../clock.js';
 import type { Session } from '../session.js';
+
+/** Where a join took effect: the room's display name and its count with the joiner. */
+export type JoinInfo = Pick<JoinMark, 'room' | 'userCount'>;
 
 /** A join waiting for its own announcement to come back through the bus. */
 interface PendingJoin {
   readonly roomKey: string;
-  /** The announcement is back (or will not come): the join takes effect. */
-  done(): void;
-  /** The announcement could not be sent: the join never takes effect. */
-  cancel(): void;
+  /** Started once the directory has answered. */
+  fallback: Timer | undefined;
+  /** The join takes effect on these terms (undefined: it will not, its session is closing). */
+  done(info: JoinInfo | undefined): void;
 }
 
 /**
- * If a join's announcement has not come back by then (the node's subscription dropped and lost
- * it), the member joins anyway.
+ * If a join's announcement has not come back this long after the directory answered (the
+ * node's subscription dropped and lost it), the member joins anyway.
  */
 const JOIN_FALLBACK_MS = 3000;
 
 /**
  * This node's members, and the changes of theirs still under way: the state that the changes
- * (membership.ts) and the bus's deliveries (deliveries.ts) share, so that each membership
- * takes effect where its own announcement stands in the room's order.
+ * (membership.ts) and the bus's deliveries (deliveries.ts) share, so that each membership takes
+ * effect where its own announcement stands in the room's order.
  */
 export class LocalMembers {
   /** Members by id: the recipients of deliveries that name one. */
@@ -50,43 +54,59 @@ export class LocalMembers {
   }
 
   /**
-   * Resolves when the member's own `8` for `roomKey` comes back (see {@link joined}), after
-   * `join` has made it a member there; or after JOIN_FALLBACK_MS if it never does.
+   * Expects the member `id` to join `roomKey`: resolves once its own `8` came back (see
+   * {@link joined}) and `join` made it a member there on the terms the `8` carried; or once it
+   * was given up. Made before the change is asked for: in a cluster the `8` may come back before
+   * the directory's answer.
    */
-  expectJoin(roomKey: string, id: string, join: () => void): Promise<void> {
+  expectJoin(
+    roomKey: string,
+    id: string,
+    join: (info: JoinInfo | undefined) => void,
+  ): Promise<void> {
     return new Promise((resolve) => {
-      const { clock } = this;
-      const done = () => {
-        clock.clearTimeout(fallback);
-        if (this.joins.get(id) !== pending) return;
-        this.joins.delete(id);
-        join();
-        resolve();
+      const pending: PendingJoin = {
+        roomKey,
+        fallback: undefined,
+        done: (info) => {
+          this.clock.clearTimeout(pending.fallback);
+          if (this.joins.get(id) !== pending) return;
+          this.joins.delete(id);
+          join(info);
+          resolve();
+        },
       };
-      const cancel = () => {
-        clock.clearTimeout(fallback);
-        if (this.joins.get(id) === pending) this.joins.delete(id);
-      };
-      const pending: PendingJoin = { roomKey, done, cancel };
-      const fallback = clock.setTimeout(done, JOIN_FALLBACK_MS);
       this.joins.set(id, pending);
     });
   }
 
-  /** A join announcement marked for `id` came back in `roomKey`: its join takes effect. */
-  joined(id: string, roomKey: string): void {
+  /**
+   * The directory has made the join of `id`: if its own `8` has not come back within
+   * JOIN_FALLBACK_MS (the subscription lost it), it takes effect on the directory's terms.
+   */
+  claimed(id: string, info: JoinInfo): void {
     const pending = this.joins.get(id);
-    if (pending && pending.roomKey === roomKey) pending.done();
+    if (!pending) return;
+    pending.fallback = this.clock.setTimeout(() => pending.done(info), JOIN_FALLBACK_MS);
   }
 
-  /** The join of `id` under way ends now, without waiting (its session is closing). */
+  /** A join announcement marked for a member came back in `roomKey`: its join takes effect. */
+  joined(mark: JoinMark, roomKey: string): void {
+    const pending = this.joins.get(mark.id);
+    if (pending && pending.roomKey === roomKey) pending.done(mark);
+  }
+
+  /** The join of `id` under way ends now without taking effect (its session is closing). */
   settleJoin(id: string): void {
-    this.joins.get(id)?.done();
+    this.joins.get(id)?.done(undefined);
   }
 
-  /** The join of `id` under way never takes effect (its announcement could not be sent). */
+  /** The join of `id` under way never takes effect (the change was not made). */
   cancelJoin(id: string): void {
-    this.joins.get(id)?.cancel();
+    const pending = this.joins.get(id);
+    if (!pending) return;
+    this.clock.clearTimeout(pending.fallback);
+    this.joins.delete(id);
   }
 
   /** The member `id` is leaving `roomKey`: it stays there until its own `30` comes back. */

@@ -7,13 +7,11 @@ import type { CloseReason, Session } from '../session.js';
 import type { Announcer } from './announcer.js';
 import type { RoomWatches } from './room-watches.js';
 
-/** A member that left; its room is told once the directory has let it go. */
+/** A member that left, whose release the directory could not take at the time. */
 export interface Departure {
   readonly id: string;
   readonly nickname: string;
   readonly room: string;
-  /** False for a member that was never announced (a join undone): nobody is told. */
-  readonly announce?: boolean;
 }
 
 /** What releasing works with. */
@@ -26,9 +24,9 @@ export interface ReleaseDeps {
 }
 
 /**
- * Members leaving the directory (rule 3.7): each release frees the nickname and the seat, then
- * the room is told with EXIT_BROADCAST `30`, counted by the directory's own answer. A release
- * that cannot reach the directory is handed on (`unreleased`) to be retried.
+ * Members leaving the directory (rule 3.7): each release frees the nickname and the seat, and the
+ * directory tells the room with EXIT_BROADCAST `30` in the same step. A release that cannot
+ * reach the directory is handed on (`unreleased`) to be retried.
  */
 export class Releases {
   /** During a shutdown departures are not logged one by one. */
@@ -41,7 +39,10 @@ export class Releases {
     private readonly watches: RoomWatches,
   ) {}
 
-  /** Releases a member that is closing, logging its departure. */
+  /**
+   * Releases a member that is closing, logging its departure. The directory announces it (`30`,
+   * counted by the directory) in the same step.
+   */
   release(session: Session, reason: CloseReason): Promise<unknown> {
     const { directory, logger } = this.deps;
     const label = session.label;
@@ -51,13 +52,12 @@ export class Releases {
       room: session.room,
     };
     return this.track(
-      directory.release(session.id).then(
+      directory.release(session.id, true).then(
         (released) => {
+          this.watches.unwatch(session.id);
+          if (!released || this.quiet) return;
           // The directory's record is the truth: a rename or move may have landed meanwhile.
-          if (!released) return this.watches.unwatch(session.id);
           const { nickname, room, userCount } = released;
-          this.departed({ ...departure, nickname, room }, userCount);
-          if (this.quiet) return;
           const count = population(userCount, room);
           if (reason.kind === 'exit') logger.info(`${nickname} left ${room}. ${count}`);
           else if (reason.kind === 'lost') {
@@ -78,40 +78,29 @@ export class Releases {
     );
   }
 
-  /** Lets go of a claim that did not become a member (see Membership.abandon). */
+  /** Lets go of a claim whose session will not be a member after all (it closed meanwhile). */
   abandon(departure: Departure): void {
     this.track(
-      this.deps.directory.release(departure.id).then(
-        (released) =>
-          released
-            ? this.departed(
-                { ...departure, nickname: released.nickname, room: released.room },
-                released.userCount,
-              )
-            : this.watches.unwatch(departure.id),
+      this.deps.directory.release(departure.id, true).then(
+        () => this.watches.unwatch(departure.id),
         () => this.deps.unreleased(departure),
       ),
     );
   }
 
   /**
-   * Tells a room that a member left, and drops the member's watches. With `announce` false the
-   * member had never been announced, so nobody is told.
+   * Releases a member whose release could not be made at the time (the directory was out of
+   * reach). Rejects with BackendUnavailableError while it still is.
+   * @param lost the directory lost its data meanwhile: a member it no longer holds was never
+   *   announced as gone, so its room is told now (with the count the room has now)
    */
-  departed(departure: Departure, userCount: number): void {
-    if (departure.announce !== false) {
-      try {
-        this.deps.announcer.announce(
-          nameKey(departure.room),
-          { cmd: Cmd.EXIT_BROADCAST, nickname: departure.nickname, userCount },
-          undefined,
-          { leaves: departure.id },
-        );
-      } catch (err) {
-        if (!(err instanceof BackendUnavailableError)) throw err;
-        this.deps.unreleased(departure);
-        return;
-      }
+  async retry(departure: Departure, lost: boolean): Promise<void> {
+    const { directory, announcer } = this.deps;
+    const released = await directory.release(departure.id, true);
+    if (!released && lost) {
+      const userCount = (await directory.members(departure.room)).length;
+      const message = { cmd: Cmd.EXIT_BROADCAST, nickname: departure.nickname, userCount } as const;
+      announcer.announce(nameKey(departure.room), message);
     }
     this.watches.unwatch(departure.id);
   }

@@ -43,6 +43,7 @@ export class Writer implements DirectTarget {
   /** The turn this writer was last flushed in, so a turn flushes it once. */
   private flushedTurn = -1;
   private ended = false;
+  private overflowing = false;
 
   /** @param direct the socket for direct room writes, when the native fan-out can write it */
   constructor(
@@ -154,7 +155,12 @@ export class Writer implements DirectTarget {
   private afterWrite(ok: boolean): void {
     if (ok) return;
     if (this.stalledSince === 0) this.stalledSince = this.context.clock.now();
-    if (this.link.writableLength > this.context.maxQueueBytes) this.owner.overflowed();
+    if (this.link.writableLength > this.context.maxQueueBytes && !this.overflowing) {
+      // Told after this write's turn: cutting the client off ends its session, which publishes
+      // its departure to its room, and a room being flushed must not be written to.
+      this.overflowing = true;
+      queueMicrotask(() => this.owner.overflowed());
+    }
   }
 
   /**

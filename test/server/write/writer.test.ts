@@ -61,7 +61,7 @@ describe('Writer: the single write path of a connection', () => {
     assert.equal(link.writes.length, 1);
   });
 
-  it('notes when the transport stalls and reports a slow consumer over maxQueueBytes', () => {
+  it('notes when the transport stalls and reports a slow consumer over maxQueueBytes', async () => {
     const { w, link, clock, turns, overflows } = writer(1024);
     link.accepting = false;
     w.send(frame('a'));
@@ -71,7 +71,13 @@ describe('Writer: the single write path of a connection', () => {
     link.writableLength = 2048;
     w.send(frame('b'));
     turns.endTurn();
+    assert.equal(overflows(), 0, 'told after the turn, not in the middle of its flush');
+    await Promise.resolve();
     assert.equal(overflows(), 1);
+    w.send(frame('c'));
+    turns.endTurn();
+    await Promise.resolve();
+    assert.equal(overflows(), 1, 'once');
     w.drained();
     assert.equal(w.stalledSince, 0);
   });
