@@ -3,7 +3,13 @@
  * cluster's round trip through Redis looks like to one node. It keeps the bus contract (one
  * order per room, publishers' order kept), only later.
  */
-import type { Bus, Delivery, DeliveryReceiver } from '../src/backends/bus.js';
+import type {
+  Bus,
+  Delivery,
+  DeliveryReceiver,
+  RoomDelivery,
+  WhisperDelivery,
+} from '../src/backends/bus.js';
 
 export class DelayedBus implements Bus {
   private receiver: DeliveryReceiver | undefined;
@@ -12,8 +18,13 @@ export class DelayedBus implements Bus {
   /** Room key -> watch count. */
   readonly watching = new Map<string, number>();
 
-  publish(delivery: Delivery): void {
+  publish(delivery: RoomDelivery | WhisperDelivery): void {
     this.inFlight.push(delivery);
+  }
+
+  /** Hands a delivery straight to the receiver, as the bus itself would (a gap it found). */
+  receive(delivery: Delivery): void {
+    this.receiver?.(delivery);
   }
 
   subscribe(receiver: DeliveryReceiver): void {

@@ -43,16 +43,30 @@ export interface WhisperDelivery {
   readonly msg: string;
 }
 
-export type Delivery = RoomDelivery | WhisperDelivery;
+/**
+ * Messages of a room that this node missed: numbers `from` to `to` of the room's sequence (a
+ * cluster bus numbers every message of a room; a subscription that dropped, or a Redis that cut
+ * a slow subscriber, loses some). The members are told (docs/protocol.md, rule 9.13).
+ */
+export interface GapDelivery {
+  readonly kind: 'gap';
+  readonly room: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+export type Delivery = RoomDelivery | WhisperDelivery | GapDelivery;
 
 export type DeliveryReceiver = (delivery: Delivery) => void;
 
 export interface Bus {
   /**
    * Sends a delivery to the nodes that watch its room (a room delivery) or to its node (a
-   * whisper), this node included. Throws BackendUnavailableError when it cannot send.
+   * whisper), this node included. A bus that sends over a network returns a promise, resolved
+   * once the delivery has been sent; it rejects with BackendUnavailableError (or throws it at
+   * once) when it could not be, and then it never will be.
    */
-  publish(delivery: Delivery): void;
+  publish(delivery: RoomDelivery | WhisperDelivery): void | Promise<void>;
   /** Sets this node's receiver. */
   subscribe(receiver: DeliveryReceiver): void;
   /**

@@ -1,4 +1,4 @@
-import type { Bus, Delivery, DeliveryReceiver } from './bus.js';
+import type { Bus, DeliveryReceiver, RoomDelivery, WhisperDelivery } from './bus.js';
 
 /**
  * The single-node bus: publish calls the receivers synchronously, so a delivery reaches every
@@ -7,7 +7,7 @@ import type { Bus, Delivery, DeliveryReceiver } from './bus.js';
 export class MemoryBus implements Bus {
   private receivers: DeliveryReceiver[] = [];
 
-  publish(delivery: Delivery): void {
+  publish(delivery: RoomDelivery | WhisperDelivery): void {
     for (const receiver of this.receivers) receiver(delivery);
   }
 

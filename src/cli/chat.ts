@@ -229,6 +229,10 @@ export function formatEvent(event: ChatEvent): string {
       return `* ${printable(event.nickname)} left (${event.userCount} users)`;
     case 'rename':
       return `* ${printable(event.nickname)} is now known as ${printable(event.newNickname)}`;
+    case 'missed': {
+      const count = event.to - event.from + 1;
+      return `! ${count} message${count === 1 ? '' : 's'} of ${printable(event.room)} did not reach you`;
+    }
     case 'serverError':
       return `! ${printable(event.error.message)} (${printable(event.error.code)})`;
   }

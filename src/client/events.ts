@@ -3,6 +3,7 @@ import { isErrorCode } from '../protocol/errors.js';
 import type {
   Announcement,
   ErrorMessage,
+  MessagesMissed,
   ServerMessage,
   WhisperMessage,
 } from '../protocol/messages.js';
@@ -15,6 +16,8 @@ export type ChatEvent =
   | { type: 'join'; nickname: string; userCount: number }
   | { type: 'leave'; nickname: string; userCount: number }
   | { type: 'rename'; nickname: string; newNickname: string }
+  /** Messages `from` to `to` of the room never reached this client (a cluster lost them). */
+  | { type: 'missed'; room: string; from: number; to: number }
   | { type: 'serverError'; error: NatterError };
 
 /**
@@ -46,12 +49,13 @@ const EVENT_CODES: ReadonlySet<string> = new Set([
   Cmd.NEW_USER_ENTERS,
   Cmd.EXIT_BROADCAST,
   Cmd.RENAME_BROADCAST,
+  Cmd.MESSAGES_MISSED,
 ]);
 
 /** True for a room announcement or a whisper: a message that becomes a {@link ChatEvent}. */
 export function isEventMessage(
   message: Received,
-): message is Received<Announcement | WhisperMessage> {
+): message is Received<Announcement | WhisperMessage | MessagesMissed> {
   return EVENT_CODES.has(message.cmd);
 }
 
@@ -59,7 +63,7 @@ export function isEventMessage(
  * The event an announcement or whisper stands for. Every field goes through `String` or
  * `Number`, so an event always has the types {@link ChatEvent} promises, whatever arrived.
  */
-export function toEvent(message: Announcement | WhisperMessage): ChatEvent {
+export function toEvent(message: Announcement | WhisperMessage | MessagesMissed): ChatEvent {
   switch (message.cmd) {
     case Cmd.CHAT_RESPONSE:
       return { type: 'chat', from: String(message.from), msg: String(message.msg) };
@@ -82,6 +86,13 @@ export function toEvent(message: Announcement | WhisperMessage): ChatEvent {
         type: 'rename',
         nickname: String(message.nickname),
         newNickname: String(message.newNickname),
+      };
+    case Cmd.MESSAGES_MISSED:
+      return {
+        type: 'missed',
+        room: String(message.room),
+        from: Number(message.from),
+        to: Number(message.to),
       };
   }
 }

@@ -1,8 +1,19 @@
 import type { Redis } from 'ioredis';
-import type { Bus, Delivery, DeliveryReceiver, RoomDelivery } from '../backends/bus.js';
+import type { Bus, DeliveryReceiver, RoomDelivery, WhisperDelivery } from '../backends/bus.js';
 import { BackendUnavailableError } from '../backends/errors.js';
-import { eventDelivery, type MembershipEvent } from '../backends/membership-events.js';
+import { eventDelivery } from '../backends/membership-events.js';
 import type { Logger } from '../server/logger.js';
+import { BUS_SCRIPTS } from './redis-lua.js';
+import { Scripts, lateError, type RedisTime } from './redis-scripts.js';
+import {
+  EVENT,
+  FLUSH,
+  ROOM,
+  WHISPER,
+  parseEvent,
+  parseRoomFrame,
+  parseWhisper,
+} from './redis-wire.js';
 
 /*
  * The bus on Redis pub/sub. Each room has a channel, `{p}:room:<room key>`, which a node
@@ -10,32 +21,25 @@ import type { Logger } from '../server/logger.js';
  * whispers. Every node, the sender's own included, delivers a room's messages from its channel,
  * so every member sees them in the order Redis published them (docs/protocol.md, rule 9.4).
  *
- * Payloads: `R<except>\n<frame>` for a room frame (the member id it skips, possibly empty), `E`
- * followed by JSON for a membership event, which the directory's scripts publish atomically with
- * the change (redis-scripts.ts), `W` followed by JSON {to, from, msg} for a whisper, and
- * `F<token>` on a node's own channel for flush(). Anything else is logged and dropped, and so is
- * a room frame that is not one JSON object on one line: nothing foreign reaches a client
- * (rule 9.10).
+ * Every message of a room carries the next number of the room's sequence, given by the script
+ * that publishes it (redis-lua.ts): a node that finds numbers missing tells the room's members
+ * (rule 9.13). The payloads are in redis-wire.ts; anything else is logged and dropped: nothing
+ * foreign reaches a client (rule 9.10).
  */
 
-const ROOM = 0x52; // 'R'
-const EVENT = 0x45; // 'E'
-const WHISPER = 0x57; // 'W'
-const FLUSH = 0x46; // 'F'
-const LF = 0x0a;
-/** Longest header (a member id) a room payload may carry. */
-const MAX_HEADER = 256;
-
 /**
- * The {@link Bus} on Redis pub/sub. It needs two connections: one for publishing and one in
- * subscriber mode.
+ * The {@link Bus} on Redis pub/sub. It needs two connections: one for publishing (through
+ * scripts, each with a deadline) and one in subscriber mode.
  */
 export class RedisBus implements Bus {
   private receiver: DeliveryReceiver | undefined;
+  private readonly scripts: Scripts<keyof typeof BUS_SCRIPTS>;
   /** Room key -> how many local members (and joins under way) need the room's channel. */
   private readonly watching = new Map<string, number>();
   /** Room key -> its subscription while it is being made, which later watchers wait for too. */
   private readonly subscribing = new Map<string, Promise<unknown>>();
+  /** Room key -> the number of the last message received from the room. */
+  private readonly received = new Map<string, number>();
   private readonly roomPrefix: string;
   private readonly nodePrefix: string;
   private readonly nodeChannel: string;
@@ -45,13 +49,16 @@ export class RedisBus implements Bus {
   private readonly flushes = new Map<string, () => void>();
   private nextFlush = 0;
 
+  /** @param time Redis's clock, for the deadlines of what this node publishes */
   constructor(
     private readonly pub: Redis,
     private readonly sub: Redis,
     prefix: string,
     private readonly nodeId: string,
     private readonly logger: Logger,
+    private readonly time?: RedisTime,
   ) {
+    this.scripts = new Scripts(pub, prefix, BUS_SCRIPTS);
     this.roomPrefix = `{${prefix}}:room:`;
     this.nodePrefix = `{${prefix}}:node:`;
     this.nodeChannel = this.nodePrefix + nodeId;
@@ -76,10 +83,10 @@ export class RedisBus implements Bus {
     if (count === 0) {
       subscribed = this.sub.subscribe(this.roomPrefix + roomKey);
       this.subscribing.set(roomKey, subscribed);
-      void subscribed.then(
-        () => this.subscribing.get(roomKey) === subscribed && this.subscribing.delete(roomKey),
-        () => this.subscribing.get(roomKey) === subscribed && this.subscribing.delete(roomKey),
-      );
+      const settled = () => {
+        if (this.subscribing.get(roomKey) === subscribed) this.subscribing.delete(roomKey);
+      };
+      void subscribed.then(settled, settled);
     }
     if (!subscribed) return;
     try {
@@ -98,32 +105,39 @@ export class RedisBus implements Bus {
       return;
     }
     this.watching.delete(roomKey);
+    this.received.delete(roomKey);
     // A watch that came meanwhile has subscribed again after this, on the same connection.
     this.sub.unsubscribe(this.roomPrefix + roomKey).catch(() => undefined);
   }
 
-  publish(delivery: Delivery): void {
+  /**
+   * Publishes through a script, with a deadline: resolves once Redis has published it; rejects
+   * with BackendUnavailableError when Redis could not be reached or answered too late, and then
+   * it is never published (rule 9.8). Membership marks travel only in the directory's events.
+   */
+  async publish(delivery: RoomDelivery | WhisperDelivery): Promise<void> {
     // A message is only accepted if this node also receives: the room's order comes back
     // through the subscription (rule 9.8).
     if (this.pub.status !== 'ready' || this.sub.status !== 'ready') {
       throw new BackendUnavailableError(`redis is ${this.pub.status} / ${this.sub.status}`);
     }
-    let channel: string;
-    let payload: Buffer;
+    const deadline = this.time?.deadline() ?? '';
+    let published: unknown;
     if (delivery.kind === 'room') {
-      // Membership marks travel only in the directory's events, never in a node's frames.
-      channel = this.roomPrefix + delivery.room;
-      const head = Buffer.from(`R${delivery.except ?? ''}\n`, 'latin1');
-      payload = Buffer.concat([head, delivery.frame]);
+      const { room, except = '', frame } = delivery;
+      // Commands go out in order on one connection: one node's deliveries stay in order.
+      published = await this.scripts.call(
+        'publishRoom',
+        room,
+        deadline,
+        except,
+        Buffer.from(frame.buffer, frame.byteOffset, frame.length),
+      );
     } else {
-      channel = this.nodePrefix + delivery.node;
       const body = JSON.stringify({ to: delivery.to, from: delivery.from, msg: delivery.msg });
-      payload = Buffer.from('W' + body);
+      published = await this.scripts.call('publishNode', delivery.node, deadline, 'W' + body);
     }
-    // Commands go out in order on one connection: one node's deliveries stay in order.
-    this.pub.publish(channel, payload).catch((err: Error) => {
-      this.logger.warn(`redis publish failed: ${err.message}`);
-    });
+    if (published === 0) throw lateError();
   }
 
   async flush(): Promise<void> {
@@ -143,38 +157,41 @@ export class RedisBus implements Bus {
     this.flushes.clear();
   }
 
-  /** A message from Redis: validated, then handed to the node's receiver. */
+  /** A message from Redis: validated, numbered, then handed to the node's receiver. */
   private onMessage(channelBytes: Buffer, message: Buffer): void {
     const receiver = this.receiver;
     if (!receiver) return;
     const channel = channelBytes.toString('utf8');
     const kind = message[0];
-    if (kind === ROOM && channel.startsWith(this.roomPrefix)) {
-      const delivery = roomDelivery(channel.slice(this.roomPrefix.length), message);
-      if (!delivery) return this.drop(channel, 'not a room frame');
-      receiver(delivery);
-    } else if (kind === EVENT && channel.startsWith(this.roomPrefix)) {
-      const event = membershipEvent(channel.slice(this.roomPrefix.length), message);
-      if (!event) return this.drop(channel, 'not a membership event');
-      receiver(eventDelivery(event));
+    if ((kind === ROOM || kind === EVENT) && channel.startsWith(this.roomPrefix)) {
+      const room = channel.slice(this.roomPrefix.length);
+      const parsed = kind === ROOM ? parseRoomFrame(room, message) : parseEvent(room, message);
+      if (!parsed) return this.drop(channel, 'not a room message');
+      this.follow(room, parsed.seq, receiver);
+      receiver('event' in parsed ? eventDelivery(parsed.event) : parsed.delivery);
     } else if (kind === WHISPER && channel === this.nodeChannel) {
-      let body: unknown;
-      try {
-        body = JSON.parse(message.toString('utf8', 1));
-      } catch {
-        return this.drop(channel, 'a whisper that is not JSON');
-      }
-      const { to, from, msg } = (body ?? {}) as Record<string, unknown>;
-      if (typeof to !== 'string' || typeof from !== 'string' || typeof msg !== 'string') {
-        return this.drop(channel, 'a whisper without to, from and msg');
-      }
-      receiver({ kind: 'whisper', node: this.nodeId, to, from, msg });
+      const whisper = parseWhisper(message);
+      if (!whisper) return this.drop(channel, 'not a whisper');
+      receiver({ kind: 'whisper', node: this.nodeId, ...whisper });
     } else if (kind === FLUSH && channel === this.nodeChannel) {
       const token = message.toString('latin1', 1);
       this.flushes.get(token)?.();
       this.flushes.delete(token);
     } else {
       this.drop(channel, 'an unknown kind of message');
+    }
+  }
+
+  /**
+   * Follows a room's sequence: numbers missing between the last message and this one were lost
+   * on the way to this node, and the room's members here are told (rule 9.13). A number that
+   * does not follow on (smaller) means the room started over (it emptied in the meantime).
+   */
+  private follow(room: string, seq: number, receiver: DeliveryReceiver): void {
+    const last = this.received.get(room);
+    this.received.set(room, seq);
+    if (last !== undefined && seq > last + 1) {
+      receiver({ kind: 'gap', room, from: last + 1, to: seq - 1 });
     }
   }
 
@@ -188,62 +205,5 @@ export class RedisBus implements Bus {
       `dropped ${this.dropped} malformed message(s) from redis; last: ${what} on ${channel}`,
     );
     this.dropped = 0;
-  }
-}
-
-/** Parses `R<except>\n<frame>`; undefined if it is anything else. */
-function roomDelivery(room: string, message: Buffer): RoomDelivery | undefined {
-  const newline = message.indexOf(LF);
-  if (newline <= 0 || newline > MAX_HEADER) return undefined;
-  const except = message.toString('latin1', 1, newline);
-  const frame = message.subarray(newline + 1);
-  if (except.includes(' ') || !isFrame(frame)) return undefined;
-  return except === '' ? { kind: 'room', room, frame } : { kind: 'room', room, frame, except };
-}
-
-/** Parses `E<event JSON>` (redis-scripts.ts); undefined if it is anything else. */
-function membershipEvent(room: string, message: Buffer): MembershipEvent | undefined {
-  let body: unknown;
-  try {
-    body = JSON.parse(UTF8.decode(message.subarray(1)));
-  } catch {
-    return undefined;
-  }
-  const { k, i, n, c, r, m } = (body ?? {}) as Record<string, unknown>;
-  if (typeof i !== 'string' || typeof n !== 'string') return undefined;
-  const count = Number.isSafeInteger(c) && (c as number) >= 0 ? (c as number) : undefined;
-  if (k === 'join' && count !== undefined && typeof r === 'string') {
-    return { kind: 'join', room, roomName: r, id: i, nickname: n, userCount: count };
-  }
-  if (k === 'leave' && count !== undefined) {
-    return { kind: 'leave', room, id: i, nickname: n, userCount: count };
-  }
-  if (k === 'rename' && typeof m === 'string') {
-    return { kind: 'rename', room, id: i, nickname: n, newNickname: m };
-  }
-  return undefined;
-}
-
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * A frame as Natter writes them: one JSON object with a string `cmd`, on one line, in UTF-8.
- * One parse per message and node, not per recipient.
- */
-function isFrame(frame: Buffer): boolean {
-  const n = frame.length;
-  if (n < 3 || frame[0] !== 0x7b || frame[n - 1] !== LF || frame.indexOf(LF) !== n - 1) {
-    return false;
-  }
-  try {
-    const value: unknown = JSON.parse(UTF8.decode(frame));
-    return (
-      value !== null &&
-      typeof value === 'object' &&
-      !Array.isArray(value) &&
-      typeof (value as { cmd?: unknown }).cmd === 'string'
-    );
-  } catch {
-    return false;
   }
 }

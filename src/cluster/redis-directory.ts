@@ -10,7 +10,8 @@ import type {
   RoomCount,
 } from '../backends/directory.js';
 import { nameKey } from '../protocol/names.js';
-import { DIRECTORY_SCRIPTS, Scripts } from './redis-scripts.js';
+import { DIRECTORY_SCRIPTS } from './redis-lua.js';
+import { Scripts, lateError, type RedisTime } from './redis-scripts.js';
 
 /**
  * The {@link Directory} on a shared Redis: the nodes of a cluster see one set of nicknames,
@@ -22,10 +23,20 @@ export class RedisDirectory implements Directory {
   /**
    * @param redis a connection used for commands (not for subscriptions); the directory does
    *   not close it
-   * @param prefix keys start with `{prefix}:` (the layout is in redis-scripts.ts)
+   * @param prefix keys start with `{prefix}:` (the layout is in redis-lua.ts)
+   * @param time Redis's clock, for the deadlines of the changes made on a client's behalf
    */
-  constructor(redis: Redis, prefix: string) {
+  constructor(
+    redis: Redis,
+    prefix: string,
+    private readonly time?: RedisTime,
+  ) {
     this.scripts = new Scripts(redis, prefix, DIRECTORY_SCRIPTS);
+  }
+
+  /** The deadline of a change sent now ('' for none, without a clock). */
+  private deadline(): string {
+    return this.time?.deadline() ?? '';
   }
 
   async claim(member: NewMember, capacity: number, announce: boolean): Promise<ClaimResult> {
@@ -41,14 +52,24 @@ export class RedisDirectory implements Directory {
       member.node,
       String(Number.isFinite(capacity) ? capacity : -1),
       announce ? '1' : '0',
+      // Putting back a member nobody was told about is the node's own business: no deadline.
+      announce ? this.deadline() : '',
     );
     if (r[0] === 1) return { ok: true, room: String(r[1]), userCount: Number(r[2]) };
+    if (r[1] === 'late') throw lateError();
     return { ok: false, reason: r[1] === 'room-full' ? 'room-full' : 'nickname-taken' };
   }
 
   async rename(id: string, newNickname: string): Promise<RenameResult> {
-    const r = await this.scripts.run('rename', id, nameKey(newNickname), newNickname);
+    const r = await this.scripts.run(
+      'rename',
+      id,
+      nameKey(newNickname),
+      newNickname,
+      this.deadline(),
+    );
     if (r[0] === 1) return { ok: true, oldNickname: String(r[1]), room: String(r[2]) };
+    if (r[1] === 'late') throw lateError();
     return { ok: false, reason: r[1] === 'not-found' ? 'not-found' : 'nickname-taken' };
   }
 
@@ -59,7 +80,9 @@ export class RedisDirectory implements Directory {
       nameKey(room),
       room,
       String(Number.isFinite(capacity) ? capacity : 2 ** 31),
+      this.deadline(),
     );
+    if (r[1] === 'late') throw lateError();
     if (r[0] !== 1) {
       const reason =
         r[1] === 'room-full' ? 'room-full' : r[1] === 'same-room' ? 'same-room' : 'not-found';

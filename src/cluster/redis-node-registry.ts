@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Released } from '../backends/directory.js';
 import type { NodeRegistry, NodeState } from '../backends/node-registry.js';
-import { REGISTRY_SCRIPTS, Scripts } from './redis-scripts.js';
+import { REGISTRY_SCRIPTS } from './redis-lua.js';
+import { Scripts } from './redis-scripts.js';
 
 /**
  * The {@link NodeRegistry} on the cluster's Redis, beside the directory's keys: a reap removes a
@@ -13,7 +14,7 @@ export class RedisNodeRegistry implements NodeRegistry {
 
   /**
    * @param redis a connection used for commands; not closed here
-   * @param prefix the directory's prefix (the layout is in redis-scripts.ts)
+   * @param prefix the directory's prefix (the layout is in redis-lua.ts)
    */
   constructor(redis: Redis, prefix: string) {
     this.scripts = new Scripts(redis, prefix, REGISTRY_SCRIPTS);

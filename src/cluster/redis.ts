@@ -3,9 +3,13 @@ import type { Logger } from '../server/logger.js';
 import { RedisBus } from './redis-bus.js';
 import { RedisDirectory } from './redis-directory.js';
 import { RedisNodeRegistry } from './redis-node-registry.js';
+import { COMMAND_TIMEOUT_MS, RedisTime } from './redis-scripts.js';
 
 /** How long a node waits for its first connections to Redis to be ready. */
 const STARTUP_MS = 5000;
+
+/** How often the node measures again how far Redis's clock is from its own. */
+const CLOCK_CHECK_MS = 30_000;
 
 /** The Redis backends of one node, and how to let go of them. */
 export interface RedisBackends {
@@ -19,8 +23,10 @@ export interface RedisBackends {
 /**
  * Connects a node to the cluster's Redis: one connection for commands and publishing, one for
  * subscriptions. Both reconnect on their own, quickly (rule 9.8). While a connection is down its
- * commands fail at once instead of waiting in a queue, so a client is told to retry
- * (BACKEND_UNAVAILABLE) rather than left hanging or answered late.
+ * commands fail at once instead of waiting in a queue, and a command that is not answered within
+ * COMMAND_TIMEOUT_MS (a frozen or partitioned Redis) fails then: a client is told to retry
+ * (BACKEND_UNAVAILABLE) rather than left hanging or answered late. A command whose answer never
+ * came is not sent again: its outcome is unknown, and the changes carry deadlines instead.
  * @param url `redis://host:port[/db]`
  */
 export async function connectRedis(
@@ -33,6 +39,8 @@ export async function connectRedis(
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    autoResendUnfulfilledCommands: false,
     // Reconnect soon: every 100 ms at first, then at most every second.
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
   };
@@ -72,15 +80,20 @@ export async function connectRedis(
   } finally {
     clearTimeout(timer);
   }
-  const directory = new RedisDirectory(commands, options.prefix);
+  const time = new RedisTime(commands);
+  await time.measure();
+  const clockCheck = setInterval(() => void time.measure(), CLOCK_CHECK_MS).unref();
+  const directory = new RedisDirectory(commands, options.prefix, time);
   const registry = new RedisNodeRegistry(commands, options.prefix);
-  const bus = new RedisBus(commands, subscriber, options.prefix, options.nodeId, options.logger);
+  const { prefix, nodeId, logger } = options;
+  const bus = new RedisBus(commands, subscriber, prefix, nodeId, logger, time);
   await bus.start();
   return {
     directory,
     registry,
     bus,
     async close() {
+      clearInterval(clockCheck);
       await Promise.allSettled([commands.quit(), subscriber.quit()]);
     },
   };

@@ -37,6 +37,8 @@ export const Cmd = {
   CHAT_ACCEPTED: '71',
   /** A whisper, for clients that asked for the `whisper` capability (the seed reuses 70). */
   WHISPER_MESSAGE: '72',
+  /** Some of the room's messages did not reach this member (a cluster node lost them). */
+  MESSAGES_MISSED: '73',
   ROOMS: '11',
   ROOMS_RESPONSE: '110',
   JOIN: '12',

@@ -124,6 +124,17 @@ export interface RenameBroadcast {
 /** A message to every member of a room (rule 8.1). */
 export type Announcement = ChatResponse | NewUserEnters | ExitBroadcast | RenameBroadcast;
 
+/**
+ * Messages `from` to `to` of the room's sequence never reached this member: a cluster node lost
+ * them on their way (rule 9.13).
+ */
+export interface MessagesMissed {
+  cmd: typeof Cmd.MESSAGES_MISSED;
+  room: string;
+  from: number;
+  to: number;
+}
+
 // ---- Errors ----
 
 /** An error (codes `900`..`999`, docs/errors.md). */
@@ -147,4 +158,4 @@ export interface ErrorMessage {
 }
 
 /** Every message the server sends. */
-export type ServerMessage = Reply | Announcement | WhisperMessage | ErrorMessage;
+export type ServerMessage = Reply | Announcement | WhisperMessage | MessagesMissed | ErrorMessage;

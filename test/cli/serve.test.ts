@@ -81,11 +81,7 @@ describe('natter serve', () => {
     impatient.proc.kill('SIGINT');
     assert.equal(await impatient.exitCode(), 1);
     const patient = natter(t, ['serve', '--port', '0', '--redis', redis]);
-    await patient.waitFor(
-      /cannot connect to redis at .*: no answer within 5000 ms/,
-      'stderr',
-      10_000,
-    );
+    await patient.waitFor(/cannot connect to redis at /, 'stderr', 10_000);
     assert.equal(await patient.exitCode(), 1);
   });
 

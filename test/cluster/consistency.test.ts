@@ -140,11 +140,29 @@ describe('cluster: membership changes in the room order', () => {
     const pair = await onOneNode(t);
     if (!pair) return;
     const { c, sender, reader } = pair;
+    for (let i = 0; i < 20; i++) sender.send({ cmd: '7', msg: String(i), id: i });
+    for (let i = 0; i < 20; i++) assert.equal((await reader.expect('70')).msg, String(i));
     c.redis.stall(0.3);
-    for (let i = 0; i < 100; i++) sender.send({ cmd: '7', msg: String(i), id: i });
+    for (let i = 20; i < 100; i++) sender.send({ cmd: '7', msg: String(i), id: i });
     await new Promise((resolve) => setTimeout(resolve, 50));
     c.nodes[0]!.child.proc.kill('SIGTERM');
-    for (let i = 0; i < 100; i++) assert.equal((await reader.expect('70')).msg, String(i));
+    // Accepted: the chats acknowledged with 71 (rule 9.8); those still waiting were not.
+    const accepted: number[] = [];
+    for (;;) {
+      const answer = await sender.next();
+      if (answer.cmd !== '71') {
+        assert.equal(answer.cmd, '912', JSON.stringify(answer));
+        break;
+      }
+      accepted.push(answer.id as number);
+    }
+    assert.ok(accepted.length >= 21, `the chat sent before the stall was accepted: ${accepted}`);
+    assert.deepEqual(
+      accepted,
+      accepted.map((_, i) => i),
+      'accepted in order',
+    );
+    for (const i of accepted.slice(20)) assert.equal((await reader.expect('70')).msg, String(i));
     assert.equal((await reader.next()).cmd, '912');
   });
 

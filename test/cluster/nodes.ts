@@ -104,6 +104,30 @@ export class OwnRedis {
     throw new Error('redis-server did not start');
   }
 
+  /** The redis-server process's id. */
+  async pid(): Promise<number> {
+    const info = await this.cli('info', 'server');
+    return Number(/process_id:(\d+)/.exec(info)![1]);
+  }
+
+  /**
+   * Freezes Redis (SIGSTOP: it neither answers nor resets a connection); the returned function
+   * lets it go on, and the test's end does too.
+   */
+  async freeze(t: TestContext): Promise<() => void> {
+    const pid = await this.pid();
+    const thaw = () => {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // Already gone.
+      }
+    };
+    process.kill(pid, 'SIGSTOP');
+    t.after(thaw);
+    return thaw;
+  }
+
   /** Holds Redis still (it answers nothing) for `seconds`, in the background. */
   stall(seconds: number): void {
     spawn('redis-cli', ['-p', String(this.port), 'debug', 'sleep', String(seconds)], {

@@ -1,11 +1,15 @@
 import { Cmd } from '../../protocol/codes.js';
 import { messageAllowed } from './checks.js';
+import type { RequestId } from '../../protocol/requests.js';
 import type { Command } from './command.js';
+import type { CommandContext } from './context.js';
 
 /**
  * CHAT `7` (rule 4.11): every other member of the sender's room gets CHAT_RESPONSE `70`; the
  * sender gets nothing, unless the request has an `id`, which is acknowledged with `71`.
- * Synchronous: the hot path allocates one frame for the whole room.
+ * On one node synchronous: the hot path allocates one frame for the whole room. In a cluster
+ * the chat is accepted once Redis has published it, and answered `923` when it was not
+ * (rule 9.8): the sender's next request waits for that.
  */
 export const chat: Command<typeof Cmd.CHAT> = {
   cmd: Cmd.CHAT,
@@ -13,7 +17,16 @@ export const chat: Command<typeof Cmd.CHAT> = {
   phase: 'member',
   run(ctx, req) {
     if (!messageAllowed(ctx, req)) return;
-    ctx.announce({ cmd: Cmd.CHAT_RESPONSE, from: ctx.session.nickname, msg: req.msg });
-    if (req.id !== undefined) ctx.reply({ cmd: Cmd.CHAT_ACCEPTED }, req.id);
+    const published = ctx.announce({
+      cmd: Cmd.CHAT_RESPONSE,
+      from: ctx.session.nickname,
+      msg: req.msg,
+    });
+    if (published) return published.then(() => accepted(ctx, req.id));
+    accepted(ctx, req.id);
   },
 };
+
+function accepted(ctx: CommandContext, id: RequestId | undefined): void {
+  if (id !== undefined) ctx.reply({ cmd: Cmd.CHAT_ACCEPTED }, id);
+}

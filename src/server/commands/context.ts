@@ -57,10 +57,14 @@ export interface CommandContext {
     reason?: string,
     fields?: Readonly<Record<string, unknown>>,
   ): void;
-  /** Delivers a message to every other member of this session's room, on every node. */
-  announce(message: Announcement): void;
-  /** Delivers a whisper from this session's member to another member, wherever it is. */
-  whisper(to: MemberRecord, msg: string): void;
+  /**
+   * Delivers a message to every other member of this session's room, on every node. In a
+   * cluster it returns a promise, settled once the message was published: a command that
+   * answers that it was accepted awaits it (rule 9.8).
+   */
+  announce(message: Announcement): void | Promise<void>;
+  /** Delivers a whisper from this session's member to another member; settles as announce. */
+  whisper(to: MemberRecord, msg: string): void | Promise<void>;
   /**
    * Claims `nickname` in `room` for this session and makes it a member (rule 4.1); `welcome` is
    * called where its membership begins, to queue the answer as its first message.
@@ -119,13 +123,13 @@ export class SessionContext implements CommandContext {
     this.session.writer.send(Buffer.from(encode(message)));
   }
 
-  announce(message: Announcement): void {
+  announce(message: Announcement): void | Promise<void> {
     const { session } = this;
-    this.services.announcer.announce(session.roomKey, message, session.id);
+    return this.services.announcer.announce(session.roomKey, message, session.id);
   }
 
-  whisper(to: MemberRecord, msg: string): void {
-    this.services.announcer.whisper(to, this.session.nickname, msg);
+  whisper(to: MemberRecord, msg: string): void | Promise<void> {
+    return this.services.announcer.whisper(to, this.session.nickname, msg);
   }
 
   join(

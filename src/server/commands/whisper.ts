@@ -17,7 +17,7 @@ export const whisper: Command<typeof Cmd.WHISPER> = {
     if (!target) return ctx.reply({ cmd: Cmd.WHISPER_NO_SUCH_USER }, req.id);
     if (target.id === ctx.session.id) return ctx.reply({ cmd: Cmd.WHISPER_MYSELF }, req.id);
     if (!messageAllowed(ctx, req)) return;
-    ctx.whisper(target, req.msg);
+    await ctx.whisper(target, req.msg);
     ctx.reply({ cmd: Cmd.WHISPER_SUCCESS }, req.id);
   },
 };

@@ -12,19 +12,27 @@ export class Announcer {
 
   /**
    * Encodes a message once and delivers it to a room, on every node, except one member (the
-   * sender of a chat). Throws BackendUnavailableError when the bus cannot take it.
+   * sender of a chat). In a cluster it returns a promise, settled once the message was published
+   * (rejected with BackendUnavailableError when it was not, and never will be).
    */
-  announce(roomKey: string, message: Announcement, except?: string): void {
+  announce(roomKey: string, message: Announcement, except?: string): void | Promise<void> {
     const frame = Buffer.from(encode(message));
     const delivery: RoomDelivery =
       except === undefined
         ? { kind: 'room', room: roomKey, frame }
         : { kind: 'room', room: roomKey, frame, except };
-    this.bus.publish(delivery);
+    return this.bus.publish(delivery);
   }
 
-  /** Sends a whisper to a member on whichever node holds it; that node encodes it. */
-  whisper(to: { readonly id: string; readonly node: string }, from: string, msg: string): void {
-    this.bus.publish({ kind: 'whisper', node: to.node, to: to.id, from, msg });
+  /**
+   * Sends a whisper to a member on whichever node holds it; that node encodes it. Settles as
+   * {@link announce} does.
+   */
+  whisper(
+    to: { readonly id: string; readonly node: string },
+    from: string,
+    msg: string,
+  ): void | Promise<void> {
+    return this.bus.publish({ kind: 'whisper', node: to.node, to: to.id, from, msg });
   }
 }

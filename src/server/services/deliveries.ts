@@ -1,4 +1,4 @@
-import type { Delivery, RoomDelivery } from '../../backends/bus.js';
+import type { Delivery, GapDelivery, RoomDelivery } from '../../backends/bus.js';
 import { Cmd } from '../../protocol/codes.js';
 import { encode } from '../../protocol/encode.js';
 import type { Session } from '../session.js';
@@ -23,11 +23,24 @@ export class Deliveries {
   /** The bus receiver. */
   readonly deliver = (delivery: Delivery): void => {
     if (delivery.kind === 'room') return this.deliverRoom(delivery);
+    if (delivery.kind === 'gap') return this.deliverGap(delivery);
     const session = this.members.get(delivery.to);
     if (!session || session.phase !== 'member') return;
     const cmd = session.whisperCap ? Cmd.WHISPER_MESSAGE : Cmd.CHAT_RESPONSE;
     session.writer.send(Buffer.from(encode({ cmd, from: delivery.from, msg: delivery.msg })));
   };
+
+  /**
+   * Messages of a room that never reached this node: its members here are told, in the room's
+   * order, where the messages would have been (rule 9.13).
+   */
+  private deliverGap(gap: GapDelivery): void {
+    const room = this.rooms.get(gap.room);
+    if (!room) return;
+    const { from, to } = gap;
+    const notice = { cmd: Cmd.MESSAGES_MISSED, room: room.name, from, to } as const;
+    this.rooms.publish(room, Buffer.from(encode(notice)));
+  }
 
   /**
    * A room delivery: the frame joins the room's log for this turn, in O(1) whatever the room's

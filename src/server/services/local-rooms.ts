@@ -7,7 +7,11 @@ export class LocalRoom implements FanoutRoom {
   readonly log: RoomLog;
   readonly members = new Set<Writer>();
 
-  constructor(key: string) {
+  /** @param name the room's display name, as the directory keeps it */
+  constructor(
+    key: string,
+    readonly name: string,
+  ) {
     this.log = new RoomLog(key);
   }
 }
@@ -35,10 +39,10 @@ export class LocalRooms {
   }
 
   /** Makes a writer a local member of the room `roomKey`: it gets the room's later frames. */
-  add(writer: Writer, roomKey: string): void {
+  add(writer: Writer, roomKey: string, roomName: string): void {
     let room = this.byKey.get(roomKey);
     if (!room) {
-      room = new LocalRoom(roomKey);
+      room = new LocalRoom(roomKey, roomName);
       this.byKey.set(roomKey, room);
     }
     room.members.add(writer);

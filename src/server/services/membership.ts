@@ -99,7 +99,7 @@ export class Membership {
       admitted = true;
       welcome(info);
       members.add(session);
-      rooms.add(session.writer, roomKey);
+      rooms.add(session.writer, roomKey, info.room);
     });
     let claim;
     try {
@@ -154,7 +154,7 @@ export class Membership {
       arrived = true;
       session.moved(info.room, targetKey);
       answer(info);
-      rooms.add(session.writer, targetKey);
+      rooms.add(session.writer, targetKey, info.room);
     });
     let result;
     try {

@@ -100,7 +100,7 @@ export class Releases {
     if (!released && lost) {
       const userCount = (await directory.members(departure.room)).length;
       const message = { cmd: Cmd.EXIT_BROADCAST, nickname: departure.nickname, userCount } as const;
-      announcer.announce(nameKey(departure.room), message);
+      await announcer.announce(nameKey(departure.room), message);
     }
     this.watches.unwatch(departure.id);
   }

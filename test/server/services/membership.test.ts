@@ -174,6 +174,25 @@ describe('Membership: joins and leaves in each room’s order (docs/DEVELOPING.m
     assert.deepEqual(n.received(a, b), [['70:still together'], []]);
   });
 
+  it('messages a node missed are reported to the room’s members, in the room’s order', async () => {
+    const n = node();
+    const a = await n.join('a');
+    const b = await n.join('b');
+    n.received(a, b);
+    n.chat(a, 'before');
+    n.bus.deliver();
+    n.bus.receive({ kind: 'gap', room: 'lobby', from: 7, to: 9 });
+    n.bus.receive({ kind: 'gap', room: 'elsewhere', from: 1, to: 2 });
+    n.chat(a, 'after');
+    n.bus.deliver();
+    n.received(a); // ends the turn
+    assert.deepEqual(b.link.messages, [
+      { cmd: '70', from: 'a', msg: 'before' },
+      { cmd: '73', room: 'lobby', from: 7, to: 9 },
+      { cmd: '70', from: 'a', msg: 'after' },
+    ]);
+  });
+
   it('whispers are encoded for the recipient: 72 with the whisper capability, else 70', async () => {
     const n = node();
     const modern = await n.join('modern', 'lobby', ['whisper']);

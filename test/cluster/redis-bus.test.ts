@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import type { Delivery } from '../../src/backends/bus.js';
+import { RedisBus } from '../../src/cluster/redis-bus.js';
+import { Logger } from '../../src/server/logger.js';
+import { eventually } from '../helpers.js';
+import { needRedis, redisConnection } from '../redis.js';
+
+const frame = (i: number) => Buffer.from(`{"cmd":"70","from":"x","msg":"${i}"}\n`);
+
+describe('RedisBus: nothing lost in silence (rule 9.13)', () => {
+  it('a node whose subscription dropped is told which of a room’s messages it missed', async (t) => {
+    const prefix = await needRedis(t);
+    if (!prefix) return;
+    const logger = new Logger('silent');
+    const node = () => randomBytes(4).toString('hex');
+    const publisher = new RedisBus(redisConnection(t), redisConnection(t), prefix, node(), logger);
+    const subscriber = redisConnection(t);
+    const subscriberId = await subscriber.client('ID');
+    const listener = new RedisBus(redisConnection(t), subscriber, prefix, node(), logger);
+    await publisher.start();
+    await listener.start();
+    const seen: Delivery[] = [];
+    listener.subscribe((d) => seen.push(d));
+    publisher.subscribe(() => undefined);
+    await listener.watch('room');
+    for (let i = 0; i < 3; i++) {
+      await publisher.publish({ kind: 'room', room: 'room', frame: frame(i) });
+    }
+    await eventually(() => seen.length === 3, 'the first three');
+    // The listener's subscription drops; five messages are published before it is back.
+    await redisConnection(t).client('KILL', 'ID', String(subscriberId));
+    for (let i = 3; i < 8; i++) {
+      await publisher.publish({ kind: 'room', room: 'room', frame: frame(i) });
+    }
+    await eventually(() => subscriber.status === 'ready', 'the subscription back');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // resubscribed
+    await publisher.publish({ kind: 'room', room: 'room', frame: frame(8) });
+    await eventually(() => seen.length === 5, 'the gap and the next message');
+    assert.deepEqual(seen[3], { kind: 'gap', room: 'room', from: 4, to: 8 });
+    const last = seen[4]!;
+    assert.equal(last.kind === 'room' && Buffer.from(last.frame).toString(), frame(8).toString());
+  });
+
+  it('publishes a room message only while Redis answers in time, numbered in the room’s order', async (t) => {
+    const prefix = await needRedis(t);
+    if (!prefix) return;
+    const redis = redisConnection(t);
+    const bus = new RedisBus(redis, redisConnection(t), prefix, 'n', new Logger('silent'));
+    await bus.start();
+    await bus.publish({ kind: 'room', room: 'r', frame: frame(1) });
+    await bus.publish({ kind: 'room', room: 'r', frame: frame(2) });
+    assert.equal(await redis.get(`{${prefix}}:s:r`), '2');
+  });
+});
