@@ -41,6 +41,11 @@ export interface WhisperDelivery {
   readonly to: string;
   readonly from: string;
   readonly msg: string;
+  /**
+   * The sender's member id: a cluster passes a whisper on only while the directory still lists
+   * its sender (docs/protocol.md, rule 9.14).
+   */
+  readonly sender?: string;
 }
 
 /**

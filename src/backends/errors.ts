@@ -5,3 +5,14 @@
 export class BackendUnavailableError extends Error {
   override name = 'BackendUnavailableError';
 }
+
+/**
+ * A change reached shared storage, but its answer never came back (the connection reset or
+ * timed out after the command was sent): it may or may not have been made. The node cannot tell
+ * the client either way, so it ends the member's session and releases it, which undoes whatever
+ * part of the change was made (docs/protocol.md, rule 9.14). A read that fails this way is just
+ * unavailable.
+ */
+export class OutcomeUnknownError extends BackendUnavailableError {
+  override name = 'OutcomeUnknownError';
+}

@@ -141,6 +141,11 @@ export class MemoryDirectory implements Directory {
     return released;
   }
 
+  /** The ids of the members connected to `node` (for `MemoryNodeRegistry`). */
+  membersOfNode(node: string): string[] {
+    return [...this.byId.values()].filter((m) => m.node === node).map((m) => m.id);
+  }
+
   async close(): Promise<void> {
     this.byId.clear();
     this.byNickname.clear();

@@ -46,7 +46,12 @@ export class MemoryNodeRegistry implements NodeRegistry {
     return released;
   }
 
+  async members(node: string): Promise<string[]> {
+    return this.directory.membersOfNode(node);
+  }
+
   async retire(node: string): Promise<void> {
+    this.directory.releaseNode(node);
     this.aliveUntil.delete(node);
     this.reaped.delete(node);
   }

@@ -36,6 +36,11 @@ export interface NodeRegistry {
    * node is alive again or already reaped.
    */
   reap(node: string): Promise<Released[]>;
-  /** Forgets a node that shut down cleanly (its members already released). */
+  /** The ids of the members the directory lists for a node. */
+  members(node: string): Promise<string[]>;
+  /**
+   * Forgets a node that shut down cleanly, releasing (and announcing) every member still listed
+   * for it, such as one whose own release failed during an outage.
+   */
   retire(node: string): Promise<void>;
 }

@@ -184,10 +184,18 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
     return performance.timeOrigin + performance.now() - Number(answer.beginTime);
   }
 
-  /** ROOMS: every room with members, the default room first. */
-  async rooms(): Promise<RoomInfo[]> {
-    const answer = await this.requests.request({ cmd: Cmd.ROOMS });
-    return answer.rooms;
+  /**
+   * ROOMS: every room with members, the default room first. A server with many rooms answers in
+   * pages (rule 7.2): this asks for up to `maxPages` of them.
+   */
+  async rooms(maxPages = 100): Promise<RoomInfo[]> {
+    let answer = await this.requests.request({ cmd: Cmd.ROOMS });
+    const list = [...answer.rooms];
+    for (let page = 1; answer.next !== undefined && page < maxPages; page++) {
+      answer = await this.requests.request({ cmd: Cmd.ROOMS, after: answer.next });
+      list.push(...answer.rooms);
+    }
+    return list;
   }
 
   /** JOIN a room (created if needed): rejects with `121` (full) or `122` (already there). */

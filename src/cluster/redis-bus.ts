@@ -4,7 +4,7 @@ import { BackendUnavailableError } from '../backends/errors.js';
 import { eventDelivery } from '../backends/membership-events.js';
 import type { Logger } from '../server/logger.js';
 import { BUS_SCRIPTS } from './redis-lua.js';
-import { Scripts, lateError, type RedisTime } from './redis-scripts.js';
+import { Scripts, fencedError, lateError, type RedisTime } from './redis-scripts.js';
 import {
   EVENT,
   FLUSH,
@@ -135,9 +135,17 @@ export class RedisBus implements Bus {
       );
     } else {
       const body = JSON.stringify({ to: delivery.to, from: delivery.from, msg: delivery.msg });
-      published = await this.scripts.call('publishNode', delivery.node, deadline, 'W' + body);
+      const sender = delivery.sender ?? '';
+      published = await this.scripts.call(
+        'publishNode',
+        delivery.node,
+        deadline,
+        sender,
+        'W' + body,
+      );
     }
     if (published === 0) throw lateError();
+    if (published === -1) throw fencedError();
   }
 
   async flush(): Promise<void> {

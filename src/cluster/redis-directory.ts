@@ -11,7 +11,10 @@ import type {
 } from '../backends/directory.js';
 import { nameKey } from '../protocol/names.js';
 import { DIRECTORY_SCRIPTS } from './redis-lua.js';
-import { Scripts, lateError, type RedisTime } from './redis-scripts.js';
+import { Scripts, fencedError, lateError, type RedisTime } from './redis-scripts.js';
+
+/** How long a node answers ROOMS from the room list it read last (rule 7.2). */
+export const ROOMS_CACHE_MS = 1000;
 
 /**
  * The {@link Directory} on a shared Redis: the nodes of a cluster see one set of nicknames,
@@ -19,6 +22,8 @@ import { Scripts, lateError, type RedisTime } from './redis-scripts.js';
  */
 export class RedisDirectory implements Directory {
   private readonly scripts: Scripts<keyof typeof DIRECTORY_SCRIPTS>;
+  /** The last room list read, and when (see {@link rooms}). */
+  private roomList: { readonly at: number; readonly list: Promise<RoomCount[]> } | undefined;
 
   /**
    * @param redis a connection used for commands (not for subscriptions); the directory does
@@ -40,6 +45,7 @@ export class RedisDirectory implements Directory {
   }
 
   async claim(member: NewMember, capacity: number, announce: boolean): Promise<ClaimResult> {
+    this.roomList = undefined;
     const r = await this.scripts.run(
       'claim',
       member.id,
@@ -55,8 +61,10 @@ export class RedisDirectory implements Directory {
       // Putting back a member nobody was told about is the node's own business: no deadline.
       announce ? this.deadline() : '',
     );
+    this.roomList = undefined;
     if (r[0] === 1) return { ok: true, room: String(r[1]), userCount: Number(r[2]) };
     if (r[1] === 'late') throw lateError();
+    if (r[1] === 'fenced') throw fencedError();
     return { ok: false, reason: r[1] === 'room-full' ? 'room-full' : 'nickname-taken' };
   }
 
@@ -74,6 +82,7 @@ export class RedisDirectory implements Directory {
   }
 
   async move(id: string, room: string, capacity: number): Promise<MoveResult> {
+    this.roomList = undefined;
     const r = await this.scripts.run(
       'move',
       id,
@@ -82,6 +91,7 @@ export class RedisDirectory implements Directory {
       String(Number.isFinite(capacity) ? capacity : 2 ** 31),
       this.deadline(),
     );
+    this.roomList = undefined;
     if (r[1] === 'late') throw lateError();
     if (r[0] !== 1) {
       const reason =
@@ -96,13 +106,15 @@ export class RedisDirectory implements Directory {
   }
 
   async release(id: string, announce: boolean): Promise<Released | undefined> {
+    this.roomList = undefined;
     const r = await this.scripts.run('release', id, announce ? '1' : '0');
+    this.roomList = undefined;
     if (r.length === 0) return undefined;
     return { id, nickname: String(r[0]), room: String(r[1]), userCount: Number(r[2]) };
   }
 
   async members(room: string): Promise<MemberRecord[]> {
-    const r = await this.scripts.run('members', nameKey(room));
+    const r = await this.scripts.read('members', nameKey(room));
     const name = String(r[0] ?? room);
     const list: MemberRecord[] = [];
     for (let i = 1; i + 4 < r.length; i += 5) {
@@ -119,7 +131,7 @@ export class RedisDirectory implements Directory {
   }
 
   async find(nickname: string): Promise<MemberRecord | undefined> {
-    const r = await this.scripts.run('find', nameKey(nickname));
+    const r = await this.scripts.read('find', nameKey(nickname));
     if (r.length === 0) return undefined;
     return {
       id: String(r[0]),
@@ -131,11 +143,32 @@ export class RedisDirectory implements Directory {
     };
   }
 
-  async rooms(): Promise<RoomCount[]> {
-    const r = await this.scripts.run('rooms');
+  /**
+   * Every room with its count, ordered by name. Read from Redis at most once per
+   * ROOMS_CACHE_MS, and again after any change this node made, so a client sees its own changes
+   * at once and other nodes' within ROOMS_CACHE_MS (rule 7.2); concurrent askers share one read.
+   */
+  rooms(): Promise<RoomCount[]> {
+    const now = performance.now();
+    const cached = this.roomList;
+    if (cached && now - cached.at < ROOMS_CACHE_MS) return cached.list;
+    const list = this.readRooms();
+    const entry = { at: now, list };
+    this.roomList = entry;
+    list.catch(() => {
+      if (this.roomList === entry) this.roomList = undefined;
+    });
+    return list;
+  }
+
+  private async readRooms(): Promise<RoomCount[]> {
+    const [names, counts] = (await this.scripts.read('rooms')) as unknown as [string[], string[]];
+    const count = new Map<string, number>();
+    for (let i = 0; i + 1 < counts.length; i += 2) count.set(counts[i]!, Number(counts[i + 1]));
     const list: RoomCount[] = [];
-    for (let i = 0; i + 1 < r.length; i += 2)
-      list.push({ room: String(r[i]), userCount: Number(r[i + 1]) });
+    for (let i = 0; i + 1 < names.length; i += 2) {
+      list.push({ room: names[i + 1]!, userCount: count.get(names[i]!) ?? 0 });
+    }
     return list.sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
   }
 

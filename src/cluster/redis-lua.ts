@@ -8,6 +8,7 @@
  *   {p}:m:<id>           hash    nickname, nick (key), room (key), ip, port, node
  *   {p}:r:<room key>     zset    member ids scored by join order (a rename re-scores: last)
  *   {p}:rooms            hash    room key -> display name, for rooms with members
+ *   {p}:counts           hash    room key -> member count, for rooms with members (for ROOMS)
  *   {p}:seq              string  join-order counter
  *   {p}:n:<node>         set     member ids of a node
  *   {p}:nodes            set     nodes that have sent a heartbeat
@@ -26,7 +27,11 @@
  *
  * A change made on a client's behalf carries a deadline, in Redis's own time: a script that
  * starts after it does nothing and says `late`, so a command that reached Redis after its node
- * gave up on it (a frozen or partitioned Redis) never takes effect (rule 9.8).
+ * gave up on it (a frozen or partitioned Redis) never takes effect (rule 9.8). Such a change is
+ * also fenced: a claim only for a node whose heartbeat is alive, a chat only from a member of
+ * the room, a whisper only from a member: so a node that other nodes took for dead cannot add
+ * members, and a member announced as gone cannot speak under a nickname someone else may hold
+ * by now (rule 9.14). A script that refuses for that says `fenced`.
  */
 
 /**
@@ -38,6 +43,10 @@ local function late(deadline)
   if deadline == nil or deadline == '' or deadline == '0' then return false end
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(deadline)
+end
+local function fenced(p, deadline, node)
+  if deadline == nil or deadline == '' then return false end
+  return redis.call('EXISTS', p .. ':alive:' .. node) == 0
 end
 local function seq(p, room)
   return redis.call('INCR', p .. ':s:' .. room)
@@ -61,7 +70,12 @@ local function release(p, id, tell)
   redis.call('ZREM', set, id)
   local count = redis.call('ZCARD', set)
   local name = redis.call('HGET', p .. ':rooms', f[3]) or f[3]
-  if count == 0 then redis.call('HDEL', p .. ':rooms', f[3]) end
+  if count == 0 then
+    redis.call('HDEL', p .. ':rooms', f[3])
+    redis.call('HDEL', p .. ':counts', f[3])
+  else
+    redis.call('HSET', p .. ':counts', f[3], count)
+  end
   redis.call('SREM', p .. ':n:' .. f[4], id)
   if tell then announce(p, f[3], {k = 'leave', i = id, n = f[1], c = count}) end
   if count == 0 then redis.call('DEL', p .. ':s:' .. f[3]) end
@@ -77,6 +91,7 @@ export const DIRECTORY_SCRIPTS = {
 local p, id, nick, nickname, room, roomName = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local ip, port, node, capacity, tell = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10]), ARGV[11]
 if late(ARGV[12]) then return {0, 'late'} end
+if fenced(p, ARGV[12], node) then return {0, 'fenced'} end
 local holder = redis.call('HGET', p .. ':nicks', nick)
 if holder == id then
   -- The same claim again (its answer was lost): the same outcome, announced once.
@@ -95,6 +110,7 @@ end
 redis.call('HSET', p .. ':nicks', nick, id)
 redis.call('HSET', p .. ':m:' .. id, 'nickname', nickname, 'nick', nick, 'room', room, 'ip', ip, 'port', port, 'node', node)
 redis.call('ZADD', set, redis.call('INCR', p .. ':seq'), id)
+redis.call('HSET', p .. ':counts', room, count + 1)
 redis.call('SADD', p .. ':n:' .. node, id)
 if tell == '1' then
   announce(p, room, {k = 'join', i = id, n = nickname, c = count + 1, r = name})
@@ -137,6 +153,7 @@ local fromSet = p .. ':r:' .. from
 local fromName = redis.call('HGET', p .. ':rooms', from) or from
 redis.call('ZREM', fromSet, id)
 local fromCount = redis.call('ZCARD', fromSet)
+redis.call('HSET', p .. ':counts', to, toCount + 1)
 local name = redis.call('HGET', p .. ':rooms', to)
 if not name then
   name = toName
@@ -147,7 +164,10 @@ redis.call('HSET', m, 'room', to)
 announce(p, from, {k = 'leave', i = id, n = nickname, c = fromCount})
 if fromCount == 0 then
   redis.call('HDEL', p .. ':rooms', from)
+  redis.call('HDEL', p .. ':counts', from)
   redis.call('DEL', p .. ':s:' .. from)
+else
+  redis.call('HSET', p .. ':counts', from, fromCount)
 end
 announce(p, to, {k = 'join', i = id, n = nickname, c = toCount + 1, r = name})
 return {1, fromName, fromCount, name, toCount + 1}
@@ -184,15 +204,10 @@ local f = redis.call('HMGET', p .. ':m:' .. id, 'nickname', 'room', 'ip', 'port'
 if not f[1] then return {} end
 return {id, f[1], redis.call('HGET', p .. ':rooms', f[2]) or f[2], f[3], f[4], f[5]}
 `,
+  // Two hashes kept up to date by every change: no per-room work in the script.
   rooms: `
 local p = ARGV[1]
-local out = {}
-local all = redis.call('HGETALL', p .. ':rooms')
-for i = 1, #all, 2 do
-  out[#out + 1] = all[i + 1]
-  out[#out + 1] = redis.call('ZCARD', p .. ':r:' .. all[i])
-end
-return out
+return {redis.call('HGETALL', p .. ':rooms'), redis.call('HGETALL', p .. ':counts')}
 `,
 } as const;
 
@@ -237,8 +252,15 @@ end
 redis.call('DEL', p .. ':n:' .. node)
 return out
 `,
-  retire: `
+  nodeMembers: `
 local p, node = ARGV[1], ARGV[2]
+return redis.call('SMEMBERS', p .. ':n:' .. node)
+`,
+  retire:
+    RELEASE_FUNCTION +
+    `
+local p, node = ARGV[1], ARGV[2]
+for _, id in ipairs(redis.call('SMEMBERS', p .. ':n:' .. node)) do release(p, id, true) end
 redis.call('SREM', p .. ':nodes', node)
 redis.call('DEL', p .. ':alive:' .. node, p .. ':n:' .. node)
 return 1
@@ -252,6 +274,9 @@ export const BUS_SCRIPTS = {
     `
 local p, room, deadline, except, frame = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 if late(deadline) then return 0 end
+if deadline ~= '' and except ~= '' and redis.call('HGET', p .. ':m:' .. except, 'room') ~= room then
+  return -1
+end
 local s = seq(p, room)
 redis.call('PUBLISH', p .. ':room:' .. room, 'R' .. s .. ' ' .. except .. '\\n' .. frame)
 return s
@@ -259,8 +284,11 @@ return s
   publishNode:
     PRELUDE +
     `
-local p, node, deadline, payload = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local p, node, deadline, sender, payload = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 if late(deadline) then return 0 end
+if deadline ~= '' and sender ~= '' and redis.call('EXISTS', p .. ':m:' .. sender) == 0 then
+  return -1
+end
 redis.call('PUBLISH', p .. ':node:' .. node, payload)
 return 1
 `,

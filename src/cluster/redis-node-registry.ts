@@ -26,7 +26,7 @@ export class RedisNodeRegistry implements NodeRegistry {
   }
 
   async deadNodes(): Promise<string[]> {
-    return (await this.scripts.run('dead')).map(String);
+    return (await this.scripts.read('dead')).map(String);
   }
 
   async reap(node: string): Promise<Released[]> {
@@ -41,6 +41,10 @@ export class RedisNodeRegistry implements NodeRegistry {
       });
     }
     return released;
+  }
+
+  async members(node: string): Promise<string[]> {
+    return (await this.scripts.read('nodeMembers', node)).map(String);
   }
 
   async retire(node: string): Promise<void> {

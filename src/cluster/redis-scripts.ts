@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { BackendUnavailableError } from '../backends/errors.js';
+import { BackendUnavailableError, OutcomeUnknownError } from '../backends/errors.js';
 
 /**
  * How long a node waits for any answer from Redis (ioredis' `commandTimeout`): a request that
@@ -56,6 +56,8 @@ export class Scripts<Name extends string> {
   /**
    * @param redis a connection used for commands (not for subscriptions); not closed here
    * @param prefix keys start with `{prefix}:`
+   * @param table the scripts by name; names are commands of the connection, so the tables that
+   *   share one connection must not share a name
    */
   constructor(
     private readonly redis: Redis,
@@ -68,24 +70,44 @@ export class Scripts<Name extends string> {
     }
   }
 
-  /** Runs a script that returns an array. */
+  /** Runs a script that changes something and returns an array (see {@link call}). */
   async run(name: Name, ...args: (string | Buffer)[]): Promise<Reply> {
     return (await this.call(name, ...args)) as Reply;
   }
 
   /**
-   * Runs a script. A Redis that cannot be reached, or does not answer in time, is reported as
-   * BackendUnavailableError, so the client is told to retry; an error from the script itself is
-   * a bug and stays one.
+   * Runs a script that only reads: whether a lost answer's command ran does not matter, so any
+   * failure to get an answer is BackendUnavailableError.
+   */
+  async read(name: Name, ...args: (string | Buffer)[]): Promise<Reply> {
+    try {
+      return (await this.call(name, ...args)) as Reply;
+    } catch (err) {
+      if (err instanceof OutcomeUnknownError) throw new BackendUnavailableError(err.message);
+      throw err;
+    }
+  }
+
+  /**
+   * Runs a script. A Redis that cannot be reached is reported as BackendUnavailableError (the
+   * script did not run), one that took the command but whose answer never came (a reset, a
+   * timeout) as OutcomeUnknownError (it may have run); an error from the script itself is a bug
+   * and stays one.
    */
   async call(name: Name, ...args: (string | Buffer)[]): Promise<unknown> {
     type Script = (...a: (string | Buffer)[]) => Promise<unknown>;
     const command = (this.redis as unknown as Record<string, Script>)[`natter_${name}`]!;
+    // Without an offline queue, a command is only sent on a ready connection.
+    const sent = this.redis.status === 'ready';
     try {
       return await command.call(this.redis, `${this.p}:nicks`, this.p, ...args);
     } catch (err) {
-      if (this.redis.status !== 'ready' || isConnectionError(err)) {
-        throw new BackendUnavailableError(`redis: ${(err as Error).message}`);
+      const message = String((err as Error)?.message ?? err);
+      if (sent && ANSWER_LOST.test(message)) {
+        throw new OutcomeUnknownError(`redis: ${message}`);
+      }
+      if (this.redis.status !== 'ready' || NOT_SENT.test(message)) {
+        throw new BackendUnavailableError(`redis: ${message}`);
       }
       throw err;
     }
@@ -100,10 +122,17 @@ export function lateError(): BackendUnavailableError {
   return new BackendUnavailableError('redis: the change reached Redis after its deadline');
 }
 
-/** Errors that mean the command never ran, or that its answer never came. */
-function isConnectionError(err: unknown): boolean {
-  const message = String((err as Error)?.message ?? err);
-  return /Connection is closed|enableOfflineQueue|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Stream isn't writeable|LOADING|MaxRetriesPerRequest|Command timed out/i.test(
-    message,
-  );
+/**
+ * A change refused by its fence (redis-lua.ts): the node is not alive in the cluster any more,
+ * or the member it acted for was removed. Nothing was done.
+ */
+export function fencedError(): BackendUnavailableError {
+  return new BackendUnavailableError('redis: this node or member is no longer in the cluster');
 }
+
+/** Errors that mean the command was not carried out: it never left, or Redis refused it. */
+const NOT_SENT =
+  /enableOfflineQueue|Stream isn't writeable|ECONNREFUSED|LOADING|MaxRetriesPerRequest|Connection is closed/i;
+
+/** Errors that mean a command was sent but its answer never came. */
+const ANSWER_LOST = /Command timed out|Connection is closed|ECONNRESET|EPIPE|ETIMEDOUT/i;

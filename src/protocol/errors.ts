@@ -82,6 +82,11 @@ export const ERRORS = {
     fatal: true,
     reason: 'this server lost contact with the cluster and your nickname was taken meanwhile',
   },
+  CLUSTER_UNREACHABLE: {
+    code: '925',
+    fatal: true,
+    reason: 'this server lost contact with the rest of the chat; connect again, to any server',
+  },
 } as const satisfies Readonly<Record<string, ErrorInfo>>;
 
 /** The name of any error, e.g. `INVALID_FIELD`. */

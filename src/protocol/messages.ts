@@ -58,6 +58,8 @@ export interface RttResponse extends Base<typeof Cmd.RTT_RESPONSE> {
 export type ChatAccepted = Base<typeof Cmd.CHAT_ACCEPTED>;
 export interface RoomsResponse extends Base<typeof Cmd.ROOMS_RESPONSE> {
   rooms: RoomInfo[];
+  /** More rooms follow: ask again with this as `after` (rule 7.2). */
+  next?: string;
 }
 /** The outcome of a room move that took place (JOIN or LEAVE). */
 export interface MoveSuccess<C extends string> extends Base<C> {

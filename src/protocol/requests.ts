@@ -50,7 +50,8 @@ export const REQUESTS = {
   [Cmd.RENAME]: { newNickname: 'string' },
   [Cmd.RTT]: { beginTime: 'any' },
   [Cmd.CHAT]: { msg: 'string' },
-  [Cmd.ROOMS]: {},
+  /** Natter: the page after this room name (rule 7.2). */
+  [Cmd.ROOMS]: { after: 'string?' },
   [Cmd.JOIN]: { room: 'string' },
   [Cmd.LEAVE]: {},
 } as const satisfies Readonly<Record<string, Readonly<Record<string, FieldType>>>>;

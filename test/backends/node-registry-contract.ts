@@ -84,6 +84,28 @@ export function nodeRegistryContract(
       assert.equal(await registry.heartbeat('node-short', 60_000), 'known');
     });
 
+    it('lists the members of a node; retiring releases the ones still listed', async (t) => {
+      const s = await create(t);
+      if (!s) return;
+      const { directory: d, registry } = s;
+      await registry.heartbeat('node-r', 60_000);
+      const kept = member('kept', 'lobby', 'node-r');
+      const other = member('other', 'lobby', 'node-s');
+      await d.claim(kept, 10, true);
+      await d.claim(member('stuck', 'side', 'node-r'), 10, true);
+      await d.claim(other, 10, true);
+      const before = await registry.members('node-r');
+      assert.equal(before.length, 2);
+      assert.ok(before.includes(kept.id));
+      await d.release(kept.id, true);
+      assert.equal((await registry.members('node-r')).length, 1);
+      await registry.retire('node-r');
+      assert.deepEqual(await registry.members('node-r'), []);
+      assert.equal(await d.find('stuck'), undefined, 'its nickname is free');
+      assert.deepEqual(await d.members('side'), []);
+      assert.deepEqual(await registry.members('node-s'), [other.id]);
+    });
+
     it('a node that retired is forgotten: neither dead nor reaped', async (t) => {
       const s = await create(t);
       if (!s) return;

@@ -3,8 +3,19 @@ import { describe, it } from 'node:test';
 import { BackendUnavailableError } from '../../src/backends/errors.js';
 import { MemoryDirectory } from '../../src/backends/memory-directory.js';
 import { MemoryNodeRegistry } from '../../src/backends/memory-node-registry.js';
-import { HEARTBEAT_TTL_MS, Liveness } from '../../src/cluster/liveness.js';
+import {
+  HEARTBEAT_MS,
+  HEARTBEAT_TTL_MS,
+  LEASE_MS,
+  Liveness,
+  RECONCILE_MS,
+} from '../../src/cluster/liveness.js';
 import { node } from '../membership-harness.js';
+
+/** Lets every promise chain started so far run to its end. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+}
 
 /** Node A with its liveness, on a directory and registry in memory under A's fake clock. */
 async function cluster() {
@@ -13,11 +24,14 @@ async function cluster() {
   const registry = new MemoryNodeRegistry(directory, () => a.clock.now());
   const liveness = new Liveness(registry);
   const { membership, announcer, logger, clock } = a;
-  await liveness.start({ nodeId: 'node-a', directory, membership, announcer, logger, clock });
-  /** One heartbeat, run to its end. */
-  const tick = async () => {
-    a.clock.advance(1000);
-    await new Promise((resolve) => setImmediate(resolve));
+  const services = { nodeId: 'node-a', directory, membership, announcer, logger, clock };
+  await liveness.start(services);
+  /** Time passes by `ms` (default: one heartbeat), each heartbeat run to its end. */
+  const tick = async (ms = HEARTBEAT_MS) => {
+    for (let left = ms; left > 0; left -= HEARTBEAT_MS) {
+      a.clock.advance(Math.min(left, HEARTBEAT_MS));
+      await settle();
+    }
   };
   const member = (nickname: string, node: string) => ({
     id: `${node}:${nickname}`,
@@ -27,7 +41,7 @@ async function cluster() {
     port: 1,
     node,
   });
-  return { a, directory, registry, liveness, tick, member };
+  return { a, directory, registry, liveness, services, tick, member };
 }
 
 /** The room announcements waiting on the bus, as `cmd:nickname:count`. */
@@ -48,7 +62,7 @@ describe('Liveness: a node’s part in a cluster (section 9)', () => {
     await directory.claim(member('b2', 'node-b'), 10, true);
     a.bus.deliver();
     assert.deepEqual(a.received(alice), [['03:1', '8:b12', '8:b23']]);
-    for (let i = 0; i < 2; i++) await tick();
+    await tick(HEARTBEAT_TTL_MS - HEARTBEAT_MS);
     assert.deepEqual(announced(a.bus), [], 'alive within its 3 s');
     await tick();
     assert.deepEqual(announced(a.bus), ['30:b1:2', '30:b2:1']);
@@ -59,21 +73,14 @@ describe('Liveness: a node’s part in a cluster (section 9)', () => {
   });
 
   it('puts its members back after the others reaped it; a lost nickname is disconnected', async () => {
-    const { a, directory, registry, liveness, tick, member } = await cluster();
+    const { a, directory, registry, liveness, services, tick, member } = await cluster();
     const alice = await a.join('alice');
     const xavier = await a.join('xavier');
-    liveness.stop(); // node A freezes: no heartbeat
+    liveness.stop(); // node A is suspended: no heartbeat, no lease check
     a.clock.advance(HEARTBEAT_TTL_MS + 1);
     assert.equal((await registry.reap('node-a')).length, 2, 'another node reaped A');
     await directory.claim(member('xavier', 'node-c'), 10, true); // someone took a nickname
-    await liveness.start({
-      nodeId: 'node-a',
-      directory,
-      membership: a.membership,
-      announcer: a.announcer,
-      logger: a.logger,
-      clock: a.clock,
-    });
+    await liveness.start(services);
     await tick();
     assert.equal((await directory.find('alice'))?.node, 'node-a', 'alice is back');
     assert.equal((await directory.find('xavier'))?.node, 'node-c');
@@ -108,5 +115,57 @@ describe('Liveness: a node’s part in a cluster (section 9)', () => {
       'the cluster directory is unreachable: redis is away',
       'the cluster directory is reachable again',
     ]);
+  });
+
+  it('disconnects its members with 925 once its lease ran out, before any node can reap it', async () => {
+    const { a, registry, tick } = await cluster();
+    const alice = await a.join('alice');
+    // Redis freezes: heartbeats are sent but never answered.
+    registry.heartbeat = () => new Promise(() => undefined);
+    await tick(LEASE_MS - HEARTBEAT_MS);
+    assert.deepEqual(alice.closes, [], 'still within the lease');
+    await tick();
+    assert.deepEqual(alice.closes, [{ kind: 'error', error: 'CLUSTER_UNREACHABLE' }]);
+    assert.ok(a.logs.some((l) => l.includes('disconnecting its 1 members')));
+    assert.ok(
+      (await registry.deadNodes()).length === 0,
+      'the lease ends before the heartbeat expires',
+    );
+  });
+
+  it('keeps its heartbeat while a restore is slow', async () => {
+    const { a, directory, registry, tick } = await cluster();
+    await a.join('alice');
+    let heartbeats = 0;
+    const heartbeat = registry.heartbeat.bind(registry);
+    registry.heartbeat = (n, ttl) => {
+      heartbeats++;
+      return heartbeat(n, ttl);
+    };
+    // The directory loses the node's data, and every claim of the restore hangs.
+    await registry.retire('node-a');
+    directory.claim = () => new Promise(() => undefined);
+    await tick(10 * HEARTBEAT_MS);
+    assert.equal(heartbeats, 10, 'one heartbeat every HEARTBEAT_MS all along');
+    assert.deepEqual(await registry.deadNodes(), []);
+  });
+
+  it('releases ghosts listed for the node and puts back members the directory lost', async () => {
+    const { a, directory, tick, member } = await cluster();
+    const alice = await a.join('alice');
+    const bob = await a.join('bob');
+    a.received(alice, bob);
+    // A claim whose answer was lost: listed for node A, held by no session.
+    await directory.claim(member('ghost', 'node-a'), 10, true);
+    // And a member the directory lost without anyone being told.
+    await directory.release(bob.session.id, false);
+    a.bus.deliver();
+    a.received(alice, bob);
+    await tick(RECONCILE_MS);
+    assert.equal(await directory.find('ghost'), undefined, 'the ghost is gone');
+    assert.equal((await directory.find('bob'))?.node, 'node-a', 'bob is back');
+    a.bus.deliver();
+    assert.deepEqual(a.received(alice), [['30:ghost1', '8:bob2']]);
+    assert.ok(a.logs.some((l) => l.includes('1 members released, 1 put back')));
   });
 });

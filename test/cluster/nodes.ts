@@ -64,6 +64,9 @@ export async function freePort(): Promise<number> {
 
 /** A Redis of the test's own, on its own port, which the test may stop and start again. */
 export class OwnRedis {
+  /** Lets a frozen Redis go on; a no-op while it is not frozen. */
+  private thaw: () => void = () => undefined;
+
   private constructor(readonly port: number) {}
 
   static async start(t: TestContext): Promise<OwnRedis> {
@@ -117,12 +120,14 @@ export class OwnRedis {
   async freeze(t: TestContext): Promise<() => void> {
     const pid = await this.pid();
     const thaw = () => {
+      this.thaw = () => undefined;
       try {
         process.kill(pid, 'SIGCONT');
       } catch {
         // Already gone.
       }
     };
+    this.thaw = thaw;
     process.kill(pid, 'SIGSTOP');
     t.after(thaw);
     return thaw;
@@ -142,13 +147,15 @@ export class OwnRedis {
 
   /** Stops it at once, losing every key (`shutdown nosave`). */
   async down(): Promise<void> {
+    this.thaw(); // a frozen Redis could not take the command
     await run('redis-cli', ['-p', String(this.port), 'shutdown', 'nosave']).catch(() => undefined);
   }
 }
 
 function run(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Bounded: a Redis that does not answer must not hold a test forever.
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

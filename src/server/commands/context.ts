@@ -129,7 +129,7 @@ export class SessionContext implements CommandContext {
   }
 
   whisper(to: MemberRecord, msg: string): void | Promise<void> {
-    return this.services.announcer.whisper(to, this.session.nickname, msg);
+    return this.services.announcer.whisper(to, this.session, msg);
   }
 
   join(

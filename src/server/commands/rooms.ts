@@ -1,9 +1,15 @@
 import { Cmd } from '../../protocol/codes.js';
-import type { RoomInfo } from '../../protocol/messages.js';
+import type { RoomInfo, RoomsResponse } from '../../protocol/messages.js';
 import { nameKey } from '../../protocol/names.js';
 import type { Command } from './command.js';
 
-/** ROOMS `11` (rule 7.2): every room with members, the default room always first. */
+/** Rooms per ROOMS answer (rule 7.2); the rest is paged. */
+export const ROOMS_PAGE = 100;
+
+/**
+ * ROOMS `11` (rule 7.2): every room with members, ordered by name, the default room always first,
+ * at most ROOMS_PAGE per answer; `after` asks for the page after a name.
+ */
 export const rooms: Command<typeof Cmd.ROOMS> = {
   cmd: Cmd.ROOMS,
   name: 'ROOMS',
@@ -11,11 +17,33 @@ export const rooms: Command<typeof Cmd.ROOMS> = {
   async run(ctx, req) {
     const { maxUsers: capacity, defaultRoom } = ctx.settings;
     const defaultKey = nameKey(defaultRoom);
-    const list: RoomInfo[] = [{ name: defaultRoom, userCount: 0, capacity }];
-    for (const { room, userCount } of await ctx.directory.rooms()) {
-      if (nameKey(room) === defaultKey) list[0] = { name: room, userCount, capacity };
-      else list.push({ name: room, userCount, capacity });
+    const all = await ctx.directory.rooms();
+    const { after } = req;
+    const list: RoomInfo[] = [];
+    if (after === undefined) {
+      const own = all.find((r) => nameKey(r.room) === defaultKey);
+      list.push({ name: own?.room ?? defaultRoom, userCount: own?.userCount ?? 0, capacity });
     }
-    ctx.reply({ cmd: Cmd.ROOMS_RESPONSE, rooms: list }, req.id);
+    // The list is ordered by name: the page starts after the first name past `after`.
+    let i = after === undefined ? 0 : firstAfter(all, after);
+    for (; i < all.length && list.length <= ROOMS_PAGE; i++) {
+      const { room, userCount } = all[i]!;
+      if (nameKey(room) !== defaultKey) list.push({ name: room, userCount, capacity });
+    }
+    const answer: RoomsResponse = { cmd: Cmd.ROOMS_RESPONSE, rooms: list.slice(0, ROOMS_PAGE) };
+    if (list.length > ROOMS_PAGE) answer.next = list[ROOMS_PAGE - 1]!.name;
+    ctx.reply(answer, req.id);
   },
 };
+
+/** The index of the first room whose name sorts after `name` (binary search). */
+function firstAfter(all: readonly { readonly room: string }[], name: string): number {
+  let low = 0;
+  let high = all.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (all[mid]!.room <= name) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}

@@ -1,4 +1,4 @@
-import { BackendUnavailableError } from '../../backends/errors.js';
+import { BackendUnavailableError, OutcomeUnknownError } from '../../backends/errors.js';
 import type { DecoderLimits } from '../../protocol/decoder.js';
 import type { ErrorDetails, ErrorName } from '../../protocol/errors.js';
 import { isRequestId } from '../../protocol/requests.js';
@@ -153,13 +153,20 @@ export class Connection
 
   /**
    * @internal a handler failed. Shared storage out of reach is answered with
-   * BACKEND_UNAVAILABLE (the request was not carried out); anything else is a bug, never the
-   * client's fault: it is logged and answered with INTERNAL_ERROR. Either way the server goes on.
+   * BACKEND_UNAVAILABLE (the request was not carried out); a change whose answer was lost ends
+   * the session with CLUSTER_UNREACHABLE, whose release undoes whatever part of it was made
+   * (rule 9.14). Anything else is a bug, never the client's fault: it is logged and answered
+   * with INTERNAL_ERROR. Either way the server goes on.
    */
   crashed(err: unknown, request: Record<string, unknown>): void {
     if (this.session.closing) return;
     const id = request.id;
     const answering = { cmd: request.cmd, ...(isRequestId(id) ? { id } : {}) };
+    if (err instanceof OutcomeUnknownError) {
+      const detail = err.message;
+      this.close({ kind: 'error', error: 'CLUSTER_UNREACHABLE', detail, request: answering });
+      return;
+    }
     if (err instanceof BackendUnavailableError) {
       this.context.error('BACKEND_UNAVAILABLE', answering);
       return;

@@ -1,5 +1,6 @@
 import { FrameDecoder, type DecoderLimits, type DecoderSink } from '../../protocol/decoder.js';
 import { ERRORS, type ErrorDetails, type ErrorName } from '../../protocol/errors.js';
+import { Cmd } from '../../protocol/codes.js';
 import { isRequestId } from '../../protocol/requests.js';
 import type { Clock } from '../clock.js';
 import { TokenBucket } from '../services/token-bucket.js';
@@ -36,6 +37,12 @@ export interface ReaderOwner extends ReaderSink {
   resume(): void;
 }
 
+/**
+ * Requests that cost more than one token (rule 5.7): ROOMS reads every room of the server (in a
+ * cluster, from Redis), so a client cannot ask for it as often as it may chat.
+ */
+const COSTS: Readonly<Record<string, number>> = { [Cmd.ROOMS]: 10 };
+
 /** Flood control for one client (rule 5.7): a token bucket and the refusals in a row. */
 class Flood {
   private readonly bucket: TokenBucket;
@@ -49,9 +56,13 @@ class Flood {
     this.bucket = new TokenBucket(limits.floodBurst, limits.floodRate, clock.now());
   }
 
-  /** 0 when the request may go ahead; else the wait before a retry, or Infinity: disconnect. */
-  take(): number {
-    const wait = this.bucket.take(this.clock.now());
+  /**
+   * 0 when a request of `cmd` may go ahead; else the wait before a retry, or Infinity:
+   * disconnect.
+   */
+  take(cmd: unknown): number {
+    const cost = typeof cmd === 'string' ? (COSTS[cmd] ?? 1) : 1;
+    const wait = this.bucket.take(this.clock.now(), cost);
     if (wait === 0) {
       this.strikes = 0;
       return 0;
@@ -151,13 +162,13 @@ export class Reader implements DecoderSink {
   }
 
   /**
-   * Flood control (rule 5.7): each request takes a token. Without one, the request is refused
+   * Flood control (rule 5.7): each request takes a token (some more). Without, it is refused
    * with RATE_LIMITED and `retryAfterMs`; after `floodStrikes` refusals in a row the client is
    * disconnected, which bounds how much a flood can make the server write.
    */
   private admit(request: Record<string, unknown> | undefined): boolean {
     const flood = this.flood!;
-    const wait = flood.take();
+    const wait = flood.take(request?.cmd);
     if (wait === 0) return true;
     if (wait === Infinity) {
       this.owner.fatal('FLOOD', `${flood.strikes} requests refused in a row`);

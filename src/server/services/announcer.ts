@@ -30,9 +30,17 @@ export class Announcer {
    */
   whisper(
     to: { readonly id: string; readonly node: string },
-    from: string,
+    from: { readonly id: string; readonly nickname: string },
     msg: string,
   ): void | Promise<void> {
-    return this.bus.publish({ kind: 'whisper', node: to.node, to: to.id, from, msg });
+    const { node, id } = to;
+    return this.bus.publish({
+      kind: 'whisper',
+      node,
+      to: id,
+      from: from.nickname,
+      msg,
+      sender: from.id,
+    });
   }
 }

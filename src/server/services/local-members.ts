@@ -5,6 +5,13 @@ import type { Session } from '../session.js';
 /** Where a join took effect: the room's display name and its count with the joiner. */
 export type JoinInfo = Pick<JoinMark, 'room' | 'userCount'>;
 
+/** A move's leave waiting for its own `30` to come back through the bus. */
+interface PendingLeave {
+  readonly roomKey: string;
+  /** Called once it is over: the `30` came back, or it was given up. */
+  readonly done: () => void;
+}
+
 /** A join waiting for its own announcement to come back through the bus. */
 interface PendingJoin {
   readonly roomKey: string;
@@ -29,8 +36,8 @@ export class LocalMembers {
   /** Members by id: the recipients of deliveries that name one. */
   private readonly byId = new Map<string, Session>();
   private readonly joins = new Map<string, PendingJoin>();
-  /** Member id -> the room key it is leaving, until its own `30` comes back. */
-  private readonly leaves = new Map<string, string>();
+  /** Member id -> the room it is leaving, until its own `30` comes back. */
+  private readonly leaves = new Map<string, PendingLeave>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -45,12 +52,18 @@ export class LocalMembers {
   /** Forgets a member that is leaving, and any change of its still under way. */
   remove(id: string): void {
     this.byId.delete(id);
-    this.leaves.delete(id);
+    this.cancelLeave(id);
   }
 
   /** Every member. */
   all(): IterableIterator<Session> {
     return this.byId.values();
+  }
+
+  /** The ids of the members and of the joins under way. */
+  *ids(): IterableIterator<string> {
+    yield* this.byId.keys();
+    yield* this.joins.keys();
   }
 
   /**
@@ -109,19 +122,28 @@ export class LocalMembers {
     this.joins.delete(id);
   }
 
-  /** The member `id` is leaving `roomKey`: it stays there until its own `30` comes back. */
-  expectLeave(id: string, roomKey: string): void {
-    this.leaves.set(id, roomKey);
+  /**
+   * The member `id` is leaving `roomKey`: it stays there until its own `30` comes back, or until
+   * the move's join takes effect without it (the subscription lost it); `done` is called then.
+   */
+  expectLeave(id: string, roomKey: string, done: () => void): void {
+    this.cancelLeave(id);
+    this.leaves.set(id, { roomKey, done });
   }
 
-  /** True once, when `roomKey` is the room the member `id` is leaving: its `30` is back. */
+  /**
+   * True once, when `roomKey` is the room the member `id` is leaving: its `30` is back (or the
+   * move's join took effect without it), and the leave's `done` has been called.
+   */
   left(id: string, roomKey: string): boolean {
-    if (this.leaves.get(id) !== roomKey) return false;
+    const pending = this.leaves.get(id);
+    if (pending?.roomKey !== roomKey) return false;
     this.leaves.delete(id);
+    pending.done();
     return true;
   }
 
-  /** The leave of `id` under way will not be announced. */
+  /** The leave of `id` under way will not happen (the move was not made, or it is closing). */
   cancelLeave(id: string): void {
     this.leaves.delete(id);
   }

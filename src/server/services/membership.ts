@@ -1,5 +1,6 @@
 import type { Bus } from '../../backends/bus.js';
 import type { Directory, MoveResult, RenameResult } from '../../backends/directory.js';
+import { BackendUnavailableError, OutcomeUnknownError } from '../../backends/errors.js';
 import { nameKey } from '../../protocol/names.js';
 import type { Logger } from '../logger.js';
 import type { CloseReason, JoinTerms, Phase, Session } from '../session.js';
@@ -110,6 +111,12 @@ export class Membership {
       members.cancelJoin(id);
       session.cancelJoin();
       this.watches.unwatch(id);
+      // The claim may have been made: undo it (announced, if it was), so no ghost holds the
+      // nickname or the seat. Then, to the client, it was not made (rule 9.14).
+      if (err instanceof OutcomeUnknownError) {
+        this.releases.abandon({ id, nickname, room });
+        throw new BackendUnavailableError(err.message);
+      }
       throw err;
     }
     if (!claim.ok) {
@@ -147,11 +154,14 @@ export class Membership {
     const targetKey = nameKey(room);
     await this.watches.watch(id, targetKey);
     // Expected before the move: in a cluster the `30` and `8` may come back before the answer.
-    members.expectLeave(id, fromKey);
+    // The old room is watched until the member's own `30` in it is back (or given up on).
+    members.expectLeave(id, fromKey, () => this.watches.unwatch(id, fromKey));
     let arrived = false;
     const joined = members.expectJoin(targetKey, id, (info) => {
       if (!info || session.closing) return;
       arrived = true;
+      // Its own `30` never came back (the subscription lost it): it leaves the old room now.
+      if (members.left(id, fromKey)) rooms.remove(session.writer);
       session.moved(info.room, targetKey);
       answer(info);
       rooms.add(session.writer, targetKey, info.room);
@@ -173,8 +183,6 @@ export class Membership {
     }
     const { from, to } = result;
     members.claimed(id, { room: to.room, userCount: to.userCount });
-    // The `30` was published with the move, before this answer: it is on its way already.
-    this.watches.unwatch(id, nameKey(from.room));
     await joined;
     if (arrived) logger.info(`${session.nickname} moved from ${from.room} to ${to.room}.`);
     return { ok: true, room: to.room, userCount: to.userCount };
@@ -225,6 +233,15 @@ export class Membership {
   /** This node's members, for the cluster to restore after its directory lost them. */
   localMembers(): Session[] {
     return [...this.deps.members.all()].filter((s) => s.phase === 'member');
+  }
+
+  /**
+   * The ids this node still answers for in the directory: its members, the joins under way and
+   * the releases in flight. Any other id the directory lists for the node is a ghost (a claim
+   * whose answer was lost), which the cluster releases (rule 9.14).
+   */
+  heldIds(): Set<string> {
+    return new Set([...this.deps.members.ids(), ...this.releases.releasing]);
   }
 
   /** The server is shutting down: departures are no longer logged one by one. */

@@ -33,6 +33,8 @@ export class Releases {
   quiet = false;
   /** Releases still in flight, which a shutdown waits for. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** The ids of the members being released. */
+  readonly releasing = new Set<string>();
 
   constructor(
     private readonly deps: ReleaseDeps,
@@ -52,6 +54,7 @@ export class Releases {
       room: session.room,
     };
     return this.track(
+      session.id,
       directory.release(session.id, true).then(
         (released) => {
           this.watches.unwatch(session.id);
@@ -81,6 +84,7 @@ export class Releases {
   /** Lets go of a claim whose session will not be a member after all (it closed meanwhile). */
   abandon(departure: Departure): void {
     this.track(
+      departure.id,
       this.deps.directory.release(departure.id, true).then(
         () => this.watches.unwatch(departure.id),
         () => this.deps.unreleased(departure),
@@ -110,9 +114,13 @@ export class Releases {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private track<T>(releasing: Promise<T>): Promise<T> {
+  private track<T>(id: string, releasing: Promise<T>): Promise<T> {
     this.inFlight.add(releasing);
-    void releasing.finally(() => this.inFlight.delete(releasing));
+    this.releasing.add(id);
+    void releasing.finally(() => {
+      this.inFlight.delete(releasing);
+      this.releasing.delete(id);
+    });
     return releasing;
   }
 }

@@ -17,16 +17,17 @@ export class TokenBucket {
   }
 
   /**
-   * Takes one token.
-   * @returns 0 when taken, else how many milliseconds until a token is available
+   * Takes `cost` tokens (at most `burst`), all or none.
+   * @returns 0 when taken, else how many milliseconds until they are available
    */
-  take(now: number): number {
+  take(now: number, cost = 1): number {
     this.refill(now);
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    const need = Math.min(cost, this.burst);
+    if (this.tokens >= need) {
+      this.tokens -= need;
       return 0;
     }
-    return Math.ceil(((1 - this.tokens) / this.rate) * 1000);
+    return Math.ceil(((need - this.tokens) / this.rate) * 1000);
   }
 
   /** True when the bucket is full again (it can be forgotten). */

@@ -198,9 +198,21 @@ describe('Membership: joins and leaves in each room’s order (docs/DEVELOPING.m
     const modern = await n.join('modern', 'lobby', ['whisper']);
     const seed = await n.join('seed');
     n.received(modern, seed);
-    n.announcer.whisper({ id: modern.session.id, node: 'node' }, 'x', 'psst');
-    n.announcer.whisper({ id: seed.session.id, node: 'node' }, 'x', 'psst');
-    n.announcer.whisper({ id: 'node:nobody', node: 'node' }, 'x', 'lost');
+    n.announcer.whisper(
+      { id: modern.session.id, node: 'node' },
+      { id: 'node:x', nickname: 'x' },
+      'psst',
+    );
+    n.announcer.whisper(
+      { id: seed.session.id, node: 'node' },
+      { id: 'node:x', nickname: 'x' },
+      'psst',
+    );
+    n.announcer.whisper(
+      { id: 'node:nobody', node: 'node' },
+      { id: 'node:x', nickname: 'x' },
+      'lost',
+    );
     n.bus.deliver();
     assert.deepEqual(n.received(modern, seed), [['72:psst'], ['70:psst']]);
   });
