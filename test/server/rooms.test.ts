@@ -18,6 +18,43 @@ describe('rooms (Natter extension)', () => {
     });
   });
 
+  it('ROOMS answers in pages of 100: next names where the following page starts', async (t) => {
+    const server = await startServer(t);
+    const names = Array.from({ length: 150 }, (_, i) => `r${String(i).padStart(3, '0')}`);
+    const clients = [];
+    for (const room of names) clients.push(await join(t, server, `u${room}`, { room }));
+    const asker = clients[0]!;
+    asker.send({ cmd: '11', id: 1 });
+    const first = await asker.expect('110');
+    const listed = (first.rooms as { name: string }[]).map((r) => r.name);
+    assert.equal(listed.length, 100);
+    assert.deepEqual(listed, ['lobby', ...names.slice(0, 99)]);
+    assert.equal(first.next, 'r098');
+    asker.send({ cmd: '11', after: first.next, id: 2 });
+    const second = await asker.expect('110');
+    assert.deepEqual(
+      (second.rooms as { name: string }[]).map((r) => r.name),
+      names.slice(99),
+    );
+    assert.equal(second.next, undefined, 'the last page');
+    assert.equal(second.id, 2);
+  });
+
+  it('ROOMS costs 10 flood tokens', async (t) => {
+    const server = await startServer(t, { exemptAddresses: [], floodBurst: 25, floodRate: 1 });
+    const a = await join(t, server, 'a');
+    for (const id of [1, 2]) {
+      a.send({ cmd: '11', id });
+      assert.equal((await a.next()).cmd, '110');
+    }
+    a.send({ cmd: '11', id: 3 });
+    const refused = await a.next();
+    assert.equal(refused.cmd, '916', JSON.stringify(refused));
+    assert.ok((refused.retryAfterMs as number) > 1000, 'it waits for 10 tokens, not 1');
+    a.send({ cmd: '4' });
+    assert.equal((await a.next()).cmd, '40', 'a cheaper request still goes through');
+  });
+
   it('JOIN 12 moves to a room: old room gets 30, new room gets 8, the mover gets 120', async (t) => {
     const server = await startServer(t);
     const [alice, bob] = await joinAll(t, server, ['alice', 'bob']);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BackendUnavailableError } from '../../../src/backends/errors.js';
+import { BackendUnavailableError, OutcomeUnknownError } from '../../../src/backends/errors.js';
 import { MemoryDirectory } from '../../../src/backends/memory-directory.js';
 import { eventDelivery } from '../../../src/backends/membership-events.js';
 import { answerWith, node } from '../../membership-harness.js';
@@ -86,6 +86,57 @@ describe('Membership: joins and leaves in each room’s order (docs/DEVELOPING.m
       ['70:old room, before', '120:2', '70:new room, after'],
       ['8:b2'],
     ]);
+  });
+
+  it('a mover keeps the old room watched until its own 30 is back', async () => {
+    const n = node();
+    const a = await n.join('a');
+    const b = await n.join('b');
+    n.received(a, b);
+    const moved = n.membership.move(b.session, 'dev', answerWith(b, '120'));
+    await new Promise((resolve) => setImmediate(resolve)); // the directory has moved b
+    assert.equal(n.bus.watching.get('lobby'), 2, 'the old room is still watched for its 30');
+    n.bus.deliver();
+    await moved;
+    assert.equal(n.bus.watching.get('lobby'), 1, 'let go once its own 30 came back');
+    assert.equal(n.bus.watching.get('dev'), 1);
+  });
+
+  it('a mover whose own 30 was lost still leaves the old room when it arrives', async () => {
+    const n = node();
+    const a = await n.join('a');
+    const b = await n.join('b');
+    n.received(a, b);
+    const moved = n.membership.move(b.session, 'dev', answerWith(b, '120'));
+    await new Promise((resolve) => setImmediate(resolve));
+    n.bus.lose(); // the 30 and the 8 never come back
+    n.clock.advance(3000);
+    await moved;
+    n.chat(a, 'old room');
+    n.bus.deliver();
+    assert.deepEqual(n.received(a, b), [[], ['120:1']]);
+    assert.equal(n.bus.watching.get('lobby'), 1, 'only a watches the old room');
+  });
+
+  it('a claim whose answer was lost is undone, and the join fails as not made', async () => {
+    let claimed: Promise<unknown> | undefined;
+    const n = node((bus) => {
+      const directory = new MemoryDirectory(bus);
+      const claim = directory.claim.bind(directory);
+      directory.claim = (...args) => {
+        // The claim is made, but its answer never comes back.
+        claimed = claim(...args);
+        return claimed.then(() => Promise.reject(new OutcomeUnknownError('reset')));
+      };
+      return directory;
+    });
+    const a = await n.enter('a');
+    const failure = await a.entered.catch((err: unknown) => err);
+    assert.ok(failure instanceof BackendUnavailableError, 'answered 923');
+    assert.ok(!(failure instanceof OutcomeUnknownError), 'as a change not made');
+    await n.membership.settled();
+    assert.equal(await n.directory.find('a'), undefined, 'no ghost holds the nickname');
+    assert.equal(a.session.phase, 'new');
   });
 
   it('refuses a move to a full room or the same room without announcing anything', async () => {
