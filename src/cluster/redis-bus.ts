@@ -3,7 +3,7 @@ import type { Bus, DeliveryReceiver, RoomDelivery, WhisperDelivery } from '../ba
 import { BackendUnavailableError } from '../backends/errors.js';
 import { eventDelivery } from '../backends/membership-events.js';
 import type { Logger } from '../server/logger.js';
-import { BUS_SCRIPTS } from './redis-lua.js';
+import { BUS_SCRIPTS } from './redis-bus-lua.js';
 import { Scripts, fencedError, lateError, type RedisTime } from './redis-scripts.js';
 import {
   EVENT,
@@ -48,6 +48,8 @@ export class RedisBus implements Bus {
   /** flush() tokens on their way round, and whom to tell when each is back. */
   private readonly flushes = new Map<string, () => void>();
   private nextFlush = 0;
+  /** The subscription connection was lost since the last recovery. */
+  private interrupted = false;
 
   /** @param time Redis's clock, for the deadlines of what this node publishes */
   constructor(
@@ -63,6 +65,12 @@ export class RedisBus implements Bus {
     this.nodePrefix = `{${prefix}}:node:`;
     this.nodeChannel = this.nodePrefix + nodeId;
     sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel, message));
+    // Whatever was published while the subscription was down never comes: once it is back,
+    // the rooms' numbers say what is missing, also when nothing more is published there.
+    sub.on('close', () => (this.interrupted = true));
+    sub.on('ready', () => {
+      if (this.interrupted) void this.recover();
+    });
   }
 
   /** Subscribes to this node's own channel; call once before serving. */
@@ -200,6 +208,40 @@ export class RedisBus implements Bus {
     this.received.set(room, seq);
     if (last !== undefined && seq > last + 1) {
       receiver({ kind: 'gap', room, from: last + 1, to: seq - 1 });
+    }
+  }
+
+  /**
+   * After the subscription came back: resubscribes every watched room (waiting until Redis has
+   * it), reads each room's sequence number, then lets everything published up to that point
+   * arrive (a flush); numbers up to there that never came were lost, and are reported as a gap.
+   * Tried again while Redis is not answering.
+   */
+  private async recover(): Promise<void> {
+    if (!this.interrupted) return;
+    this.interrupted = false;
+    const rooms = [...this.received.keys()];
+    if (!rooms.length) return;
+    try {
+      await this.sub.subscribe(...rooms.map((room) => this.roomPrefix + room));
+      const numbers = await this.scripts.read('sequences', ...rooms);
+      await this.flush();
+      const receiver = this.receiver;
+      (numbers as (string | null)[]).forEach((value, i) => {
+        const room = rooms[i]!;
+        const last = this.received.get(room);
+        const now = Number(value);
+        // Not watched any more, or the room started over: nothing to say.
+        if (!receiver || last === undefined || !this.watching.has(room) || !(now > last)) return;
+        this.received.set(room, now);
+        receiver({ kind: 'gap', room, from: last + 1, to: now });
+      });
+    } catch {
+      // Redis went away again: the next 'ready' tries again; until then, try on a timer.
+      this.interrupted = true;
+      setTimeout(() => {
+        if (this.sub.status === 'ready') void this.recover();
+      }, 500).unref();
     }
   }
 

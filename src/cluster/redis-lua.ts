@@ -38,7 +38,7 @@
  * Shared by every script that changes something: the deadline check, the room's sequence, and
  * the announcement of a membership event.
  */
-const PRELUDE = `
+export const PRELUDE = `
 local function late(deadline)
   if deadline == nil or deadline == '' or deadline == '0' then return false end
   local t = redis.call('TIME')
@@ -263,33 +263,6 @@ local p, node = ARGV[1], ARGV[2]
 for _, id in ipairs(redis.call('SMEMBERS', p .. ':n:' .. node)) do release(p, id, true) end
 redis.call('SREM', p .. ':nodes', node)
 redis.call('DEL', p .. ':alive:' .. node, p .. ':n:' .. node)
-return 1
-`,
-} as const;
-
-/** What a node publishes: its chats (numbered in the room's sequence) and its whispers. */
-export const BUS_SCRIPTS = {
-  publishRoom:
-    PRELUDE +
-    `
-local p, room, deadline, except, frame = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if late(deadline) then return 0 end
-if deadline ~= '' and except ~= '' and redis.call('HGET', p .. ':m:' .. except, 'room') ~= room then
-  return -1
-end
-local s = seq(p, room)
-redis.call('PUBLISH', p .. ':room:' .. room, 'R' .. s .. ' ' .. except .. '\\n' .. frame)
-return s
-`,
-  publishNode:
-    PRELUDE +
-    `
-local p, node, deadline, sender, payload = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if late(deadline) then return 0 end
-if deadline ~= '' and sender ~= '' and redis.call('EXISTS', p .. ':m:' .. sender) == 0 then
-  return -1
-end
-redis.call('PUBLISH', p .. ':node:' .. node, payload)
 return 1
 `,
 } as const;
