@@ -9,12 +9,16 @@ import type { CommandContext } from './context.js';
  * sender gets nothing, unless the request has an `id`, which is acknowledged with `71`.
  * On one node synchronous: the hot path allocates one frame for the whole room. In a cluster
  * the chat is accepted once Redis has published it, and answered `923` when it was not
- * (rule 9.8): the sender's next request waits for that.
+ * (rule 9.8). Chats overlap: a client's next chats are published while Redis answers the
+ * earlier ones (in order, on one connection), and the answers keep the order of the requests.
  */
 export const chat: Command<typeof Cmd.CHAT> = {
   cmd: Cmd.CHAT,
   name: 'CHAT',
   phase: 'member',
+  // Refused or disconnecting chats answer at once: they wait for the ones before them.
+  overlaps: (ctx, req) =>
+    !ctx.policy.messageTooLong(req.msg) && ctx.policy.bannedPhrase(req.msg) === undefined,
   run(ctx, req) {
     if (!messageAllowed(ctx, req)) return;
     const published = ctx.announce({
@@ -22,7 +26,7 @@ export const chat: Command<typeof Cmd.CHAT> = {
       from: ctx.session.nickname,
       msg: req.msg,
     });
-    if (published) return published.then(() => accepted(ctx, req.id));
+    if (published) return published.then(() => () => accepted(ctx, req.id));
     accepted(ctx, req.id);
   },
 };

@@ -14,12 +14,23 @@ export interface Command<C extends RequestCode = RequestCode> {
   /** `new`: only before joining (CONNECT); `member`: only after. */
   readonly phase: 'new' | 'member';
   /**
+   * Whether this request, carried out now, sends nothing before its promise settles, so that
+   * the session's next requests may start while it is under way (a pipeline); its promise then
+   * resolves to its answer instead of sending it, and the answers keep the requests' order.
+   * Called only for a request whose id, phase and fields are valid.
+   */
+  overlaps?(ctx: CommandContext, request: RequestOf<C>): boolean;
+  /**
    * Handles one request. A returned promise holds back the session's next request until it
-   * settles, so each client's requests are answered in order (rule 1.4).
+   * settles, so each client's requests are answered in order (rule 1.4). What it resolves to, if
+   * anything, is the answer, sent once every earlier request has been answered.
    * @param text the request's exact source (for RTT's verbatim echo)
    */
-  run(ctx: CommandContext, request: RequestOf<C>, text: string): void | Promise<void>;
+  run(ctx: CommandContext, request: RequestOf<C>, text: string): void | Promise<Answer | void>;
 }
+
+/** An answer to send once every earlier request of the session has been answered. */
+export type Answer = () => void;
 
 /** Any command of the table. */
 export type AnyCommand = { [C in RequestCode]: Command<C> }[RequestCode];

@@ -4,7 +4,7 @@ import {
   isRequestId,
   type RequestId,
 } from '../../protocol/requests.js';
-import type { AnyCommand } from './command.js';
+import type { AnyCommand, Answer } from './command.js';
 import type { CommandContext } from './context.js';
 import { COMMANDS } from './index.js';
 
@@ -17,7 +17,7 @@ export function dispatch(
   ctx: CommandContext,
   request: Record<string, unknown>,
   text: string,
-): void | Promise<void> {
+): void | Promise<Answer | void> {
   const { id, cmd } = request;
   if (id !== undefined && !isRequestId(id)) {
     return ctx.error(
@@ -45,4 +45,17 @@ export function dispatch(
   if (bad) return ctx.error('INVALID_FIELD', answering, bad.problem, { field: bad.field });
   // The fields were checked against the command's own table just above.
   return command.run(ctx, request as never, text);
+}
+
+/**
+ * Whether `request` may be carried out while earlier requests that may overlap are still under
+ * way: a valid request whose command says it sends nothing until its promise settles.
+ */
+export function overlaps(ctx: CommandContext, request: Record<string, unknown>): boolean {
+  const { id, cmd } = request;
+  if (typeof cmd !== 'string' || (id !== undefined && !isRequestId(id))) return false;
+  const command: AnyCommand | undefined = COMMANDS.get(cmd);
+  if (!command?.overlaps || command.phase !== ctx.session.phase) return false;
+  if (fieldProblem(request, command.cmd)) return false;
+  return command.overlaps(ctx, request as never);
 }

@@ -4,7 +4,8 @@ import type { ErrorDetails, ErrorName } from '../../protocol/errors.js';
 import { isRequestId } from '../../protocol/requests.js';
 import type { Clock, Timer } from '../clock.js';
 import { SessionContext, type Services } from '../commands/context.js';
-import { dispatch } from '../commands/dispatcher.js';
+import type { Answer } from '../commands/command.js';
+import { dispatch, overlaps } from '../commands/dispatcher.js';
 import type { Link, LinkInput } from '../link.js';
 import type { Logger } from '../logger.js';
 import type { Admission } from '../services/admission.js';
@@ -19,7 +20,8 @@ import {
 } from '../session.js';
 import type { DirectSocket } from '../write/native-fanout.js';
 import { Writer, type WriterContext, type WriterOwner } from '../write/writer.js';
-import { Reader, type FloodLimits, type ReaderOwner } from './reader.js';
+import type { FloodLimits } from './flood.js';
+import { Reader, type ReaderOwner } from './reader.js';
 
 /** What every connection of a server shares. */
 export interface ConnectionDeps {
@@ -137,8 +139,13 @@ export class Connection
   // ---- ReaderOwner, WriterOwner: the halves' calls back ----
 
   /** @internal */
-  run(request: Record<string, unknown>, text: string): void | Promise<void> {
+  run(request: Record<string, unknown>, text: string): void | Promise<Answer | void> {
     return dispatch(this.context, request, text);
+  }
+
+  /** @internal */
+  overlaps(request: Record<string, unknown>): boolean {
+    return overlaps(this.context, request);
   }
 
   /** @internal */

@@ -1,14 +1,23 @@
 import { FrameDecoder, type DecoderLimits, type DecoderSink } from '../../protocol/decoder.js';
 import { ERRORS, type ErrorDetails, type ErrorName } from '../../protocol/errors.js';
-import { Cmd } from '../../protocol/codes.js';
 import { isRequestId } from '../../protocol/requests.js';
 import type { Clock } from '../clock.js';
-import { TokenBucket } from '../services/token-bucket.js';
+import type { Answer } from '../commands/command.js';
+import { Flood, type FloodLimits } from './flood.js';
 
 /** Where the reader hands what it read, in order. */
 export interface ReaderSink {
-  /** Carries out one request. A returned promise holds back the next request until it settles. */
-  run(request: Record<string, unknown>, text: string): void | Promise<void>;
+  /**
+   * Carries out one request. A returned promise holds back the next request until it settles,
+   * unless both may overlap; what it resolves to, if a function, is the request's answer, sent
+   * in order.
+   */
+  run(request: Record<string, unknown>, text: string): void | Promise<Answer | void>;
+  /**
+   * Whether a request may start while earlier requests that may overlap are still being carried
+   * out (a CHAT in a cluster, waiting for Redis to publish it).
+   */
+  overlaps(request: Record<string, unknown>): boolean;
   /** Answers input that was refused or could not be decoded, in order with the other answers. */
   refuse(error: ErrorName, details: ErrorDetails): void;
   /** Ends the session over a fatal error (FRAME_TOO_LARGE, FLOOD). */
@@ -19,56 +28,12 @@ export interface ReaderSink {
   finished(): void;
 }
 
-/** Flood control (rule 5.7): a token bucket per client. */
-export interface FloodLimits {
-  /** Requests a client may send at once... */
-  readonly floodBurst: number;
-  /** ...and per second after the burst. */
-  readonly floodRate: number;
-  /** Refused requests in a row before the client is disconnected. */
-  readonly floodStrikes: number;
-}
-
 /** Whom the reader works for: the sink of what it reads, and the input it can pause. */
 export interface ReaderOwner extends ReaderSink {
   /** Stops reading from the client's transport... */
   pause(): void;
   /** ...and starts again. */
   resume(): void;
-}
-
-/**
- * Requests that cost more than one token (rule 5.7): ROOMS reads every room of the server (in a
- * cluster, from Redis), so a client cannot ask for it as often as it may chat.
- */
-const COSTS: Readonly<Record<string, number>> = { [Cmd.ROOMS]: 10 };
-
-/** Flood control for one client (rule 5.7): a token bucket and the refusals in a row. */
-class Flood {
-  private readonly bucket: TokenBucket;
-  /** Requests refused in a row. */
-  strikes = 0;
-
-  constructor(
-    private readonly limits: FloodLimits,
-    private readonly clock: Clock,
-  ) {
-    this.bucket = new TokenBucket(limits.floodBurst, limits.floodRate, clock.now());
-  }
-
-  /**
-   * 0 when a request of `cmd` may go ahead; else the wait before a retry, or Infinity:
-   * disconnect.
-   */
-  take(cmd: unknown): number {
-    const cost = typeof cmd === 'string' ? (COSTS[cmd] ?? 1) : 1;
-    const wait = this.bucket.take(this.clock.now(), cost);
-    if (wait === 0) {
-      this.strikes = 0;
-      return 0;
-    }
-    return ++this.strikes >= this.limits.floodStrikes ? Infinity : wait;
-  }
 }
 
 /**
@@ -82,10 +47,23 @@ type QueuedInput =
 /** Frames that may queue behind a slow request before reading from the client pauses. */
 const INBOX_HIGH_WATER = 256;
 
+/** Requests that may overlap, carried out at once per client at most. */
+const MAX_OVERLAPPING = 64;
+
+/** A request that may overlap, being carried out: its outcome once settled. */
+interface Overlapping {
+  readonly request: Record<string, unknown>;
+  settled: boolean;
+  answer?: Answer | void;
+  failure?: { readonly err: unknown };
+}
+
 /**
  * The reading half of a connection: the decoder, flood control and the inbox. Requests are
  * carried out one at a time, in the order received (rule 1.4); a request whose handler is
- * asynchronous holds back the ones after it, which wait in the inbox.
+ * asynchronous holds back the ones after it, which wait in the inbox. Requests that may overlap
+ * (a cluster's CHATs) are a pipeline: several are carried out at once, their answers sent in
+ * the order received, and anything else waits until they are all answered.
  */
 export class Reader implements DecoderSink {
   private readonly decoder: FrameDecoder;
@@ -93,6 +71,8 @@ export class Reader implements DecoderSink {
   private readonly flood: Flood | undefined;
   private readonly inbox: QueuedInput[] = [];
   private busy = false;
+  /** Requests that may overlap being carried out, oldest first. */
+  private readonly overlapping: Overlapping[] = [];
   private inputEnded = false;
   private paused = false;
   private stopped = false;
@@ -133,7 +113,7 @@ export class Reader implements DecoderSink {
   end(): number {
     this.inputEnded = true;
     const partial = this.decoder.end();
-    if (!this.busy && this.inbox.length === 0) this.owner.finished();
+    if (this.idle()) this.owner.finished();
     return partial;
   }
 
@@ -141,7 +121,7 @@ export class Reader implements DecoderSink {
   frame(value: Record<string, unknown>, text: string): void {
     if (this.stopped) return;
     if (this.flood && !this.admit(value)) return;
-    if (this.busy || this.inbox.length > 0) {
+    if (!this.mayStart(value)) {
       this.inbox.push({ value, text });
       if (this.inbox.length >= INBOX_HIGH_WATER && !this.paused) {
         this.paused = true;
@@ -184,39 +164,99 @@ export class Reader implements DecoderSink {
 
   /** Refuses now, or after the answers to earlier requests still being carried out. */
   private answerInOrder(error: ErrorName, details: ErrorDetails): void {
-    if (this.busy || this.inbox.length > 0) this.inbox.push({ error, details });
-    else this.owner.refuse(error, details);
+    if (this.busy || this.inbox.length > 0 || this.overlapping.length > 0) {
+      this.inbox.push({ error, details });
+    } else this.owner.refuse(error, details);
+  }
+
+  /** Nothing is being carried out, and nothing waits. */
+  private idle(): boolean {
+    return !this.busy && this.inbox.length === 0 && this.overlapping.length === 0;
+  }
+
+  /** Whether a request just read may be carried out now, or must wait in the inbox. */
+  private mayStart(request: Record<string, unknown>): boolean {
+    return this.inbox.length === 0 && this.mayRun(request);
+  }
+
+  /** Whether the next request in line may be carried out now. */
+  private mayRun(request: Record<string, unknown>): boolean {
+    if (this.busy) return false;
+    const n = this.overlapping.length;
+    return n === 0 || (n < MAX_OVERLAPPING && this.owner.overlaps(request));
   }
 
   private run(value: Record<string, unknown>, text: string): void {
-    let pending: void | Promise<void>;
+    let pending: void | Promise<Answer | void>;
     try {
       pending = this.owner.run(value, text);
     } catch (err) {
       this.owner.crashed(err, value);
       return;
     }
-    if (pending) {
-      this.busy = true;
-      pending.then(this.resume, (err: unknown) => {
+    if (!pending) return;
+    if (this.owner.overlaps(value)) {
+      const entry: Overlapping = { request: value, settled: false };
+      this.overlapping.push(entry);
+      const settle = () => {
+        entry.settled = true;
+        this.answerOverlapping();
+      };
+      pending.then(
+        (answer) => {
+          entry.answer = answer;
+          settle();
+        },
+        (err: unknown) => {
+          entry.failure = { err };
+          settle();
+        },
+      );
+      return;
+    }
+    this.busy = true;
+    pending.then(
+      (answer) => {
+        if (answer) answer();
+        this.resume();
+      },
+      (err: unknown) => {
         this.owner.crashed(err, value);
         this.resume();
-      });
+      },
+    );
+  }
+
+  /** Answers the settled requests at the head of the pipeline, in order; then reads on. */
+  private answerOverlapping(): void {
+    while (this.overlapping[0]?.settled) {
+      const { request, answer, failure } = this.overlapping.shift()!;
+      if (failure) this.owner.crashed(failure.err, request);
+      else if (answer) answer();
     }
+    this.resume();
   }
 
   private readonly resume = (): void => {
     this.busy = false;
-    while (!this.busy && !this.stopped) {
-      const next = this.inbox.shift();
+    while (!this.stopped) {
+      const next = this.inbox[0];
       if (!next) break;
-      if ('error' in next) this.owner.refuse(next.error, next.details);
-      else this.run(next.value, next.text);
+      if ('error' in next) {
+        if (this.overlapping.length > 0) break;
+        this.inbox.shift();
+        this.owner.refuse(next.error, next.details);
+        continue;
+      }
+      if (!this.mayRun(next.value)) break;
+      this.inbox.shift();
+      this.run(next.value, next.text);
+      if (this.busy) break;
     }
     if (this.paused && this.inbox.length < INBOX_HIGH_WATER / 2) {
       this.paused = false;
       this.owner.resume();
     }
-    if (this.inputEnded && !this.busy && this.inbox.length === 0) this.owner.finished();
+    if (this.inputEnded && this.idle()) this.owner.finished();
   };
 }
