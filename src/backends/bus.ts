@@ -51,13 +51,15 @@ export interface WhisperDelivery {
 /**
  * Messages of a room that this node missed: numbers `from` to `to` of the room's sequence (a
  * cluster bus numbers every message of a room; a subscription that dropped, or a Redis that cut
- * a slow subscriber, loses some). The members are told (docs/protocol.md, rule 9.13).
+ * a slow subscriber, loses some), or an unknown number of them when the room's numbering started
+ * over (Redis lost its data). The members are told (docs/protocol.md, rule 9.13).
  */
 export interface GapDelivery {
   readonly kind: 'gap';
   readonly room: string;
-  readonly from: number;
-  readonly to: number;
+  /** Absent when how many were missed is unknown; then `to` is absent too. */
+  readonly from?: number;
+  readonly to?: number;
 }
 
 export type Delivery = RoomDelivery | WhisperDelivery | GapDelivery;

@@ -230,8 +230,12 @@ export function formatEvent(event: ChatEvent): string {
     case 'rename':
       return `* ${printable(event.nickname)} is now known as ${printable(event.newNickname)}`;
     case 'missed': {
+      const room = printable(event.room);
+      if (event.from === undefined || event.to === undefined) {
+        return `! some messages of ${room} may not have reached you`;
+      }
       const count = event.to - event.from + 1;
-      return `! ${count} message${count === 1 ? '' : 's'} of ${printable(event.room)} did not reach you`;
+      return `! ${count} message${count === 1 ? '' : 's'} of ${room} did not reach you`;
     }
     case 'serverError':
       return `! ${printable(event.error.message)} (${printable(event.error.code)})`;

@@ -17,7 +17,8 @@ export type ChatEvent =
   | { type: 'leave'; nickname: string; userCount: number }
   | { type: 'rename'; nickname: string; newNickname: string }
   /** Messages `from` to `to` of the room never reached this client (a cluster lost them). */
-  | { type: 'missed'; room: string; from: number; to: number }
+  /** Messages of the room never arrived: numbers `from` to `to`, or unknown how many. */
+  | { type: 'missed'; room: string; from?: number; to?: number }
   | { type: 'serverError'; error: NatterError };
 
 /**
@@ -91,8 +92,8 @@ export function toEvent(message: Announcement | WhisperMessage | MessagesMissed)
       return {
         type: 'missed',
         room: String(message.room),
-        from: Number(message.from),
-        to: Number(message.to),
+        ...(typeof message.from === 'number' ? { from: message.from } : {}),
+        ...(typeof message.to === 'number' ? { to: message.to } : {}),
       };
   }
 }

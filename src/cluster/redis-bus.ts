@@ -200,6 +200,8 @@ export class RedisBus implements Bus {
     const kind = message[0];
     if ((kind === ROOM || kind === EVENT) && channel.startsWith(this.roomPrefix)) {
       const room = channel.slice(this.roomPrefix.length);
+      // Still arriving after the last member here left (until Redis has the unsubscribe).
+      if (!this.watching.has(room)) return;
       const parsed = kind === ROOM ? parseRoomFrame(room, message) : parseEvent(room, message);
       if (!parsed) return this.drop(channel, 'not a room message');
       this.follow(room, parsed.seq, receiver);
@@ -220,14 +222,16 @@ export class RedisBus implements Bus {
   /**
    * Follows a room's sequence: numbers missing between the last message and this one were lost
    * on the way to this node, and the room's members here are told (rule 9.13). A number that
-   * does not follow on (smaller) means the room started over (it emptied in the meantime).
+   * does not follow on (not larger) means the room's numbering started over while this node
+   * had members there: Redis lost its data, and with it whatever it had not yet sent on, so the
+   * members are told that an unknown number may be missing.
    */
   private follow(room: string, seq: number, receiver: DeliveryReceiver): void {
     const last = this.received.get(room);
     this.received.set(room, seq);
-    if (last !== undefined && seq > last + 1) {
-      receiver({ kind: 'gap', room, from: last + 1, to: seq - 1 });
-    }
+    if (last === undefined) return;
+    if (seq > last + 1) receiver({ kind: 'gap', room, from: last + 1, to: seq - 1 });
+    else if (seq <= last) receiver({ kind: 'gap', room });
   }
 
   /**
@@ -239,21 +243,27 @@ export class RedisBus implements Bus {
   private async recover(): Promise<void> {
     if (!this.interrupted) return;
     this.interrupted = false;
-    const rooms = [...this.received.keys()];
-    if (!rooms.length) return;
+    const watched = [...this.watching.keys()];
+    const rooms = watched.filter((room) => this.received.has(room));
+    if (!watched.length) return;
     try {
-      await this.sub.subscribe(...rooms.map((room) => this.roomPrefix + room));
+      await this.sub.subscribe(...watched.map((room) => this.roomPrefix + room));
       const numbers = await this.scripts.read('sequences', ...rooms);
       await this.flush();
       const receiver = this.receiver;
       (numbers as (string | null)[]).forEach((value, i) => {
         const room = rooms[i]!;
         const last = this.received.get(room);
-        const now = Number(value);
-        // Not watched any more, or the room started over: nothing to say.
-        if (!receiver || last === undefined || !this.watching.has(room) || !(now > last)) return;
-        this.received.set(room, now);
-        receiver({ kind: 'gap', room, from: last + 1, to: now });
+        if (!receiver || last === undefined || !this.watching.has(room)) return;
+        const now = value === null ? 0 : Number(value);
+        if (now > last) {
+          this.received.set(room, now);
+          receiver({ kind: 'gap', room, from: last + 1, to: now });
+        } else if (now < last) {
+          // The numbering started over (Redis lost its data): how much is gone is unknown.
+          this.received.delete(room);
+          receiver({ kind: 'gap', room });
+        }
       });
     } catch {
       // Redis went away again: the next 'ready' tries again; until then, try on a timer.

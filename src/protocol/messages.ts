@@ -128,13 +128,14 @@ export type Announcement = ChatResponse | NewUserEnters | ExitBroadcast | Rename
 
 /**
  * Messages `from` to `to` of the room's sequence never reached this member: a cluster node lost
- * them on their way (rule 9.13).
+ * them on their way (rule 9.13). Without `from` and `to`: some may have been lost, how many is
+ * unknown (Redis lost the room's numbers).
  */
 export interface MessagesMissed {
   cmd: typeof Cmd.MESSAGES_MISSED;
   room: string;
-  from: number;
-  to: number;
+  from?: number;
+  to?: number;
 }
 
 // ---- Errors ----

@@ -43,6 +43,37 @@ describe('RedisBus: nothing lost in silence (rule 9.13)', () => {
     assert.equal(last.kind === 'room' && Buffer.from(last.frame).toString(), frame(8).toString());
   });
 
+  it('a room whose numbering started over (Redis lost its data) is reported, extent unknown', async (t) => {
+    const prefix = await needRedis(t);
+    if (!prefix) return;
+    const logger = new Logger('silent');
+    const node = () => randomBytes(4).toString('hex');
+    const control = redisConnection(t);
+    const publisher = new RedisBus(redisConnection(t), redisConnection(t), prefix, node(), logger);
+    const subscriber = redisConnection(t);
+    const subscriberId = await subscriber.client('ID');
+    const listener = new RedisBus(redisConnection(t), subscriber, prefix, node(), logger);
+    await publisher.start();
+    await listener.start();
+    const seen: Delivery[] = [];
+    listener.subscribe((d) => seen.push(d));
+    publisher.subscribe(() => undefined);
+    await listener.watch('room');
+    for (let i = 0; i < 3; i++) {
+      await publisher.publish({ kind: 'room', room: 'room', frame: frame(i) });
+    }
+    await eventually(() => seen.length === 3, 'the first three');
+    // As if Redis had restarted empty: the room's number is gone, and so is the subscription.
+    await control.del(`{${prefix}}:s:room`);
+    await control.client('KILL', 'ID', String(subscriberId));
+    await publisher.publish({ kind: 'room', room: 'room', frame: frame(3) });
+    await eventually(() => seen.length === 4, 'the report');
+    assert.deepEqual(seen[3], { kind: 'gap', room: 'room' });
+    await publisher.publish({ kind: 'room', room: 'room', frame: frame(4) });
+    await eventually(() => seen.length === 5, 'the next message');
+    assert.equal(seen[4]!.kind, 'room', 'numbered on from there, no further report');
+  });
+
   it('publishes a room message only while Redis answers in time, numbered in the room’s order', async (t) => {
     const prefix = await needRedis(t);
     if (!prefix) return;

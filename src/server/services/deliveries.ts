@@ -1,6 +1,7 @@
 import type { Delivery, GapDelivery, RoomDelivery } from '../../backends/bus.js';
 import { Cmd } from '../../protocol/codes.js';
 import { encode } from '../../protocol/encode.js';
+import type { MessagesMissed } from '../../protocol/messages.js';
 import type { Session } from '../session.js';
 import type { LocalMembers } from './local-members.js';
 import type { LocalRooms } from './local-rooms.js';
@@ -38,7 +39,10 @@ export class Deliveries {
     const room = this.rooms.get(gap.room);
     if (!room) return;
     const { from, to } = gap;
-    const notice = { cmd: Cmd.MESSAGES_MISSED, room: room.name, from, to } as const;
+    const notice: MessagesMissed =
+      from === undefined || to === undefined
+        ? { cmd: Cmd.MESSAGES_MISSED, room: room.name }
+        : { cmd: Cmd.MESSAGES_MISSED, room: room.name, from, to };
     this.rooms.publish(room, Buffer.from(encode(notice)));
   }
 
