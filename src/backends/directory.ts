@@ -41,6 +41,12 @@ export type MoveResult =
   | { readonly ok: true; readonly from: RoomCount; readonly to: RoomCount }
   | { readonly ok: false; readonly reason: 'room-full' | 'same-room' | 'not-found' };
 
+/** A member the directory may have lost: its nickname and the room it was in. */
+export interface LostMember {
+  readonly nickname: string;
+  readonly room: string;
+}
+
 /** What a release removed. */
 export interface Released {
   /** The member's id. */
@@ -83,8 +89,11 @@ export interface Directory {
    * Removes a member; undefined if it was not registered. Empty rooms are forgotten.
    * @param announce announce the departure (a `leave` event): false for a member never
    *   announced
+   * @param lost who the member was, when the directory may have lost it (a cluster's Redis that
+   *   lost its data while the member left): if it is not registered, its departure is announced
+   *   all the same, to the room as it is now, in the same step (nothing if the room is empty)
    */
-  release(id: string, announce: boolean): Promise<Released | undefined>;
+  release(id: string, announce: boolean, lost?: LostMember): Promise<Released | undefined>;
   /** The members of a room, in join order. */
   members(room: string): Promise<MemberRecord[]>;
   /** The member holding a nickname. */

@@ -3,6 +3,7 @@ import type { Bus } from './bus.js';
 import type {
   ClaimResult,
   Directory,
+  LostMember,
   MemberRecord,
   MoveResult,
   NewMember,
@@ -107,8 +108,15 @@ export class MemoryDirectory implements Directory {
     };
   }
 
-  async release(id: string, announce: boolean): Promise<Released | undefined> {
-    return this.releaseNow(id, announce);
+  async release(id: string, announce: boolean, lost?: LostMember): Promise<Released | undefined> {
+    const released = this.releaseNow(id, announce);
+    if (released || !announce || !lost) return released;
+    const roomKey = nameKey(lost.room);
+    const userCount = this.roomsByKey.get(roomKey)?.members.size ?? 0;
+    if (userCount > 0) {
+      this.announce({ kind: 'leave', room: roomKey, id, nickname: lost.nickname, userCount });
+    }
+    return undefined;
   }
 
   async members(roomName: string): Promise<MemberRecord[]> {

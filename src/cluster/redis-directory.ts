@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type {
   ClaimResult,
   Directory,
+  LostMember,
   MemberRecord,
   MoveResult,
   NewMember,
@@ -58,8 +59,9 @@ export class RedisDirectory implements Directory {
       member.node,
       String(Number.isFinite(capacity) ? capacity : -1),
       announce ? '1' : '0',
-      // Putting back a member nobody was told about is the node's own business: no deadline.
-      announce ? this.deadline() : '',
+      // Putting a member back too: one that reached Redis after the others reaped this node
+      // would be listed for a node nobody reaps again.
+      this.deadline(),
     );
     this.roomList = undefined;
     if (r[0] === 1) return { ok: true, room: String(r[1]), userCount: Number(r[2]) };
@@ -105,9 +107,15 @@ export class RedisDirectory implements Directory {
     };
   }
 
-  async release(id: string, announce: boolean): Promise<Released | undefined> {
+  async release(id: string, announce: boolean, lost?: LostMember): Promise<Released | undefined> {
     this.roomList = undefined;
-    const r = await this.scripts.run('release', id, announce ? '1' : '0');
+    const r = await this.scripts.run(
+      'release',
+      id,
+      announce ? '1' : '0',
+      lost?.nickname ?? '',
+      lost ? nameKey(lost.room) : '',
+    );
     this.roomList = undefined;
     if (r.length === 0) return undefined;
     return { id, nickname: String(r[0]), room: String(r[1]), userCount: Number(r[2]) };

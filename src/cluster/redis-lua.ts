@@ -175,9 +175,15 @@ return {1, fromName, fromCount, name, toCount + 1}
   release:
     RELEASE_FUNCTION +
     `
-local r = release(ARGV[1], ARGV[2], ARGV[3] == '1')
-if not r then return {} end
-return r
+local p, id, tell, nickname, room = ARGV[1], ARGV[2], ARGV[3] == '1', ARGV[4], ARGV[5]
+local r = release(p, id, tell)
+if r then return r end
+-- Not listed: if Redis lost it, its room was never told; tell the room as it is now.
+if tell and nickname ~= '' then
+  local count = redis.call('ZCARD', p .. ':r:' .. room)
+  if count > 0 then announce(p, room, {k = 'leave', i = id, n = nickname, c = count}) end
+end
+return {}
 `,
   members: `
 local p, room = ARGV[1], ARGV[2]

@@ -17,23 +17,33 @@ export const DEADLINE_MS = 1500;
 /** What a script returns: a flat array of strings and integers. */
 export type Reply = (string | number)[];
 
+/** A measurement whose round trip took longer than this is not used (unless none is). */
+const CLOCK_SAMPLE_MAX_RTT_MS = 100;
+
+/** This node's clock in ms: monotonic, so a step of the wall clock does not move deadlines. */
+const nowMs = () => performance.timeOrigin + performance.now();
+
 /**
  * Redis's clock as seen from this node: deadlines are checked in Redis's own time, so the
- * node's clock may differ from it. The offset is measured with TIME, the round trip halved.
+ * node's clock may differ from it. The offset is measured with TIME. Redis read its clock at
+ * some moment of the round trip, so the offset is taken at its lowest possible value (as if it
+ * read it when the answer arrived): a deadline can then only come earlier in Redis than meant,
+ * never later, and `923` stays true (rule 9.8).
  */
 export class RedisTime {
-  private offsetMs = 0;
+  private offsetMs: number | undefined;
 
   constructor(private readonly redis: Redis) {}
 
-  /** Measures the offset again; keeps the last one if Redis does not answer. */
+  /** Measures the offset again; keeps the last one if Redis does not answer, or slowly. */
   async measure(): Promise<void> {
-    const sent = Date.now();
+    const sent = nowMs();
     try {
       const [seconds, micros] = await this.redis.time();
-      const received = Date.now();
-      const redisMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-      this.offsetMs = redisMs - (sent + received) / 2;
+      const received = nowMs();
+      if (received - sent > CLOCK_SAMPLE_MAX_RTT_MS && this.offsetMs !== undefined) return;
+      const redisMs = Number(seconds) * 1000 + Number(micros) / 1000;
+      this.offsetMs = redisMs - received;
     } catch {
       // Measured again later.
     }
@@ -41,7 +51,7 @@ export class RedisTime {
 
   /** The deadline, in Redis's time, of a change sent now. */
   deadline(): string {
-    return String(Math.ceil(Date.now() + this.offsetMs + DEADLINE_MS));
+    return String(Math.floor(nowMs() + (this.offsetMs ?? 0) + DEADLINE_MS));
   }
 }
 
@@ -130,9 +140,12 @@ export function fencedError(): BackendUnavailableError {
   return new BackendUnavailableError('redis: this node or member is no longer in the cluster');
 }
 
-/** Errors that mean the command was not carried out: it never left, or Redis refused it. */
+/**
+ * Errors that mean the command was not carried out: it never left, or Redis refused it (busy
+ * with a script, a replica after a failover, out of memory, a cluster without its slot).
+ */
 const NOT_SENT =
-  /enableOfflineQueue|Stream isn't writeable|ECONNREFUSED|LOADING|MaxRetriesPerRequest|Connection is closed/i;
+  /enableOfflineQueue|Stream isn't writeable|ECONNREFUSED|LOADING|MaxRetriesPerRequest|Connection is closed|^(BUSY|READONLY|OOM|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/i;
 
 /** Errors that mean a command was sent but its answer never came. */
 const ANSWER_LOST = /Command timed out|Connection is closed|ECONNRESET|EPIPE|ETIMEDOUT/i;

@@ -76,6 +76,26 @@ export function announcementContract(
       ]);
     });
 
+    it('a member it lost is announced as gone to its room as it is now, once', async (t) => {
+      const s = await setup(t, ['lost', 'empty']);
+      if (!s) return;
+      const d = s.directory;
+      const stays = member('stays', 'lost');
+      await d.claim(stays, 10, true);
+      const ghost = { nickname: 'ghost', room: 'Lost' };
+      assert.equal(await d.release('node-a:never-listed', true, ghost), undefined);
+      // Nobody is in an empty room to tell; a listed member is released as usual.
+      await d.release('node-a:nowhere', true, { nickname: 'x', room: 'empty' });
+      await d.release(stays.id, true, { nickname: 'stays', room: 'lost' });
+      await eventually(() => s.seen.get('lost')?.length === 3, 'the announcements');
+      assert.deepEqual(s.seen.get('lost'), [
+        `{"cmd":"8","nickname":"stays","userCount":1} | except ${stays.id} | joins ${stays.id} lost 1`,
+        `{"cmd":"30","nickname":"ghost","userCount":1} | leaves node-a:never-listed`,
+        `{"cmd":"30","nickname":"stays","userCount":0} | leaves ${stays.id}`,
+      ]);
+      assert.equal(s.seen.get('empty'), undefined);
+    });
+
     it('racing claims are announced in the order of their counts', async (t) => {
       const s = await setup(t, ['race']);
       if (!s) return;

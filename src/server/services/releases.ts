@@ -1,10 +1,7 @@
 import type { Directory } from '../../backends/directory.js';
 import { BackendUnavailableError } from '../../backends/errors.js';
-import { Cmd } from '../../protocol/codes.js';
-import { nameKey } from '../../protocol/names.js';
 import type { Logger } from '../logger.js';
 import type { CloseReason, Session } from '../session.js';
-import type { Announcer } from './announcer.js';
 import type { RoomWatches } from './room-watches.js';
 
 /** A member that left, whose release the directory could not take at the time. */
@@ -17,7 +14,6 @@ export interface Departure {
 /** What releasing works with. */
 export interface ReleaseDeps {
   readonly directory: Directory;
-  readonly announcer: Announcer;
   readonly logger: Logger;
   /** A departure the directory could not take now (a cluster whose Redis is away). */
   readonly unreleased: (departure: Departure) => void;
@@ -99,14 +95,9 @@ export class Releases {
    *   announced as gone, so its room is told now (with the count the room has now)
    */
   async retry(departure: Departure, lost: boolean): Promise<void> {
-    const { directory, announcer } = this.deps;
-    const released = await directory.release(departure.id, true);
-    if (!released && lost) {
-      const userCount = (await directory.members(departure.room)).length;
-      const message = { cmd: Cmd.EXIT_BROADCAST, nickname: departure.nickname, userCount } as const;
-      await announcer.announce(nameKey(departure.room), message);
-    }
-    this.watches.unwatch(departure.id);
+    const { id, nickname, room } = departure;
+    await this.deps.directory.release(id, true, lost ? { nickname, room } : undefined);
+    this.watches.unwatch(id);
   }
 
   /** Resolves once every release in flight has settled. */
