@@ -139,6 +139,9 @@ export class Liveness implements NodeAgent {
     if (this.choring || !services) return;
     this.choring = true;
     try {
+      // Reaping first: a dead node's members hold nicknames and seats, and how long they do is
+      // bounded (rule 9.6) only if nothing slower comes before.
+      await this.reapDead(services);
       const lost = this.lost;
       if (lost) {
         this.lost = undefined;
@@ -150,7 +153,6 @@ export class Liveness implements NodeAgent {
         }
       }
       await this.announcePostponed(services);
-      await this.reapDead(services);
       if (services.clock.now() >= this.nextReconcile) {
         this.nextReconcile = services.clock.now() + RECONCILE_MS;
         await this.reconcile(services);

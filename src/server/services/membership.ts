@@ -93,6 +93,11 @@ export class Membership {
       session.cancelJoin();
       throw err;
     }
+    if (session.closing) {
+      // Gone while the subscription was made: nothing to claim, nobody to tell.
+      this.watches.unwatch(id);
+      return CLOSED;
+    }
     // Expected before the claim: in a cluster the `8` may come back before the answer.
     let admitted = false;
     const joined = members.expectJoin(roomKey, id, (info) => {
