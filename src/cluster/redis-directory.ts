@@ -17,6 +17,9 @@ import { Scripts, fencedError, lateError, type RedisTime } from './redis-scripts
 /** How long a node answers ROOMS from the room list it read last (rule 7.2). */
 export const ROOMS_CACHE_MS = 1000;
 
+/** The least time between two reads of the room list, however often this node changes it. */
+const ROOMS_MIN_READ_MS = 100;
+
 /**
  * The {@link Directory} on a shared Redis: the nodes of a cluster see one set of nicknames,
  * rooms and capacities. Passes the same contract suite as the in-memory directory.
@@ -24,7 +27,9 @@ export const ROOMS_CACHE_MS = 1000;
 export class RedisDirectory implements Directory {
   private readonly scripts: Scripts<keyof typeof DIRECTORY_SCRIPTS>;
   /** The last room list read, and when (see {@link rooms}). */
-  private roomList: { readonly at: number; readonly list: Promise<RoomCount[]> } | undefined;
+  private roomList:
+    | { readonly at: number; readonly list: Promise<RoomCount[]>; stale: boolean }
+    | undefined;
 
   /**
    * @param redis a connection used for commands (not for subscriptions); the directory does
@@ -46,7 +51,7 @@ export class RedisDirectory implements Directory {
   }
 
   async claim(member: NewMember, capacity: number, announce: boolean): Promise<ClaimResult> {
-    this.roomList = undefined;
+    this.roomsChanged();
     const r = await this.scripts.run(
       'claim',
       member.id,
@@ -63,7 +68,7 @@ export class RedisDirectory implements Directory {
       // would be listed for a node nobody reaps again.
       this.deadline(),
     );
-    this.roomList = undefined;
+    this.roomsChanged();
     if (r[0] === 1) return { ok: true, room: String(r[1]), userCount: Number(r[2]) };
     if (r[1] === 'late') throw lateError();
     if (r[1] === 'fenced') throw fencedError();
@@ -84,7 +89,7 @@ export class RedisDirectory implements Directory {
   }
 
   async move(id: string, room: string, capacity: number): Promise<MoveResult> {
-    this.roomList = undefined;
+    this.roomsChanged();
     const r = await this.scripts.run(
       'move',
       id,
@@ -93,7 +98,7 @@ export class RedisDirectory implements Directory {
       String(Number.isFinite(capacity) ? capacity : 2 ** 31),
       this.deadline(),
     );
-    this.roomList = undefined;
+    this.roomsChanged();
     if (r[1] === 'late') throw lateError();
     if (r[0] !== 1) {
       const reason =
@@ -108,7 +113,7 @@ export class RedisDirectory implements Directory {
   }
 
   async release(id: string, announce: boolean, lost?: LostMember): Promise<Released | undefined> {
-    this.roomList = undefined;
+    this.roomsChanged();
     const r = await this.scripts.run(
       'release',
       id,
@@ -116,7 +121,7 @@ export class RedisDirectory implements Directory {
       lost?.nickname ?? '',
       lost ? nameKey(lost.room) : '',
     );
-    this.roomList = undefined;
+    this.roomsChanged();
     if (r.length === 0) return undefined;
     return { id, nickname: String(r[0]), room: String(r[1]), userCount: Number(r[2]) };
   }
@@ -153,20 +158,30 @@ export class RedisDirectory implements Directory {
 
   /**
    * Every room with its count, ordered by name. Read from Redis at most once per
-   * ROOMS_CACHE_MS, and again after any change this node made, so a client sees its own changes
-   * at once and other nodes' within ROOMS_CACHE_MS (rule 7.2); concurrent askers share one read.
+   * ROOMS_CACHE_MS, and again after a change this node made, so a client sees its own changes
+   * and other nodes' within ROOMS_CACHE_MS (rule 7.2); concurrent askers share one read, and
+   * however much this node changes, it reads at most every ROOMS_MIN_READ_MS.
    */
   rooms(): Promise<RoomCount[]> {
     const now = performance.now();
     const cached = this.roomList;
-    if (cached && now - cached.at < ROOMS_CACHE_MS) return cached.list;
-    const list = this.readRooms();
-    const entry = { at: now, list };
+    if (cached && !cached.stale && now - cached.at < ROOMS_CACHE_MS) return cached.list;
+    const wait = cached ? Math.max(0, cached.at + ROOMS_MIN_READ_MS - now) : 0;
+    const list =
+      wait > 0
+        ? new Promise<void>((resolve) => setTimeout(resolve, wait)).then(() => this.readRooms())
+        : this.readRooms();
+    const entry = { at: now + wait, list, stale: false };
     this.roomList = entry;
     list.catch(() => {
       if (this.roomList === entry) this.roomList = undefined;
     });
     return list;
+  }
+
+  /** A change of this node's: the next ROOMS reads the list again. */
+  private roomsChanged(): void {
+    if (this.roomList) this.roomList.stale = true;
   }
 
   private async readRooms(): Promise<RoomCount[]> {
