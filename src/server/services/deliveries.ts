@@ -26,7 +26,12 @@ export class Deliveries {
     if (delivery.kind === 'room') return this.deliverRoom(delivery);
     if (delivery.kind === 'gap') return this.deliverGap(delivery);
     const session = this.members.get(delivery.to);
-    if (!session || session.phase !== 'member') return;
+    if (!session) {
+      // Listed by the directory, but its own `8` is still on its way here: after its `03`.
+      this.members.holdForJoin(delivery.to, () => this.deliver(delivery));
+      return;
+    }
+    if (session.phase !== 'member') return;
     const cmd = session.whisperCap ? Cmd.WHISPER_MESSAGE : Cmd.CHAT_RESPONSE;
     session.writer.send(Buffer.from(encode({ cmd, from: delivery.from, msg: delivery.msg })));
   };

@@ -19,7 +19,12 @@ interface PendingJoin {
   fallback: Timer | undefined;
   /** The join takes effect on these terms (undefined: it will not, its session is closing). */
   done(info: JoinInfo | undefined): void;
+  /** Deliveries to the joiner that came before its own `8`, to hand over once it is a member. */
+  held: (() => void)[];
 }
+
+/** Deliveries held for one joiner at most (whispers are flood-limited anyway). */
+const MAX_HELD = 256;
 
 /**
  * If a join's announcement has not come back this long after the directory answered (the
@@ -81,11 +86,13 @@ export class LocalMembers {
       const pending: PendingJoin = {
         roomKey,
         fallback: undefined,
+        held: [],
         done: (info) => {
           this.clock.clearTimeout(pending.fallback);
           if (this.joins.get(id) !== pending) return;
           this.joins.delete(id);
           join(info);
+          for (const deliver of pending.held) deliver();
           resolve();
         },
       };
@@ -101,6 +108,17 @@ export class LocalMembers {
     const pending = this.joins.get(id);
     if (!pending) return;
     pending.fallback = this.clock.setTimeout(() => pending.done(info), JOIN_FALLBACK_MS);
+  }
+
+  /**
+   * Holds a delivery to `id` until its join under way takes effect (a whisper sent to it once
+   * the directory listed it, before its own `8` came back here). False if it has none.
+   */
+  holdForJoin(id: string, deliver: () => void): boolean {
+    const pending = this.joins.get(id);
+    if (!pending || pending.held.length >= MAX_HELD) return false;
+    pending.held.push(deliver);
+    return true;
   }
 
   /** A join announcement marked for a member came back in `roomKey`: its join takes effect. */

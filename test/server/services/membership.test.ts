@@ -268,6 +268,26 @@ describe('Membership: joins and leaves in each room’s order (docs/DEVELOPING.m
     assert.deepEqual(n.received(modern, seed), [['72:psst'], ['70:psst']]);
   });
 
+  it('a whisper that arrives before its joiner’s own 8 is delivered after its 03', async () => {
+    const n = node();
+    const a = await n.join('a');
+    n.received(a);
+    const b = await n.enter('b');
+    // The directory lists b: a whisper to it is sent, and arrives here first (another channel).
+    n.bus.inFlight.unshift({
+      kind: 'whisper',
+      node: 'node',
+      to: b.session.id,
+      from: 'a',
+      msg: 'hi',
+    });
+    n.bus.deliver(1);
+    assert.equal(b.session.phase, 'joining');
+    n.bus.deliver();
+    await b.entered;
+    assert.deepEqual(n.received(a, b), [['8:b2'], ['03:2', '70:hi']]);
+  });
+
   it('a release the directory cannot take is handed on, to be made later', async () => {
     const n = node();
     const a = await n.join('a');
