@@ -28,8 +28,7 @@ export class RedisDirectory implements Directory {
   private readonly scripts: Scripts<keyof typeof DIRECTORY_SCRIPTS>;
   /** The last room list read, and when (see {@link rooms}). */
   private roomList:
-    | { readonly at: number; readonly list: Promise<RoomCount[]>; stale: boolean }
-    | undefined;
+    { readonly at: number; readonly list: Promise<RoomCount[]>; stale: boolean } | undefined;
 
   /**
    * @param redis a connection used for commands (not for subscriptions); the directory does
