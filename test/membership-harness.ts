@@ -45,10 +45,12 @@ export function answerWith(client: { readonly session: Session }, cmd: string) {
 /**
  * Membership on one node whose bus delivers only when the test says so.
  * @param makeDirectory the directory, announcing on the bus it is given
+ * @param serving whether the node may admit members (a cluster node's lease)
  */
 export function node(
   makeDirectory: (bus: DelayedBus) => Directory = (bus) => new MemoryDirectory(bus),
   nodeId = 'node',
+  serving?: () => boolean,
 ) {
   const clock = new FakeClock();
   const bus = new DelayedBus();
@@ -67,6 +69,7 @@ export function node(
     nodeId,
     maxUsers: 10,
     unreleased: (departure) => postponed.push(departure),
+    ...(serving ? { serving } : {}),
   });
   let serial = 0;
 

@@ -77,6 +77,11 @@ export class Liveness implements NodeAgent {
     this.postponed.push(departure);
   }
 
+  /** True while the lease holds: a heartbeat Redis answered was sent less than LEASE_MS ago. */
+  serving(): boolean {
+    return !!this.services && this.services.clock.now() < this.leaseUntil;
+  }
+
   async retire(): Promise<void> {
     if (this.services) await this.registry.retire(this.services.nodeId);
   }

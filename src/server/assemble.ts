@@ -66,6 +66,7 @@ export function assemble(source: PartsSource): ServerParts {
     unreleased: node
       ? (departure) => node.postpone(departure)
       : (departure) => logger.error(`could not release ${departure.nickname}`),
+    ...(node ? { serving: () => node.serving() } : {}),
   });
   const admission = new Admission(config, clock, logger);
   const services: Services = {

@@ -26,6 +26,11 @@ export interface NodeAgent {
   start(services: NodeServices): Promise<void>;
   /** A departure the directory could not take now: announce it when it can. */
   postpone(departure: Departure): void;
+  /**
+   * Whether the node may admit members now: false while it is not sure the cluster still takes
+   * it for alive (a cluster node whose lease ran out, rule 9.14).
+   */
+  serving(): boolean;
   /** Stops its timers (a shutdown has begun). */
   stop(): void;
   /** The node shut down cleanly and released its members: the others hear at once. */

@@ -133,6 +133,25 @@ describe('Liveness: a node’s part in a cluster (section 9)', () => {
     );
   });
 
+  it('admits members only while its lease holds; a heartbeat answered late does not renew it', async () => {
+    const { registry, liveness, tick } = await cluster();
+    assert.equal(liveness.serving(), true);
+    const heartbeat = registry.heartbeat.bind(registry);
+    // A partition holds the heartbeats; they reach Redis, and are answered, only when it heals.
+    const held: (() => void)[] = [];
+    registry.heartbeat = (node, ttl) =>
+      new Promise((resolve) => held.push(() => void heartbeat(node, ttl).then(resolve)));
+    await tick(LEASE_MS + 2 * HEARTBEAT_MS);
+    assert.equal(liveness.serving(), false);
+    for (const answer of held.splice(0)) answer();
+    await tick(0);
+    await settle();
+    assert.equal(liveness.serving(), false, 'sent too long ago: no lease');
+    registry.heartbeat = heartbeat;
+    await tick();
+    assert.equal(liveness.serving(), true, 'the next heartbeat, answered at once, renews it');
+  });
+
   it('keeps its heartbeat while a restore is slow', async () => {
     const { a, directory, registry, tick } = await cluster();
     await a.join('alice');

@@ -40,6 +40,8 @@ export interface MembershipDeps {
   readonly maxUsers: number;
   /** A departure the directory could not take now (a cluster whose Redis is away). */
   readonly unreleased: (departure: Departure) => void;
+  /** Whether the node may admit members now (see NodeAgent.serving); always, if absent. */
+  readonly serving?: () => boolean;
 }
 
 const CLOSED = { ok: false, reason: 'closed' } as const;
@@ -84,6 +86,10 @@ export class Membership {
     const { nickname, room } = wanted;
     const { id, endpoints } = session;
     const roomKey = nameKey(room);
+    // A node whose lease ran out would disconnect the joiner as soon as it was announced.
+    if (this.deps.serving?.() === false) {
+      throw new BackendUnavailableError('this node is not in contact with the cluster');
+    }
     session.beginJoin();
     try {
       // Receive the room's messages before joining it, so none published after the join is

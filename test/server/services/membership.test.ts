@@ -268,6 +268,19 @@ describe('Membership: joins and leaves in each room’s order (docs/DEVELOPING.m
     assert.deepEqual(n.received(modern, seed), [['72:psst'], ['70:psst']]);
   });
 
+  it('a node that may not admit members (its lease ran out) refuses a join untouched', async () => {
+    let serving = false;
+    const n = node(undefined, 'node', () => serving);
+    const a = await n.enter('a');
+    await assert.rejects(a.entered, BackendUnavailableError);
+    assert.equal(a.session.phase, 'new');
+    assert.equal(await n.directory.find('a'), undefined);
+    assert.equal(n.bus.inFlight.length, 0, 'nothing announced');
+    serving = true;
+    const b = await n.join('b');
+    assert.equal(b.session.phase, 'member');
+  });
+
   it('a whisper that arrives before its joiner’s own 8 is delivered after its 03', async () => {
     const n = node();
     const a = await n.join('a');
