@@ -18,7 +18,7 @@ interface PendingJoin {
   /** Started once the directory has answered. */
   fallback: Timer | undefined;
   /** The join takes effect on these terms (undefined: it will not, its session is closing). */
-  done(info: JoinInfo | undefined): void;
+  done(info: JoinInfo | undefined, lost?: boolean): void;
   /** Deliveries to the joiner that came before its own `8`, to hand over once it is a member. */
   held: (() => void)[];
 }
@@ -75,23 +75,24 @@ export class LocalMembers {
    * Expects the member `id` to join `roomKey`: resolves once its own `8` came back (see
    * {@link joined}) and `join` made it a member there on the terms the `8` carried; or once it
    * was given up. Made before the change is asked for: in a cluster the `8` may come back before
-   * the directory's answer.
+   * the directory's answer. `lost` says the `8` never came (the fallback): what the room said
+   * around it may be lost too.
    */
   expectJoin(
     roomKey: string,
     id: string,
-    join: (info: JoinInfo | undefined) => void,
+    join: (info: JoinInfo | undefined, lost: boolean) => void,
   ): Promise<void> {
     return new Promise((resolve) => {
       const pending: PendingJoin = {
         roomKey,
         fallback: undefined,
         held: [],
-        done: (info) => {
+        done: (info, lost) => {
           this.clock.clearTimeout(pending.fallback);
           if (this.joins.get(id) !== pending) return;
           this.joins.delete(id);
-          join(info);
+          join(info, lost === true);
           for (const deliver of pending.held) deliver();
           resolve();
         },
@@ -107,7 +108,7 @@ export class LocalMembers {
   claimed(id: string, info: JoinInfo): void {
     const pending = this.joins.get(id);
     if (!pending) return;
-    pending.fallback = this.clock.setTimeout(() => pending.done(info), JOIN_FALLBACK_MS);
+    pending.fallback = this.clock.setTimeout(() => pending.done(info, true), JOIN_FALLBACK_MS);
   }
 
   /**

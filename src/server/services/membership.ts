@@ -1,6 +1,8 @@
 import type { Bus } from '../../backends/bus.js';
 import type { Directory, MoveResult, RenameResult } from '../../backends/directory.js';
 import { BackendUnavailableError, OutcomeUnknownError } from '../../backends/errors.js';
+import { Cmd } from '../../protocol/codes.js';
+import { encode } from '../../protocol/encode.js';
 import { nameKey } from '../../protocol/names.js';
 import type { Logger } from '../logger.js';
 import type { CloseReason, JoinTerms, Phase, Session } from '../session.js';
@@ -45,6 +47,15 @@ export interface MembershipDeps {
 }
 
 const CLOSED = { ok: false, reason: 'closed' } as const;
+
+/**
+ * A member whose own `8` never came back joins on the directory's word (the fallback): the
+ * room's messages around it were lost on the way here too, and it is told so, extent unknown
+ * (rule 9.13).
+ */
+function missed(session: Session, room: string): void {
+  session.writer.send(Buffer.from(encode({ cmd: Cmd.MESSAGES_MISSED, room })));
+}
 
 /**
  * Who is in which room on this node, and every change of it: joining, moving, renaming,
@@ -106,10 +117,11 @@ export class Membership {
     }
     // Expected before the claim: in a cluster the `8` may come back before the answer.
     let admitted = false;
-    const joined = members.expectJoin(roomKey, id, (info) => {
+    const joined = members.expectJoin(roomKey, id, (info, lost) => {
       if (!info || !session.admit(nickname, info.room, roomKey, terms)) return;
       admitted = true;
       welcome(info);
+      if (lost) missed(session, info.room);
       members.add(session);
       rooms.add(session.writer, roomKey, info.room);
     });
@@ -168,13 +180,14 @@ export class Membership {
     // The old room is watched until the member's own `30` in it is back (or given up on).
     members.expectLeave(id, fromKey, () => this.watches.unwatch(id, fromKey));
     let arrived = false;
-    const joined = members.expectJoin(targetKey, id, (info) => {
+    const joined = members.expectJoin(targetKey, id, (info, lost) => {
       if (!info || session.closing) return;
       arrived = true;
       // Its own `30` never came back (the subscription lost it): it leaves the old room now.
       if (members.left(id, fromKey)) rooms.remove(session.writer);
       session.moved(info.room, targetKey);
       answer(info);
+      if (lost) missed(session, info.room);
       rooms.add(session.writer, targetKey, info.room);
     });
     let result;
