@@ -51,7 +51,11 @@ export class Liveness implements NodeAgent {
   private lost: Exclude<NodeState, 'known'> | undefined;
   private postponed: Departure[] = [];
   /** The cluster's data was lost since departures were postponed: nobody announced them. */
-  private dataLost = false;
+  /**
+   * Departures postponed before Redis was found to have lost its data: their members may be
+   * gone from it unannounced. A departure postponed later was released by a Redis that had it.
+   */
+  private readonly lostDepartures = new WeakSet<Departure>();
   private nextReconcile = 0;
 
   constructor(private readonly registry: NodeRegistry) {}
@@ -106,7 +110,7 @@ export class Liveness implements NodeAgent {
       if (!this.reachable) logger.warn('the cluster directory is reachable again');
       this.reachable = true;
       this.lapsed = false;
-      if (state === 'fresh') this.dataLost = true;
+      if (state === 'fresh') for (const d of this.postponed) this.lostDepartures.add(d);
       if (state === 'reaped' || (state === 'fresh' && !this.lost)) this.lost = state;
       return true;
     } catch (err) {
@@ -247,12 +251,12 @@ export class Liveness implements NodeAgent {
     this.postponed = [];
     for (let i = 0; i < waiting.length; i++) {
       try {
-        await membership.retryDeparture(waiting[i]!, this.dataLost);
+        const departure = waiting[i]!;
+        await membership.retryDeparture(departure, this.lostDepartures.has(departure));
       } catch (err) {
         this.postponed.push(...waiting.slice(i));
         throw err;
       }
     }
-    this.dataLost = false;
   }
 }

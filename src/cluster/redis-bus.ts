@@ -248,19 +248,24 @@ export class RedisBus implements Bus {
     if (!watched.length) return;
     try {
       await this.sub.subscribe(...watched.map((room) => this.roomPrefix + room));
+      // What had arrived before the numbers are read: anything arriving later is newer.
+      const before = rooms.map((room) => this.received.get(room));
       const numbers = await this.scripts.read('sequences', ...rooms);
+      if (this.pub.status !== 'ready' || this.sub.status !== 'ready') throw new Error('not ready');
       await this.flush();
       const receiver = this.receiver;
       (numbers as (string | null)[]).forEach((value, i) => {
         const room = rooms[i]!;
         const last = this.received.get(room);
+        const then = before[i];
         if (!receiver || last === undefined || !this.watching.has(room)) return;
         const now = value === null ? 0 : Number(value);
         if (now > last) {
           this.received.set(room, now);
           receiver({ kind: 'gap', room, from: last + 1, to: now });
-        } else if (now < last) {
-          // The numbering started over (Redis lost its data): how much is gone is unknown.
+        } else if (then !== undefined && now < then && last === then) {
+          // The numbering started over (Redis lost its data), and no message since said so:
+          // how much is gone is unknown.
           this.received.delete(room);
           receiver({ kind: 'gap', room });
         }

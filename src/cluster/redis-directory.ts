@@ -28,7 +28,10 @@ export class RedisDirectory implements Directory {
   private readonly scripts: Scripts<keyof typeof DIRECTORY_SCRIPTS>;
   /** The last room list read, and when (see {@link rooms}). */
   private roomList:
-    { readonly at: number; readonly list: Promise<RoomCount[]>; stale: boolean } | undefined;
+    | { readonly at: number; readonly list: Promise<RoomCount[]>; stale: boolean; sent: boolean }
+    | undefined;
+  /** When the last read of the room list was sent. */
+  private lastRead = -Infinity;
 
   /**
    * @param redis a connection used for commands (not for subscriptions); the directory does
@@ -164,18 +167,30 @@ export class RedisDirectory implements Directory {
   rooms(): Promise<RoomCount[]> {
     const now = performance.now();
     const cached = this.roomList;
-    if (cached && !cached.stale && now - cached.at < ROOMS_CACHE_MS) return cached.list;
-    const wait = cached ? Math.max(0, cached.at + ROOMS_MIN_READ_MS - now) : 0;
-    const list =
-      wait > 0
-        ? new Promise<void>((resolve) => setTimeout(resolve, wait)).then(() => this.readRooms())
-        : this.readRooms();
-    const entry = { at: now + wait, list, stale: false };
+    // A read not sent yet will see every change made before it goes: share it, stale or not.
+    if (cached && (!cached.sent || (!cached.stale && now - cached.at < ROOMS_CACHE_MS))) {
+      return cached.list;
+    }
+    const wait = Math.max(0, this.lastRead + ROOMS_MIN_READ_MS - now);
+    const read = () => {
+      entry.sent = true;
+      this.lastRead = performance.now();
+      return this.readRooms();
+    };
+    const entry = {
+      at: now + wait,
+      stale: false,
+      sent: false,
+      list:
+        wait > 0
+          ? new Promise<void>((resolve) => setTimeout(resolve, wait)).then(read)
+          : Promise.resolve().then(read),
+    };
     this.roomList = entry;
-    list.catch(() => {
+    entry.list.catch(() => {
       if (this.roomList === entry) this.roomList = undefined;
     });
-    return list;
+    return entry.list;
   }
 
   /** A change of this node's: the next ROOMS reads the list again. */

@@ -17,8 +17,15 @@ export const DEADLINE_MS = 1500;
 /** What a script returns: a flat array of strings and integers. */
 export type Reply = (string | number)[];
 
-/** A measurement whose round trip took longer than this is not used (unless none is). */
+/**
+ * A measurement whose round trip took longer than this is not trusted: it is used only when
+ * there is no other (at the start) or after CLOCK_SLOW_LIMIT slow ones in a row (a distant
+ * Redis), and the clock is measured again a second later.
+ */
 const CLOCK_SAMPLE_MAX_RTT_MS = 100;
+const CLOCK_SLOW_LIMIT = 3;
+/** TIME round trips per measurement, the shortest kept. */
+const CLOCK_SAMPLES = 5;
 
 /** This node's clock in ms: monotonic, so a step of the wall clock does not move deadlines. */
 const nowMs = () => performance.timeOrigin + performance.now();
@@ -32,20 +39,41 @@ const nowMs = () => performance.timeOrigin + performance.now();
  */
 export class RedisTime {
   private offsetMs: number | undefined;
+  /** Slow measurements in a row. */
+  private slow = 0;
+  private again: NodeJS.Timeout | undefined;
 
   constructor(private readonly redis: Redis) {}
 
-  /** Measures the offset again; keeps the last one if Redis does not answer, or slowly. */
+  /**
+   * Measures the offset again, from the quickest of a few round trips; keeps the last one if
+   * Redis does not answer, or only slowly (see CLOCK_SAMPLE_MAX_RTT_MS).
+   */
   async measure(): Promise<void> {
-    const sent = nowMs();
-    try {
-      const [seconds, micros] = await this.redis.time();
-      const received = nowMs();
-      if (received - sent > CLOCK_SAMPLE_MAX_RTT_MS && this.offsetMs !== undefined) return;
-      const redisMs = Number(seconds) * 1000 + Number(micros) / 1000;
-      this.offsetMs = redisMs - received;
-    } catch {
-      // Measured again later.
+    let best: { rtt: number; offsetMs: number } | undefined;
+    for (let i = 0; i < CLOCK_SAMPLES; i++) {
+      const sent = nowMs();
+      try {
+        const [seconds, micros] = await this.redis.time();
+        const received = nowMs();
+        const offsetMs = Number(seconds) * 1000 + Number(micros) / 1000 - received;
+        if (!best || received - sent < best.rtt) best = { rtt: received - sent, offsetMs };
+        if (best.rtt <= CLOCK_SAMPLE_MAX_RTT_MS / 10) break;
+      } catch {
+        break; // measured again later
+      }
+    }
+    if (!best) return;
+    const quick = best.rtt <= CLOCK_SAMPLE_MAX_RTT_MS;
+    this.slow = quick ? 0 : this.slow + 1;
+    if (quick || this.offsetMs === undefined || this.slow >= CLOCK_SLOW_LIMIT) {
+      this.offsetMs = best.offsetMs;
+    }
+    if (!quick && !this.again) {
+      this.again = setTimeout(() => {
+        this.again = undefined;
+        void this.measure();
+      }, 1000).unref();
     }
   }
 
@@ -142,10 +170,11 @@ export function fencedError(): BackendUnavailableError {
 
 /**
  * Errors that mean the command was not carried out: it never left, or Redis refused it (busy
- * with a script, a replica after a failover, out of memory, a cluster without its slot).
+ * with a script, a replica after a failover, out of memory, writes stopped after a failed save,
+ * a cluster without its slot).
  */
 const NOT_SENT =
-  /enableOfflineQueue|Stream isn't writeable|ECONNREFUSED|LOADING|MaxRetriesPerRequest|Connection is closed|^(BUSY|READONLY|OOM|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/i;
+  /enableOfflineQueue|Stream isn't writeable|ECONNREFUSED|LOADING|MaxRetriesPerRequest|Connection is closed|^(BUSY|READONLY|OOM|MASTERDOWN|MISCONF|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/i;
 
 /** Errors that mean a command was sent but its answer never came. */
 const ANSWER_LOST = /Command timed out|Connection is closed|ECONNRESET|EPIPE|ETIMEDOUT/i;

@@ -26,7 +26,12 @@ export const chat: Command<typeof Cmd.CHAT> = {
       from: ctx.session.nickname,
       msg: req.msg,
     });
-    if (published) return published.then(() => () => accepted(ctx, req.id));
+    // Once the session is ending (a later fatal error, its lease lost) nothing more is answered.
+    if (published) {
+      return published.then(() => () => {
+        if (!ctx.session.closing) accepted(ctx, req.id);
+      });
+    }
     accepted(ctx, req.id);
   },
 };
