@@ -1,13 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { DEFAULT_CONFIG, OPTIONS, envName, flagName } from '../../src/config/options.js';
 import { ConfigError, resolveConfig } from '../../src/config/resolve.js';
 
+/** The directories tempFile made, removed when the tests are done. */
+const tempDirs: string[] = [];
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function tempFile(name: string, text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'natter-config-')), name);
+  const dir = mkdtempSync(join(tmpdir(), 'natter-config-'));
+  tempDirs.push(dir);
+  const path = join(dir, name);
   writeFileSync(path, text);
   return path;
 }

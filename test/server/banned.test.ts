@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { describe, it } from 'node:test';
@@ -65,8 +65,9 @@ describe('banned phrase', () => {
     assert.equal((await alice!.next()).cmd, '70');
   });
 
-  it('reads phrases from a banned words file', () => {
+  it('reads phrases from a banned words file', (t) => {
     const dir = mkdtempSync(joinPath(tmpdir(), 'natter-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const file = joinPath(dir, 'banned.txt');
     writeFileSync(file, '# one phrase per line\nFirst Phrase\n\n  second one\n');
     const config = resolveConfig({ bannedWordsFile: file });
