@@ -62,10 +62,10 @@ export async function needRedis(t: TestContext): Promise<string | undefined> {
   return prefix;
 }
 
-/** A connection to the test Redis, closed when the test ends. */
-export function redisConnection(t: TestContext): RedisClient {
+/** A connection to the test Redis (or another, by URL), closed when the test ends. */
+export function redisConnection(t: TestContext, url = REDIS_URL): RedisClient {
   if (!Redis) throw new Error('the Redis client (the npm package ioredis) is not installed');
-  const redis = new Redis(REDIS_URL, { protocol: 2 });
+  const redis = new Redis(url, { protocol: 2 });
   t.after(() => redis.quit());
   return redis;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { BackendUnavailableError, OutcomeUnknownError } from '../backends/errors.js';
 
@@ -86,26 +87,53 @@ export class RedisTime {
 /**
  * Runs a table of scripts on one Redis connection. Every script takes the hash-tagged prefix
  * as its first argument; its one declared key pins it to the prefix's slot (Redis Cluster).
+ *
+ * Scripts are loaded (SCRIPT LOAD) before their first use and run with EVALSHA. A script that
+ * Redis no longer knows (its cache was flushed, or Redis restarted behind a proxy that kept the
+ * connection) did not run: the call fails as unavailable and the scripts are loaded again
+ * before the next one. Nothing is sent again behind the caller's back, so the commands of one
+ * connection run in the order they were made (a member's chats stay in order, rule 1.4).
  */
 export class Scripts<Name extends string> {
   /** The hash-tagged key prefix, e.g. `{natter}`. */
   private readonly p: string;
+  private readonly shas: Readonly<Record<Name, string>>;
+  /** Redis is known to have the scripts. */
+  private loaded = false;
+  private loading: Promise<void> | undefined;
 
   /**
    * @param redis a connection used for commands (not for subscriptions); not closed here
    * @param prefix keys start with `{prefix}:`
-   * @param table the scripts by name; names are commands of the connection, so the tables that
-   *   share one connection must not share a name
+   * @param table the scripts by name
    */
   constructor(
     private readonly redis: Redis,
     prefix: string,
-    table: Readonly<Record<Name, string>>,
+    private readonly table: Readonly<Record<Name, string>>,
   ) {
     this.p = `{${prefix}}`;
-    for (const [name, lua] of Object.entries<string>(table)) {
-      redis.defineCommand(`natter_${name}`, { numberOfKeys: 1, lua });
+    const shas = {} as Record<Name, string>;
+    for (const name of Object.keys(table) as Name[]) {
+      shas[name] = createHash('sha1').update(table[name]).digest('hex');
     }
+    this.shas = shas;
+    // A connection that comes back may reach a Redis that restarted without them.
+    redis.on('close', () => (this.loaded = false));
+  }
+
+  /** Loads every script of the table into Redis (its script cache is shared by all clients). */
+  private load(): Promise<void> {
+    this.loading ??= Promise.all(
+      Object.values<string>(this.table).map((lua) => this.redis.script('LOAD', lua)),
+    )
+      .then(() => {
+        this.loaded = true;
+      })
+      .finally(() => {
+        this.loading = undefined;
+      });
+    return this.loading;
   }
 
   /** Runs a script that changes something and returns an array (see {@link call}). */
@@ -133,14 +161,20 @@ export class Scripts<Name extends string> {
    * and stays one.
    */
   async call(name: Name, ...args: (string | Buffer)[]): Promise<unknown> {
-    type Script = (...a: (string | Buffer)[]) => Promise<unknown>;
-    const command = (this.redis as unknown as Record<string, Script>)[`natter_${name}`]!;
+    if (!this.loaded) {
+      try {
+        await this.load();
+      } catch (err) {
+        throw new BackendUnavailableError(`redis: ${String((err as Error)?.message ?? err)}`);
+      }
+    }
     // Without an offline queue, a command is only sent on a ready connection.
     const sent = this.redis.status === 'ready';
     try {
-      return await command.call(this.redis, `${this.p}:nicks`, this.p, ...args);
+      return await this.redis.evalsha(this.shas[name], 1, `${this.p}:nicks`, this.p, ...args);
     } catch (err) {
       const message = String((err as Error)?.message ?? err);
+      if (message.startsWith('NOSCRIPT')) this.loaded = false;
       if (sent && ANSWER_LOST.test(message)) {
         throw new OutcomeUnknownError(`redis: ${message}`);
       }
@@ -169,12 +203,12 @@ export function fencedError(): BackendUnavailableError {
 }
 
 /**
- * Errors that mean the command was not carried out: it never left, or Redis refused it (busy
- * with a script, a replica after a failover, out of memory, writes stopped after a failed save,
+ * Errors that mean the command was not carried out: it never left, or Redis refused it (a
+ * script it does not know, busy with a script, a replica after a failover, out of memory, writes stopped after a failed save,
  * a cluster without its slot).
  */
 const NOT_SENT =
-  /enableOfflineQueue|Stream isn't writeable|ECONNREFUSED|LOADING|MaxRetriesPerRequest|Connection is closed|^(BUSY|READONLY|OOM|MASTERDOWN|MISCONF|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/i;
+  /enableOfflineQueue|Stream isn't writeable|ECONNREFUSED|LOADING|MaxRetriesPerRequest|Connection is closed|^(NOSCRIPT|BUSY|READONLY|OOM|MASTERDOWN|MISCONF|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/i;
 
 /** Errors that mean a command was sent but its answer never came. */
 const ANSWER_LOST = /Command timed out|Connection is closed|ECONNRESET|EPIPE|ETIMEDOUT/i;

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { Delivery } from '../../src/backends/bus.js';
+import { BackendUnavailableError } from '../../src/backends/errors.js';
 import { RedisBus } from '../../src/cluster/redis-bus.js';
 import { Logger } from '../../src/server/logger.js';
 import { eventually } from '../helpers.js';
 import { needRedis, redisConnection } from '../redis.js';
+import { OwnRedis } from './nodes.js';
 
 const frame = (i: number) => Buffer.from(`{"cmd":"70","from":"x","msg":"${i}"}\n`);
 
@@ -72,6 +74,24 @@ describe('RedisBus: nothing lost in silence (rule 9.13)', () => {
     await publisher.publish({ kind: 'room', room: 'room', frame: frame(4) });
     await eventually(() => seen.length === 5, 'the next message');
     assert.equal(seen[4]!.kind, 'room', 'numbered on from there, no further report');
+  });
+
+  it('a script Redis forgot did not run: refused, and loaded again for the next call', async (t) => {
+    if (!(await needRedis(t))) return;
+    // Its own Redis: flushing the scripts of the shared one would disturb other tests.
+    const own = await OwnRedis.start(t);
+    const redis = redisConnection(t, own.url);
+    const bus = new RedisBus(redis, redisConnection(t, own.url), 'p', 'n', new Logger('silent'));
+    await bus.start();
+    await bus.publish({ kind: 'room', room: 'r', frame: frame(1) });
+    await own.cli('script', 'flush');
+    await assert.rejects(
+      bus.publish({ kind: 'room', room: 'r', frame: frame(2) }),
+      BackendUnavailableError,
+    );
+    assert.equal(await redis.get('{p}:s:r'), '1', 'the refused publish did not run');
+    await bus.publish({ kind: 'room', room: 'r', frame: frame(3) });
+    assert.equal(await redis.get('{p}:s:r'), '2');
   });
 
   it('publishes a room message only while Redis answers in time, numbered in the room’s order', async (t) => {
