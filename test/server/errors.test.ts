@@ -64,6 +64,23 @@ describe('error responses', () => {
     }
   });
 
+  it('echoes a numeric id byte for byte, or refuses one it could not (rule 4.3)', async (t) => {
+    const server = await startServer(t);
+    const alice = await join(t, server, 'alice');
+    for (const id of ['42', '-7', '0.5', '1.5e-7', '9007199254740991']) {
+      alice.send(`{"cmd":"4","id":${id}}\n`);
+      await alice.expect('40');
+      assert.ok(alice.raw.trimEnd().endsWith(`"id":${id}}`), `${id} echoed as ${alice.raw}`);
+      alice.raw = '';
+    }
+    for (const id of ['9007199254740993', '1e-400', '1.0', '1e2', '-0', '1E+2']) {
+      alice.send(`{"cmd":"4","id":${id}}\n`);
+      const error = await alice.expect('906');
+      assert.equal(error.field, 'id', id);
+      assert.equal(error.id, undefined, `${id}: not echoed as something else`);
+    }
+  });
+
   it('does not take inherited properties as fields', async (t) => {
     const server = await startServer(t);
     const [alice, bob] = await joinAll(t, server, ['alice', 'bob']);

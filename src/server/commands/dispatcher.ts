@@ -4,6 +4,7 @@ import {
   isRequestId,
   type RequestId,
 } from '../../protocol/requests.js';
+import { rawMember } from '../../protocol/raw.js';
 import type { AnyCommand, Answer } from './command.js';
 import type { CommandContext } from './context.js';
 import { COMMANDS } from './index.js';
@@ -19,11 +20,12 @@ export function dispatch(
   text: string,
 ): void | Promise<Answer | void> {
   const { id, cmd } = request;
-  if (id !== undefined && !isRequestId(id)) {
+  if (id !== undefined && (!isRequestId(id) || !echoesExactly(id, text))) {
     return ctx.error(
       'INVALID_FIELD',
       { cmd },
-      `"id" must be a string of at most ${MAX_ID_LENGTH} characters or a number`,
+      `"id" must be a string of at most ${MAX_ID_LENGTH} characters or a number written as it ` +
+        'is echoed (such as 42 or 0.5, not 1.0, 1e2 or an integer beyond 2^53)',
       { field: 'id' },
     );
   }
@@ -48,12 +50,26 @@ export function dispatch(
 }
 
 /**
+ * Whether a numeric id comes back byte for byte (rule 4.3): answers carry it as JavaScript
+ * writes the parsed number, which is not the client's text for `1.0`, `1e2`, `-0` or digits
+ * beyond a double's precision. A string id always does.
+ */
+function echoesExactly(id: RequestId, text: string): boolean {
+  return typeof id === 'string' || rawMember(text, 'id') === JSON.stringify(id);
+}
+
+/**
  * Whether `request` may be carried out while earlier requests that may overlap are still under
  * way: a valid request whose command says it sends nothing until its promise settles.
  */
-export function overlaps(ctx: CommandContext, request: Record<string, unknown>): boolean {
+export function overlaps(
+  ctx: CommandContext,
+  request: Record<string, unknown>,
+  text: string,
+): boolean {
   const { id, cmd } = request;
-  if (typeof cmd !== 'string' || (id !== undefined && !isRequestId(id))) return false;
+  if (typeof cmd !== 'string') return false;
+  if (id !== undefined && (!isRequestId(id) || !echoesExactly(id, text))) return false;
   const command: AnyCommand | undefined = COMMANDS.get(cmd);
   if (!command?.overlaps || command.phase !== ctx.session.phase) return false;
   if (fieldProblem(request, command.cmd)) return false;

@@ -144,8 +144,8 @@ export class Connection
   }
 
   /** @internal */
-  overlaps(request: Record<string, unknown>): boolean {
-    return overlaps(this.context, request);
+  overlaps(request: Record<string, unknown>, text: string): boolean {
+    return overlaps(this.context, request, text);
   }
 
   /** @internal */

@@ -17,7 +17,7 @@ export interface ReaderSink {
    * Whether a request may start while earlier requests that may overlap are still being carried
    * out (a CHAT in a cluster, waiting for Redis to publish it).
    */
-  overlaps(request: Record<string, unknown>): boolean;
+  overlaps(request: Record<string, unknown>, text: string): boolean;
   /** Answers input that was refused or could not be decoded, in order with the other answers. */
   refuse(error: ErrorName, details: ErrorDetails): void;
   /** Ends the session over a fatal error (FRAME_TOO_LARGE, FLOOD). */
@@ -121,7 +121,7 @@ export class Reader implements DecoderSink {
   frame(value: Record<string, unknown>, text: string): void {
     if (this.stopped) return;
     if (this.flood && !this.admit(value)) return;
-    if (!this.mayStart(value)) {
+    if (!this.mayStart(value, text)) {
       this.inbox.push({ value, text });
       if (this.inbox.length >= INBOX_HIGH_WATER && !this.paused) {
         this.paused = true;
@@ -175,15 +175,15 @@ export class Reader implements DecoderSink {
   }
 
   /** Whether a request just read may be carried out now, or must wait in the inbox. */
-  private mayStart(request: Record<string, unknown>): boolean {
-    return this.inbox.length === 0 && this.mayRun(request);
+  private mayStart(request: Record<string, unknown>, text: string): boolean {
+    return this.inbox.length === 0 && this.mayRun(request, text);
   }
 
   /** Whether the next request in line may be carried out now. */
-  private mayRun(request: Record<string, unknown>): boolean {
+  private mayRun(request: Record<string, unknown>, text: string): boolean {
     if (this.busy) return false;
     const n = this.overlapping.length;
-    return n === 0 || (n < MAX_OVERLAPPING && this.owner.overlaps(request));
+    return n === 0 || (n < MAX_OVERLAPPING && this.owner.overlaps(request, text));
   }
 
   private run(value: Record<string, unknown>, text: string): void {
@@ -195,7 +195,7 @@ export class Reader implements DecoderSink {
       return;
     }
     if (!pending) return;
-    if (this.owner.overlaps(value)) {
+    if (this.owner.overlaps(value, text)) {
       const entry: Overlapping = { request: value, settled: false };
       this.overlapping.push(entry);
       const settle = () => {
@@ -248,7 +248,7 @@ export class Reader implements DecoderSink {
         this.owner.refuse(next.error, next.details);
         continue;
       }
-      if (!this.mayRun(next.value)) break;
+      if (!this.mayRun(next.value, next.text)) break;
       this.inbox.shift();
       this.run(next.value, next.text);
       if (this.busy) break;
