@@ -28,6 +28,34 @@ describe('flood control (rule 5.7)', () => {
     assert.equal(alice!.messages.length, 0, 'the refused chat was not delivered');
   });
 
+  it('a CONNECT and a flood in one write: every request answered in order, then 917', async (t) => {
+    const server = await startServer(t, {
+      ...LIMITED,
+      floodBurst: 10,
+      floodRate: 0.001,
+      floodStrikes: 5,
+    });
+    const [alice] = await joinAll(t, server, ['alice']);
+    const flooder = await RawClient.open(t, server);
+    const burst = [{ cmd: '0', nickname: 'flooder', id: 'c' }];
+    for (let i = 0; i < 30; i++) burst.push({ cmd: '7', msg: `m${i}`, id: i } as never);
+    flooder.send(burst.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    // The CONNECT took a token, 9 chats the rest; 5 refusals in a row end the session.
+    const answers = [];
+    for (;;) {
+      const m = await flooder.next().catch(() => undefined);
+      if (!m) break;
+      answers.push(`${m.cmd}:${String(m.id)}`);
+    }
+    const chats = Array.from({ length: 9 }, (_, i) => `71:${i}`);
+    const refused = Array.from({ length: 4 }, (_, i) => `916:${9 + i}`);
+    assert.deepEqual(answers, ['03:c', ...chats, ...refused, '917:undefined']);
+    await flooder.waitClosed();
+    assert.equal((await alice!.expect('8')).nickname, 'flooder');
+    for (let i = 0; i < 9; i++) assert.equal((await alice!.expect('70')).msg, `m${i}`);
+    assert.equal((await alice!.expect('30')).nickname, 'flooder');
+  });
+
   it('tokens come back at floodRate: a client that waits retryAfterMs succeeds', async (t) => {
     const server = await startServer(t, { ...LIMITED, floodBurst: 2, floodRate: 10 });
     const [alice] = await joinAll(t, server, ['alice']); // 1 token left

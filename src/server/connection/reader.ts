@@ -42,7 +42,8 @@ export interface ReaderOwner extends ReaderSink {
  */
 type QueuedInput =
   | { readonly value: Record<string, unknown>; readonly text: string }
-  | { readonly error: ErrorName; readonly details: ErrorDetails };
+  | { readonly error: ErrorName; readonly details: ErrorDetails }
+  | { readonly fatal: ErrorName; readonly detail: string };
 
 /** Frames that may queue behind a slow request before reading from the client pauses. */
 const INBOX_HIGH_WATER = 256;
@@ -76,6 +77,8 @@ export class Reader implements DecoderSink {
   private inputEnded = false;
   private paused = false;
   private stopped = false;
+  /** A fatal error waits behind earlier answers: nothing after it is read. */
+  private cut = false;
 
   /** @param flood flood control's limits; undefined: none for this client */
   constructor(
@@ -119,7 +122,7 @@ export class Reader implements DecoderSink {
 
   /** @internal the decoder's complete requests. */
   frame(value: Record<string, unknown>, text: string): void {
-    if (this.stopped) return;
+    if (this.stopped || this.cut) return;
     if (this.flood && !this.admit(value)) return;
     if (!this.mayStart(value, text)) {
       this.inbox.push({ value, text });
@@ -134,8 +137,8 @@ export class Reader implements DecoderSink {
 
   /** @internal the decoder's input that is not a request. */
   error(name: ErrorName, detail: string): void {
-    if (this.stopped) return;
-    if (ERRORS[name].fatal) return this.owner.fatal(name, detail);
+    if (this.stopped || this.cut) return;
+    if (ERRORS[name].fatal) return this.fatalInOrder(name, detail);
     // Garbage costs a token like a request, so it cannot buy unlimited error answers.
     if (this.flood && !this.admit(undefined)) return;
     this.answerInOrder(name, { reason: detail });
@@ -151,7 +154,7 @@ export class Reader implements DecoderSink {
     const wait = flood.take(request?.cmd);
     if (wait === 0) return true;
     if (wait === Infinity) {
-      this.owner.fatal('FLOOD', `${flood.strikes} requests refused in a row`);
+      this.fatalInOrder('FLOOD', `${flood.strikes} requests refused in a row`);
       return false;
     }
     const id = request?.id;
@@ -167,6 +170,22 @@ export class Reader implements DecoderSink {
     if (this.busy || this.inbox.length > 0 || this.overlapping.length > 0) {
       this.inbox.push({ error, details });
     } else this.owner.refuse(error, details);
+  }
+
+  /**
+   * Ends the session over a fatal error once every request before it has been answered (a
+   * CONNECT still under way gets its `03`, the requests admitted after it are carried out);
+   * nothing read after it counts, and reading stops.
+   */
+  private fatalInOrder(error: ErrorName, detail: string): void {
+    if (this.idle()) return this.owner.fatal(error, detail);
+    this.inbox.push({ fatal: error, detail });
+    this.cut = true;
+    this.decoder.stop();
+    if (!this.paused) {
+      this.paused = true;
+      this.owner.pause();
+    }
   }
 
   /** Nothing is being carried out, and nothing waits. */
@@ -242,10 +261,11 @@ export class Reader implements DecoderSink {
     while (!this.stopped) {
       const next = this.inbox[0];
       if (!next) break;
-      if ('error' in next) {
+      if ('error' in next || 'fatal' in next) {
         if (this.overlapping.length > 0) break;
         this.inbox.shift();
-        this.owner.refuse(next.error, next.details);
+        if ('fatal' in next) this.owner.fatal(next.fatal, next.detail);
+        else this.owner.refuse(next.error, next.details);
         continue;
       }
       if (!this.mayRun(next.value, next.text)) break;
@@ -253,7 +273,7 @@ export class Reader implements DecoderSink {
       this.run(next.value, next.text);
       if (this.busy) break;
     }
-    if (this.paused && this.inbox.length < INBOX_HIGH_WATER / 2) {
+    if (this.paused && !this.cut && this.inbox.length < INBOX_HIGH_WATER / 2) {
       this.paused = false;
       this.owner.resume();
     }
