@@ -5,7 +5,7 @@ import type { Bus } from './backends/bus.js';
 import type { Directory } from './backends/directory.js';
 import type { ServerConfig } from './config/options.js';
 import { ConfigError, configWith } from './config/resolve.js';
-import { attachStream } from './transport/stream.js';
+import { attachStream, discardInput } from './transport/stream.js';
 import { TcpListeners, type ListeningAddress } from './transport/tcp.js';
 import { assemble, type ServerParts } from './server/assemble.js';
 import { systemClock, type Clock, type Timer } from './server/clock.js';
@@ -125,7 +125,7 @@ export class ChatServer {
     this.tcp = new TcpListeners({
       accept: (socket, endpoints) => void this.handle(socket, endpoints),
       refuseFull: (socket) => {
-        socket.on('error', () => undefined);
+        discardInput(socket);
         parts.admission.refuse(socket, { error: 'TOO_MANY_CONNECTIONS' });
       },
       descriptorsShort: () => parts.admission.descriptorsShort(this.connections.size),
@@ -192,7 +192,7 @@ export class ChatServer {
     const direct = this.parts.fanout && DirectSocket.of(stream);
     const input = this.open(stream, endpoints, direct);
     if (input) attachStream(stream, input);
-    else stream.on('error', () => undefined);
+    else discardInput(stream);
     return input !== undefined;
   }
 

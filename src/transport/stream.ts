@@ -13,3 +13,14 @@ export function attachStream(stream: Duplex, input: LinkInput): void {
   stream.on('error', (err: NodeJS.ErrnoException) => input.failed(err));
   stream.on('close', () => input.closed());
 }
+
+/**
+ * A stream whose client was refused (it has been told why): whatever the client sends is read
+ * and dropped, never buffered, and the stream is destroyed as soon as the client closes its
+ * side, so a refusal holds its descriptor and memory no longer than it must.
+ */
+export function discardInput(stream: Duplex): void {
+  stream.on('error', () => undefined);
+  stream.on('data', () => undefined);
+  stream.on('end', () => stream.destroy());
+}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import type { ChatServer } from '../../src/index.js';
+import { FakeClock } from '../fake-clock.js';
 import { RawClient, eventually, startServer } from '../helpers.js';
 
 /** Opens a raw connection from a given loopback source address. */
@@ -35,6 +36,18 @@ describe('connection limits (rules 3.10, 3.11)', () => {
     const next = await RawClient.open(t, server);
     next.send({ cmd: '0', nickname: 'late' });
     await next.expect('03');
+  });
+
+  it('a refused client’s input is dropped, and it is closed as soon as it closes its side', async (t) => {
+    // A clock that never moves: only the client's own close can end the refused connection.
+    const server = await startServer(t, { maxConnections: 1, clock: new FakeClock() });
+    await RawClient.open(t, server);
+    await eventually(() => server.connectionCount === 1, 'one connection');
+    const extra = await RawClient.open(t, server);
+    extra.send('{"cmd":"4"}'.repeat(20_000));
+    assert.equal((await extra.expect('920')).error, 'TOO_MANY_CONNECTIONS');
+    extra.socket.end();
+    await extra.waitClosed();
   });
 
   it('over maxConnectionsPerIp, a new connection from that address gets 921; others are served', async (t) => {

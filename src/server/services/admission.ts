@@ -19,8 +19,11 @@ export interface Refusal {
   readonly fields?: { readonly retryAfterMs: number };
 }
 
-/** How long a refused connection may stay open for its refusal to be read. */
-const REFUSAL_LINGER_MS = 1000;
+/**
+ * How long a refused connection may stay open for its refusal to be read; it closes sooner when
+ * the client closes its side.
+ */
+const REFUSAL_LINGER_MS = 250;
 
 /** Descriptors kept free for everything that is not a client connection (logs, DNS, files). */
 const FD_RESERVE = 16;
@@ -39,6 +42,8 @@ export class Admission {
   private readonly fdLimit = softDescriptorLimit();
   /** Descriptors in use before the first client: the budget for clients is what is left. */
   private baselineFds = 0;
+  /** Refused connections not yet past their linger: they hold descriptors too. */
+  private lingering = 0;
 
   constructor(
     private readonly limits: AdmissionLimits,
@@ -63,13 +68,20 @@ export class Admission {
   }
 
   /**
-   * Turns a new connection away at once, saying why: the error is written and the link ended;
-   * a peer that does not read it is dropped after a second.
+   * Turns a new connection away at once, saying why: the error is written and the link ended,
+   * and it is destroyed after REFUSAL_LINGER_MS at most. Its transport discards whatever the
+   * client sends meanwhile, and closes it as soon as the client closes its side.
    */
   refuse(link: Link, refusal: Refusal): void {
     link.write(Buffer.from(encode(errorMessage(refusal.error, { fields: refusal.fields }))));
     link.end();
-    this.clock.setTimeout(() => link.destroy(), REFUSAL_LINGER_MS).unref();
+    this.lingering++;
+    this.clock
+      .setTimeout(() => {
+        this.lingering--;
+        link.destroy();
+      }, REFUSAL_LINGER_MS)
+      .unref();
     const now = this.clock.now();
     if (now - this.lastRefusalLog > 10_000) {
       this.lastRefusalLog = now;
@@ -102,10 +114,13 @@ export class Admission {
     this.baselineFds = countOpenDescriptors() ?? 0;
   }
 
-  /** True when one more client, with `open` open, would leave fewer than 16 descriptors free. */
+  /**
+   * True when one more client, with `open` open (and the refused ones still lingering), would
+   * leave fewer than 16 descriptors free.
+   */
   descriptorsShort(open: number): boolean {
     if (this.fdLimit === undefined) return false;
-    return this.baselineFds + open + 1 + FD_RESERVE > this.fdLimit;
+    return this.baselineFds + open + this.lingering + 1 + FD_RESERVE > this.fdLimit;
   }
 }
 
