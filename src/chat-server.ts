@@ -155,6 +155,8 @@ export class ChatServer {
     for (const { address, port } of this.tcp.addresses) {
       logger.info(`Natter is listening on ${formatAddress(address, port)}`);
     }
+    const exposed = admission.loopbackExemptionWarning(this.tcp.addresses.map((a) => a.address));
+    if (exposed) logger.warn(exposed);
     if (this.config.nativeWrites && !fanout) {
       logger.info(`room fan-out without the native addon: ${nativeUnavailable}`);
     }

@@ -25,6 +25,11 @@ export interface Refusal {
  */
 const REFUSAL_LINGER_MS = 250;
 
+/** True for an address only this machine can reach: 127.0.0.0/8 or ::1. */
+function isLoopback(address: string): boolean {
+  return address === '::1' || /^127\./.test(address) || /^::ffff:127\./i.test(address);
+}
+
 /** Descriptors kept free for everything that is not a client connection (logs, DNS, files). */
 const FD_RESERVE = 16;
 
@@ -97,6 +102,23 @@ export class Admission {
   /** True for a client address exempt from flood control and per-address limits. */
   isExempt(address: string): boolean {
     return this.addresses.isExempt(address);
+  }
+
+  /**
+   * A warning for a server that listens beyond loopback while loopback is exempt (the default):
+   * behind a reverse proxy or TLS terminator on the same machine, every client would arrive from
+   * loopback and so escape flood control and the per-address limits. Undefined when it does not
+   * apply.
+   * @param listening the addresses the server listens on
+   */
+  loopbackExemptionWarning(listening: readonly string[]): string | undefined {
+    const beyond = listening.filter((a) => !isLoopback(a));
+    if (!beyond.length || !(this.isExempt('127.0.0.1') || this.isExempt('::1'))) return undefined;
+    return (
+      `listening on ${beyond.join(', ')} with loopback exempt from flood control and the ` +
+      'per-address limits: if clients come through a proxy on this machine, they are all ' +
+      'exempt; set exemptAddresses to none (--exempt-address "") unless that is intended'
+    );
   }
 
   /** Admits nobody from now on (a shutdown). */
