@@ -16,3 +16,6 @@ export const DEFAULT_LIMITS: Readonly<ProtocolLimits> = {
   maxNicknameLength: 32,
   maxRoomNameLength: 32,
 };
+
+/** The most rooms one ROOMS answer lists, and its default page size (rule 7.2). */
+export const ROOMS_PAGE = 100;

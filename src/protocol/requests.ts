@@ -50,8 +50,8 @@ export const REQUESTS = {
   [Cmd.RENAME]: { newNickname: 'string' },
   [Cmd.RTT]: { beginTime: 'any' },
   [Cmd.CHAT]: { msg: 'string' },
-  /** Natter: the page after this room name (rule 7.2). */
-  [Cmd.ROOMS]: { after: 'string?' },
+  /** Natter: the page after this room name, of at most `limit` rooms (rule 7.2). */
+  [Cmd.ROOMS]: { after: 'string?', limit: 'integer?' },
   [Cmd.JOIN]: { room: 'string' },
   [Cmd.LEAVE]: {},
 } as const satisfies Readonly<Record<string, Readonly<Record<string, FieldType>>>>;

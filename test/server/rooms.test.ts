@@ -40,7 +40,36 @@ describe('rooms (Natter extension)', () => {
     assert.equal(second.id, 2);
   });
 
-  it('ROOMS costs 10 flood tokens', async (t) => {
+  it('ROOMS pages of `limit` rooms (at most 100); a smaller page costs fewer tokens', async (t) => {
+    const server = await startServer(t, { exemptAddresses: [], floodBurst: 12, floodRate: 0.001 });
+    const a = await join(t, server, 'a', { room: 'r1' }); // the CONNECT took 1 token
+    await join(t, server, 'b', { room: 'r2' });
+    await join(t, server, 'c', { room: 'r3' });
+    a.send({ cmd: '11', limit: 2, id: 1 });
+    const first = await a.expect('110');
+    assert.deepEqual(
+      (first.rooms as { name: string }[]).map((r) => r.name),
+      ['lobby', 'r1'],
+    );
+    assert.equal(first.next, 'r1');
+    a.send({ cmd: '11', limit: 2, after: first.next, id: 2 });
+    const second = await a.expect('110');
+    assert.deepEqual(
+      (second.rooms as { name: string }[]).map((r) => r.name),
+      ['r2', 'r3'],
+    );
+    // 1 + 2 + 2 tokens of 12 so far: a limit of 10 costs 2 more, a full page 11, too many now.
+    a.send({ cmd: '11', limit: 10, id: 3 });
+    assert.equal((await a.next()).cmd, '110');
+    a.send({ cmd: '11', id: 4 });
+    assert.equal((await a.next()).cmd, '916');
+    a.send({ cmd: '11', limit: 0, id: 5 });
+    const bad = await a.next();
+    assert.equal(bad.cmd, '906', JSON.stringify(bad));
+    assert.equal(bad.field, 'limit');
+  });
+
+  it('a full page of ROOMS costs 11 flood tokens', async (t) => {
     const server = await startServer(t, { exemptAddresses: [], floodBurst: 25, floodRate: 1 });
     const a = await join(t, server, 'a');
     for (const id of [1, 2]) {

@@ -1,20 +1,23 @@
 import { Cmd } from '../../protocol/codes.js';
+import { ROOMS_PAGE } from '../../protocol/limits.js';
 import type { RoomInfo, RoomsResponse } from '../../protocol/messages.js';
 import { nameKey } from '../../protocol/names.js';
 import type { Command } from './command.js';
 
-/** Rooms per ROOMS answer (rule 7.2); the rest is paged. */
-export const ROOMS_PAGE = 100;
-
 /**
  * ROOMS `11` (rule 7.2): every room with members, ordered by name, the default room always first,
- * at most ROOMS_PAGE per answer; `after` asks for the page after a name.
+ * at most `limit` (default and most: ROOMS_PAGE) per answer; `after` asks for the page after a
+ * name.
  */
 export const rooms: Command<typeof Cmd.ROOMS> = {
   cmd: Cmd.ROOMS,
   name: 'ROOMS',
   phase: 'member',
   async run(ctx, req) {
+    if (req.limit !== undefined && req.limit < 1) {
+      return ctx.error('INVALID_FIELD', req, '"limit" must be at least 1', { field: 'limit' });
+    }
+    const page = Math.min(ROOMS_PAGE, req.limit ?? ROOMS_PAGE);
     const { maxUsers: capacity, defaultRoom } = ctx.settings;
     const defaultKey = nameKey(defaultRoom);
     const all = await ctx.directory.rooms();
@@ -26,12 +29,12 @@ export const rooms: Command<typeof Cmd.ROOMS> = {
     }
     // The list is ordered by name: the page starts after the first name past `after`.
     let i = after === undefined ? 0 : firstAfter(all, after);
-    for (; i < all.length && list.length <= ROOMS_PAGE; i++) {
+    for (; i < all.length && list.length <= page; i++) {
       const { room, userCount } = all[i]!;
       if (nameKey(room) !== defaultKey) list.push({ name: room, userCount, capacity });
     }
-    const answer: RoomsResponse = { cmd: Cmd.ROOMS_RESPONSE, rooms: list.slice(0, ROOMS_PAGE) };
-    if (list.length > ROOMS_PAGE) answer.next = list[ROOMS_PAGE - 1]!.name;
+    const answer: RoomsResponse = { cmd: Cmd.ROOMS_RESPONSE, rooms: list.slice(0, page) };
+    if (list.length > page) answer.next = list[page - 1]!.name;
     ctx.reply(answer, req.id);
   },
 };

@@ -1,4 +1,5 @@
 import { Cmd } from '../../protocol/codes.js';
+import { ROOMS_PAGE } from '../../protocol/limits.js';
 import type { Clock } from '../clock.js';
 import { TokenBucket } from '../services/token-bucket.js';
 
@@ -13,10 +14,18 @@ export interface FloodLimits {
 }
 
 /**
- * Requests that cost more than one token (rule 5.7): ROOMS reads every room of the server (in a
- * cluster, from Redis), so a client cannot ask for it as often as it may chat.
+ * What a request costs in tokens (rule 5.7): one, except ROOMS, whose answer can be large: one
+ * token and one more for every 10 rooms it may list (11 for a full page of 100), so a client
+ * cannot pull room lists as fast as it may chat.
  */
-const COSTS: Readonly<Record<string, number>> = { [Cmd.ROOMS]: 10 };
+function cost(request: Readonly<Record<string, unknown>> | undefined): number {
+  if (request?.cmd !== Cmd.ROOMS) return 1;
+  const { limit } = request;
+  const page = Number.isSafeInteger(limit)
+    ? Math.min(ROOMS_PAGE, Math.max(1, limit as number))
+    : ROOMS_PAGE;
+  return 1 + Math.ceil(page / 10);
+}
 
 /** Flood control for one client (rule 5.7): a token bucket and the refusals in a row. */
 export class Flood {
@@ -32,12 +41,11 @@ export class Flood {
   }
 
   /**
-   * 0 when a request of `cmd` may go ahead; else the wait before a retry, or Infinity:
-   * disconnect.
+   * 0 when `request` may go ahead; else the wait before a retry, or Infinity: disconnect.
+   * @param request undefined for input that was not a request
    */
-  take(cmd: unknown): number {
-    const cost = typeof cmd === 'string' ? (COSTS[cmd] ?? 1) : 1;
-    const wait = this.bucket.take(this.clock.now(), cost);
+  take(request: Readonly<Record<string, unknown>> | undefined): number {
+    const wait = this.bucket.take(this.clock.now(), cost(request));
     if (wait === 0) {
       this.strikes = 0;
       return 0;

@@ -151,7 +151,7 @@ export class Reader implements DecoderSink {
    */
   private admit(request: Record<string, unknown> | undefined): boolean {
     const flood = this.flood!;
-    const wait = flood.take(request?.cmd);
+    const wait = flood.take(request);
     if (wait === 0) return true;
     if (wait === Infinity) {
       this.fatalInOrder('FLOOD', `${flood.strikes} requests refused in a row`);
