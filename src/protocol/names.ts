@@ -3,8 +3,15 @@
  */
 
 // Control and format characters, separators (all whitespace), surrogates, private-use and
-// unassigned code points: none of them can be told apart reliably on screen.
-const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Z}\p{Cs}\p{Co}\p{Cn}]/u;
+// unassigned code points, and what renders as nothing (default-ignorable code points: fillers,
+// variation selectors, joiners): none of them can be told apart reliably on screen.
+const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Z}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]/u;
+
+/** A character that is not a combining mark: something of its own on screen. */
+const BASE = /\P{M}/u;
+
+/** More combining marks in a row than any script needs on one letter ("zalgo" text). */
+const MARK_PILE = /\p{M}{4}/u;
 
 /**
  * Why `name` is not an acceptable nickname or room name, or undefined when it is.
@@ -16,17 +23,20 @@ export function nameProblem(name: unknown, maxLength: number): string | undefine
   if (name.length === 0) return 'must not be empty';
   // Length in code points, so a Korean or emoji name has the same budget as a Latin one.
   if (codePointLength(name) > maxLength) return `must be at most ${maxLength} characters`;
-  if (FORBIDDEN.test(name)) return 'must not contain whitespace or control characters';
+  if (FORBIDDEN.test(name)) return 'must not contain whitespace, control or invisible characters';
+  if (!BASE.test(name)) return 'must contain a visible character';
+  if (MARK_PILE.test(name.normalize('NFC'))) return 'must not pile up combining marks';
   return undefined;
 }
 
 /**
  * The identity of a name: two names with the same key are the same nickname (or room).
- * Comparison ignores case and Unicode compatibility forms, so `Alice`, `alice` and the
- * full-width `Ａｌｉｃｅ` cannot be held by three different people.
+ * Comparison ignores Unicode compatibility forms and case, with case folded fully (upper, then
+ * lower case), so `Alice`, `alice` and the full-width `Ａｌｉｃｅ` are one name, and so are
+ * `straße` and `strasse`, or `σ` and `ς`.
  */
 export function nameKey(name: string): string {
-  return name.normalize('NFKC').toLowerCase();
+  return name.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
 }
 
 /** Length in Unicode code points: every UTF-16 unit except the second half of a pair. */

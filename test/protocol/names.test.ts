@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { nameKey, nameProblem } from '../../src/protocol/names.js';
 
 describe('names (rule 4.2)', () => {
@@ -41,5 +42,40 @@ describe('names (rule 4.2)', () => {
     assert.equal(nameKey('Ａｌｉｃｅ'), nameKey('alice'));
     assert.equal(nameKey('e\u0301'), nameKey('\u00e9'));
     assert.notEqual(nameKey('alice'), nameKey('alicia'));
+  });
+
+  it('keys fold case fully: straße is strasse, ς is σ', () => {
+    assert.equal(nameKey('straße'), nameKey('STRASSE'));
+    assert.equal(nameKey('ς'), nameKey('σ'));
+    assert.equal(nameKey('ΣΟΦΟΣ'), nameKey('σοφος'));
+  });
+
+  it('rejects invisible names, fillers, variation selectors and piles of combining marks', () => {
+    const bad = [
+      'kim\u3164', // HANGUL FILLER
+      '\u3164',
+      'bob2\ufe0f', // a variation selector
+      'a\u034fb', // COMBINING GRAPHEME JOINER
+      'x\u{e0100}', // VARIATION SELECTOR-17
+      '\u0301', // a lone combining mark
+      'z' + '\u0300\u0301\u0302\u0303'.repeat(8), // "zalgo"
+    ];
+    for (const name of bad) assert.notEqual(nameProblem(name, 32), undefined, JSON.stringify(name));
+    // Real scripts keep their marks: Vietnamese, Hindi, Thai.
+    for (const name of ['Nguyễn', 'Việt', 'क्षत्रिय', 'สมศักดิ์']) {
+      assert.equal(nameProblem(name, 32), undefined, name);
+    }
+  });
+
+  it('a key is stable and case-blind, whatever the name (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 12 }), (name) => {
+        const key = nameKey(name);
+        assert.equal(nameKey(key), key, 'a key is its own key');
+        assert.equal(nameKey(name.toUpperCase()), key);
+        assert.equal(nameKey(name.toLowerCase()), key);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
