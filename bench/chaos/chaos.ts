@@ -12,7 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Canary, LOBBY, SIDE_ROOM, type CanaryEnv } from './canaries.js';
 import { ChaosCluster } from './cluster.js';
 import { converge, redisClean } from './consistency.js';
-import { FaultPlan, between, describeFault, inject, prng, type FaultKind } from './faults.js';
+import { prng } from '../hostile.js';
+import { FaultPlan, between, describeFault, inject, type FaultKind } from './faults.js';
 import { analyse, type Findings } from './invariants.js';
 import { now } from './journal.js';
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { RawClient, join } from '../helpers.js';
 import { needRedis } from '../redis.js';
-import { OwnRedis, startNode } from './nodes.js';
+import { OwnRedis, joinWhenServing, startNode } from './nodes.js';
 
 /** How long a request that needs Redis may wait for its answer (rule 9.8), with some slack. */
 const BOUND_MS = 2000 + 1000;
@@ -48,11 +48,11 @@ describe('cluster: a frozen Redis (rules 9.8, 9.14)', () => {
     // Redis goes on: the chat and the claim reach it late and do nothing; the node releases
     // its former members (announced) and frees their nicknames.
     thaw();
-    const watcher = await waitJoin(t, node.port, 'watcher');
+    const watcher = await joinWhenServing(t, node.port, 'watcher');
     const users = await usersEventually(watcher, (list) => list.length === 1);
     assert.deepEqual(users, ['watcher'], 'the disconnected members were released');
-    const again = await waitJoin(t, node.port, 'newcomer');
-    const back = await waitJoin(t, node.port, 'sender');
+    const again = await joinWhenServing(t, node.port, 'newcomer');
+    const back = await joinWhenServing(t, node.port, 'sender');
     back.send({ cmd: '7', msg: 'after', id: 3 });
     assert.equal((await back.expect('71')).id, 3);
     await watcher.expect('8');
@@ -61,24 +61,6 @@ describe('cluster: a frozen Redis (rules 9.8, 9.14)', () => {
     void again;
   });
 });
-
-/** Joins, retrying while the node still answers 923 (Redis just came back). */
-async function waitJoin(
-  t: Parameters<typeof join>[0],
-  port: number,
-  nickname: string,
-): Promise<RawClient> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const client = await RawClient.open(t, port);
-    client.send({ cmd: '0', nickname });
-    const answer = await client.next();
-    if (answer.cmd === '03') return client;
-    client.close();
-    if (Date.now() > deadline) throw new Error(`cannot join as ${nickname}: ${answer.cmd}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** Asks USERS until `done` holds (bounded); returns the last list of nicknames. */
 async function usersEventually(

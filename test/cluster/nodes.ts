@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import type { TestContext } from 'node:test';
 import { Child, natter } from '../cli/process.js';
+import { RawClient } from '../helpers.js';
 import { needRedis, REDIS_URL } from '../redis.js';
 
 export interface Node {
@@ -51,6 +52,27 @@ export async function startNode(
   ]);
   const match = await child.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
   return { child, port: Number(match[1]) };
+}
+
+/**
+ * Joins as `nickname`, retrying (bounded) while the node answers 923: it is getting its Redis
+ * connections, or its lease, back.
+ */
+export async function joinWhenServing(
+  t: TestContext,
+  port: number,
+  nickname: string,
+): Promise<RawClient> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const client = await RawClient.open(t, port);
+    client.send({ cmd: '0', nickname });
+    const answer = await client.next();
+    if (answer.cmd === '03') return client;
+    client.close();
+    if (Date.now() > deadline) throw new Error(`cannot join as ${nickname}: ${answer.cmd}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** A free loopback port. */

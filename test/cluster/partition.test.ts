@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultProxy } from '../../bench/chaos/fault-proxy.js';
 import { RawClient, join, type Msg } from '../helpers.js';
 import { REDIS_URL, needRedis } from '../redis.js';
-import { startNode, type Node } from './nodes.js';
+import { joinWhenServing, startNode, type Node } from './nodes.js';
 
 /** How long a node serves its members without an answered heartbeat (rule 9.14), with slack. */
 const LEASE_BOUND_MS = 2500 + 1000;
@@ -81,7 +81,7 @@ describe('cluster: a node cut off from Redis (rules 9.13, 9.14)', () => {
     assert.deepEqual(after.slice(0, -1), [], 'nothing from the old alice, and no second 30');
 
     // The cut node serves again.
-    const dave = await retryJoin(t, cut.port, 'dave');
+    const dave = await joinWhenServing(t, cut.port, 'dave');
     assert.equal((await bob.next()).cmd, '8');
     assert.equal((await carol.next()).cmd, '8');
     dave.send({ cmd: '7', msg: 'back', id: 'd' });
@@ -125,17 +125,3 @@ describe('cluster: a node cut off from Redis (rules 9.13, 9.14)', () => {
     assert.equal((await bob.expect('70')).msg, 'still here');
   });
 });
-
-/** Joins, retrying while the node still answers 923 (it is getting its connections back). */
-async function retryJoin(t: TestContext, port: number, nickname: string): Promise<RawClient> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const client = await RawClient.open(t, port);
-    client.send({ cmd: '0', nickname });
-    const answer = await client.next();
-    if (answer.cmd === '03') return client;
-    client.close();
-    if (Date.now() > deadline) throw new Error(`cannot join as ${nickname}: ${answer.cmd}`);
-    await sleep(200);
-  }
-}

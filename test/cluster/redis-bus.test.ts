@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import type { Delivery } from '../../src/backends/bus.js';
 import { BackendUnavailableError } from '../../src/backends/errors.js';
 import { RedisBus } from '../../src/cluster/redis-bus.js';
@@ -11,26 +11,35 @@ import { OwnRedis } from './nodes.js';
 
 const frame = (i: number) => Buffer.from(`{"cmd":"70","from":"x","msg":"${i}"}\n`);
 
+/**
+ * Two nodes' buses: `publisher` publishes, `listener` watches `room` and has received the
+ * room's first three messages (in `seen`); `subscriberId` is its subscription's client id.
+ */
+async function listening(t: TestContext, prefix: string) {
+  const logger = new Logger('silent');
+  const node = () => randomBytes(4).toString('hex');
+  const publisher = new RedisBus(redisConnection(t), redisConnection(t), prefix, node(), logger);
+  const subscriber = redisConnection(t);
+  const subscriberId = await subscriber.client('ID');
+  const listener = new RedisBus(redisConnection(t), subscriber, prefix, node(), logger);
+  await publisher.start();
+  await listener.start();
+  const seen: Delivery[] = [];
+  listener.subscribe((d) => seen.push(d));
+  publisher.subscribe(() => undefined);
+  await listener.watch('room');
+  for (let i = 0; i < 3; i++) {
+    await publisher.publish({ kind: 'room', room: 'room', frame: frame(i) });
+  }
+  await eventually(() => seen.length === 3, 'the first three');
+  return { publisher, subscriberId, seen };
+}
+
 describe('RedisBus: nothing lost in silence (rule 9.13)', () => {
   it('a node whose subscription dropped is told which of a room’s messages it missed', async (t) => {
     const prefix = await needRedis(t);
     if (!prefix) return;
-    const logger = new Logger('silent');
-    const node = () => randomBytes(4).toString('hex');
-    const publisher = new RedisBus(redisConnection(t), redisConnection(t), prefix, node(), logger);
-    const subscriber = redisConnection(t);
-    const subscriberId = await subscriber.client('ID');
-    const listener = new RedisBus(redisConnection(t), subscriber, prefix, node(), logger);
-    await publisher.start();
-    await listener.start();
-    const seen: Delivery[] = [];
-    listener.subscribe((d) => seen.push(d));
-    publisher.subscribe(() => undefined);
-    await listener.watch('room');
-    for (let i = 0; i < 3; i++) {
-      await publisher.publish({ kind: 'room', room: 'room', frame: frame(i) });
-    }
-    await eventually(() => seen.length === 3, 'the first three');
+    const { publisher, subscriberId, seen } = await listening(t, prefix);
     // The listener's subscription drops; five messages are published before it is back.
     await redisConnection(t).client('KILL', 'ID', String(subscriberId));
     for (let i = 3; i < 8; i++) {
@@ -48,23 +57,8 @@ describe('RedisBus: nothing lost in silence (rule 9.13)', () => {
   it('a room whose numbering started over (Redis lost its data) is reported, extent unknown', async (t) => {
     const prefix = await needRedis(t);
     if (!prefix) return;
-    const logger = new Logger('silent');
-    const node = () => randomBytes(4).toString('hex');
+    const { publisher, subscriberId, seen } = await listening(t, prefix);
     const control = redisConnection(t);
-    const publisher = new RedisBus(redisConnection(t), redisConnection(t), prefix, node(), logger);
-    const subscriber = redisConnection(t);
-    const subscriberId = await subscriber.client('ID');
-    const listener = new RedisBus(redisConnection(t), subscriber, prefix, node(), logger);
-    await publisher.start();
-    await listener.start();
-    const seen: Delivery[] = [];
-    listener.subscribe((d) => seen.push(d));
-    publisher.subscribe(() => undefined);
-    await listener.watch('room');
-    for (let i = 0; i < 3; i++) {
-      await publisher.publish({ kind: 'room', room: 'room', frame: frame(i) });
-    }
-    await eventually(() => seen.length === 3, 'the first three');
     // As if Redis had restarted empty: the room's number is gone, and so is the subscription.
     await control.del(`{${prefix}}:s:room`);
     await control.client('KILL', 'ID', String(subscriberId));

@@ -68,10 +68,10 @@ export function overlaps(
   text: string,
 ): boolean {
   const { id, cmd } = request;
-  if (typeof cmd !== 'string') return false;
-  if (id !== undefined && (!isRequestId(id) || !echoesExactly(id, text))) return false;
-  const command: AnyCommand | undefined = COMMANDS.get(cmd);
+  // Cheapest first: most requests are of commands that never overlap.
+  const command: AnyCommand | undefined = typeof cmd === 'string' ? COMMANDS.get(cmd) : undefined;
   if (!command?.overlaps || command.phase !== ctx.session.phase) return false;
+  if (id !== undefined && (!isRequestId(id) || !echoesExactly(id, text))) return false;
   if (fieldProblem(request, command.cmd)) return false;
   return command.overlaps(ctx, request as never);
 }
