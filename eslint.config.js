@@ -15,6 +15,7 @@ export default tseslint.config(
   {
     // A source file past 300 lines usually holds two concerns (docs/DEVELOPING.md).
     files: ['src/**/*.ts'],
+    ignores: ['src/protocol/confusables-table.ts'], // generated data, one row per code point
     rules: { 'max-lines': ['error', { max: 300 }] },
   },
 );

@@ -62,6 +62,22 @@ describe('CONNECT 0', () => {
     }
   });
 
+  it('refuses look-alikes of a held nickname with 01, and invisible variants with 909', async (t) => {
+    const server = await startServer(t);
+    await joinAll(t, server, ['admin', 'kim', 'bob2', 'strasse', 'σ', 'paypal']);
+    // Cyrillic а, full case folding, Cyrillic р/а/у, digit 0 for o.
+    for (const nickname of ['аdmin', 'ADMIN', 'straße', 'ς', 'раураl', 'b0b2']) {
+      const other = await RawClient.open(t, server);
+      other.send({ cmd: '0', nickname });
+      assert.deepEqual(await other.next(), { cmd: '01' }, nickname);
+    }
+    for (const nickname of ['kim\u3164', 'bob2\ufe0f', '\u3164', '\u034f', '\u{e0100}', '\u0301']) {
+      const other = await RawClient.open(t, server);
+      other.send({ cmd: '0', nickname });
+      assert.equal((await other.next()).cmd, '909', JSON.stringify(nickname));
+    }
+  });
+
   it('refuses an 11th member with 02 and closes; the duplicate check comes first', async (t) => {
     const server = await startServer(t);
     const names = Array.from({ length: 10 }, (_, i) => `user${i}`);
