@@ -12,10 +12,12 @@ import { systemClock, type Clock, type Timer } from './server/clock.js';
 import { Connection, type ConnectionDeps } from './server/connection/connection.js';
 import type { Link, LinkInput } from './server/link.js';
 import { Logger, type LogSink } from './server/logger.js';
+import { memoryReleaseFor, type MemoryRelease } from './server/memory-release.js';
 import type { NodeAgent } from './server/node-agent.js';
 import { Timeouts } from './server/services/timeouts.js';
 import type { Endpoints } from './server/session.js';
-import { DirectSocket, nativeUnavailable } from './server/write/native-fanout.js';
+import { native, nativeUnavailable } from './server/native.js';
+import { DirectSocket } from './server/write/native-fanout.js';
 
 /** Options for {@link createServer}: any {@link ServerConfig} field, plus the backends. */
 export interface ChatServerOptions extends Partial<ServerConfig> {
@@ -76,6 +78,7 @@ export class ChatServer {
   private readonly onClosed: (() => Promise<void>) | undefined;
   private readonly parts: ServerParts;
   private readonly timeouts: Timeouts;
+  private readonly memory: MemoryRelease | undefined;
   private readonly tcp: TcpListeners;
   private readonly deps: ConnectionDeps;
   private readonly connections = new Set<Connection>();
@@ -138,11 +141,12 @@ export class ChatServer {
       config,
       this.clock,
       () => this.connections,
-      () => {
-        parts.admission.prune();
-      },
+      () => parts.admission.prune(),
     );
     this.timeouts.start();
+    this.memory = config.releaseMemory
+      ? memoryReleaseFor(native?.releaseMemory, this.clock, (line) => logger.info(line))
+      : undefined;
   }
 
   /** Starts listening on TCP at the configured host and port. */
@@ -152,6 +156,7 @@ export class ChatServer {
     await this.node?.start({ nodeId, directory, membership, announcer, logger, clock });
     await this.tcp.listen(this.config.host, this.config.port);
     admission.measureDescriptors();
+    this.memory?.start();
     for (const { address, port } of this.tcp.addresses) {
       logger.info(`Natter is listening on ${formatAddress(address, port)}`);
     }
@@ -238,6 +243,7 @@ export class ChatServer {
   private async shutdown(): Promise<void> {
     const { admission, membership, bus, directory } = this.parts;
     this.timeouts.stop();
+    this.memory?.stop();
     this.node?.stop();
     admission.close();
     membership.quiet();

@@ -63,6 +63,11 @@ export interface ServerConfig {
   exemptAddresses: string[];
   /** Room fan-out through the native addon where it is built (`npm install` builds it). */
   nativeWrites: boolean;
+  /**
+   * Give memory back to the system when idle after a burst (with the native addon). It is a
+   * full collection of the whole process: a program that embeds the server may want it off.
+   */
+  releaseMemory: boolean;
   /** Redis URL of the cluster (`redis://host:port`); empty: a single node, in memory. */
   redis: string;
   /** Key and channel prefix in Redis, so several clusters can share one Redis. */
@@ -97,6 +102,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   ipConnectRate: 4,
   exemptAddresses: ['127.0.0.0/8', '::1'],
   nativeWrites: true,
+  releaseMemory: true,
   redis: '',
   redisPrefix: 'natter',
   logLevel: 'info',
@@ -216,6 +222,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'nativeWrites',
     kind: 'boolean',
     help: 'room fan-out through the native addon when it is built (false: streams only)',
+  },
+  {
+    key: 'releaseMemory',
+    kind: 'boolean',
+    help: 'give memory back to the system when idle after a burst (needs the native addon)',
   },
   { key: 'redis', kind: 'string', help: 'redis://host:port of a cluster ("": single node)' },
   { key: 'redisPrefix', kind: 'string', help: 'key prefix in Redis, one per cluster' },

@@ -14,7 +14,8 @@ import { LocalMembers } from './services/local-members.js';
 import { LocalRooms } from './services/local-rooms.js';
 import { Membership, type MembershipDeps } from './services/membership.js';
 import { Policy } from './services/policy.js';
-import { DirectFanout, native } from './write/native-fanout.js';
+import { native } from './native.js';
+import { DirectFanout } from './write/native-fanout.js';
 import { WriteScheduler } from './write/scheduler.js';
 
 /** What a server is made of, besides its connections and transports. */

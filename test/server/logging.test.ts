@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { native } from '../../src/server/write/native-fanout.js';
+import { native } from '../../src/server/native.js';
 import { eventually, join, joinAll, logsOf, startServer } from '../helpers.js';
 
 describe('logging', () => {

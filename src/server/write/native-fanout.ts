@@ -1,10 +1,7 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { getSystemErrorName } from 'node:util';
+import type { NativeAddon } from '../native.js';
 import type { RoomLog } from './room-log.js';
 
 /*
@@ -13,53 +10,6 @@ import type { RoomLog } from './room-log.js';
  * its stream, a batch of sockets per native call (docs/DEVELOPING.md, "The write path"). This is
  * the only module that knows about libuv handles and file descriptors.
  */
-
-/**
- * Sends `data` to the first `count` sockets of `fds` without blocking: `results[i]` is the
- * number of bytes socket i took, or minus its errno. Returns how many took all of `data`.
- */
-export type SendAll = (
-  fds: Int32Array,
-  count: number,
-  data: Uint8Array,
-  results: Int32Array,
-) => number;
-
-/** The optional native addon (native/fanout.c), built by `npm install` where a compiler is. */
-export interface NativeAddon {
-  readonly sendAll: SendAll;
-}
-
-/** Where node-gyp puts the addon, relative to the package root. */
-const ADDON = join('build', 'Release', 'natter_native.node');
-
-/** Why the addon is not loaded (for the server's startup line), or undefined if it is. */
-export let nativeUnavailable: string | undefined;
-
-/**
- * The native fan-out writer, or undefined where it was not built (no compiler at install time,
- * Windows); the stream write path then does all the writing, with the same behaviour.
- */
-export const native: NativeAddon | undefined = load();
-
-function load(): NativeAddon | undefined {
-  // This file runs from src/server/write (through a TypeScript loader) or dist/src/server/write.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 5; up++, dir = dirname(dir)) {
-    const path = join(dir, ADDON);
-    if (!existsSync(path)) continue;
-    try {
-      const addon = createRequire(import.meta.url)(path) as Partial<NativeAddon>;
-      if (typeof addon.sendAll === 'function') return addon as NativeAddon;
-      nativeUnavailable = `${path} does not export sendAll`;
-    } catch (err) {
-      nativeUnavailable = `${path} does not load: ${(err as Error).message}`;
-    }
-    return undefined;
-  }
-  nativeUnavailable = `${ADDON} is not built (npm install builds it where python3, make and a C compiler are)`;
-  return undefined;
-}
 
 /** The part of a libuv stream handle that a direct write needs. */
 interface SocketHandle {

@@ -7,12 +7,8 @@ import { PassThrough } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import {
-  DirectSocket,
-  native,
-  nativeUnavailable,
-  type NativeAddon,
-} from '../../../src/server/write/native-fanout.js';
+import { native, nativeUnavailable, type NativeAddon } from '../../../src/server/native.js';
+import { DirectSocket } from '../../../src/server/write/native-fanout.js';
 import type { ChatServer } from '../../../src/chat-server.js';
 import { joinAll, startServer } from '../../helpers.js';
 
