@@ -17,8 +17,13 @@ export interface MemoryProbe {
 export interface MemoryReleaseOptions {
   /** How often to look, in milliseconds. */
   everyMs: number;
-  /** Growth over the resident set's low-water mark, in bytes, worth giving back. */
+  /**
+   * Growth over the resident set's low-water mark worth giving back: this many bytes, or this
+   * fraction of the mark when that is more (a release is a full collection, whose pause grows
+   * with the heap: a big server releases only after a big burst).
+   */
   growthBytes: number;
+  growthRatio: number;
   /** The event loop counts as idle below this utilization. */
   idleBelow: number;
 }
@@ -26,6 +31,7 @@ export interface MemoryReleaseOptions {
 export const MEMORY_RELEASE_DEFAULTS: Readonly<MemoryReleaseOptions> = Object.freeze({
   everyMs: 5000,
   growthBytes: 32 * 1024 * 1024,
+  growthRatio: 0.25,
   idleBelow: 0.1,
 });
 
@@ -67,7 +73,9 @@ export class MemoryRelease {
     const rss = this.probe.rss();
     const busy = this.probe.busy();
     this.lowWater = Math.min(this.lowWater, rss);
-    if (rss - this.lowWater < this.options.growthBytes || busy >= this.options.idleBelow) return;
+    const { growthBytes, growthRatio, idleBelow } = this.options;
+    const worth = Math.max(growthBytes, this.lowWater * growthRatio);
+    if (rss - this.lowWater < worth || busy >= idleBelow) return;
     this.probe.release();
     const after = this.probe.rss();
     this.lowWater = after;

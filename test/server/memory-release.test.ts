@@ -5,7 +5,7 @@ import { MemoryRelease, type MemoryProbe } from '../../src/server/memory-release
 import { FakeClock } from '../fake-clock.js';
 
 const MiB = 1024 * 1024;
-const options = { everyMs: 5000, growthBytes: 32 * MiB, idleBelow: 0.1 };
+const options = { everyMs: 5000, growthBytes: 32 * MiB, growthRatio: 0.25, idleBelow: 0.1 };
 
 /** A process whose resident set and load the test sets; a release frees what `freeable` says. */
 class FakeProcess implements MemoryProbe {
@@ -72,9 +72,21 @@ describe('memory release', () => {
     assert.equal(proc.releases, 1);
     clock.advance(60_000);
     assert.equal(proc.releases, 1, 'the 290 MiB left is live');
-    proc.resident += 40 * MiB;
+    proc.resident += 80 * MiB; // a quarter of the 290 MiB mark is 72.5 MiB
     clock.advance(5000);
     assert.equal(proc.releases, 2);
+  });
+
+  it('on a big server, waits for growth in proportion to it (a release pauses longer there)', () => {
+    const { clock, proc } = setUp();
+    proc.resident = 2048 * MiB;
+    clock.advance(5000);
+    proc.resident += 400 * MiB; // under a quarter of 2 GiB
+    clock.advance(60_000);
+    assert.equal(proc.releases, 0);
+    proc.resident += 200 * MiB;
+    clock.advance(5000);
+    assert.equal(proc.releases, 1);
   });
 
   it('stops looking when stopped', () => {
