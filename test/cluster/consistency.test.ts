@@ -174,17 +174,32 @@ describe('cluster: membership changes in the room order', () => {
     const accepted: number[] = [];
     for (let i = 0; i < 60; i++) {
       sender.send({ cmd: '7', msg: String(i), id: i });
-      const answer = await sender.next();
+      let answer = await sender.next();
+      // A chat accepted in the moment before the node saw its subscription drop may miss this
+      // node's members, the sender among them: they are told (73), never left in silence.
+      while (answer.cmd === '73') answer = await sender.next();
       if (answer.cmd === '71') accepted.push(i);
       else assert.equal(answer.cmd, '923', JSON.stringify(answer));
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     const got: number[] = [];
+    let missed = 0;
     await eventually(() => {
-      while (reader.messages.length > 0) got.push(Number(reader.messages.shift()!.msg));
-      return got.length >= accepted.length;
-    }, 'every accepted chat');
-    assert.deepEqual(got, accepted);
+      while (reader.messages.length > 0) {
+        const m = reader.messages.shift()!;
+        // Without a range the numbering restarted: any number may be missing.
+        if (m.cmd === '73')
+          missed += m.from === undefined ? Infinity : Number(m.to) - Number(m.from) + 1;
+        else got.push(Number(m.msg));
+      }
+      return got.length + missed >= accepted.length;
+    }, 'every accepted chat, or word of it missed');
+    // What arrived is what was accepted, in order; whatever did not was announced as missed.
+    assert.deepEqual(
+      got,
+      accepted.filter((i) => got.includes(i)),
+    );
+    assert.ok(got.length + missed >= accepted.length, `${got.length} + ${missed} missed`);
   });
 
   it('a node the others took for dead tells its members (925), never that they left', async (t) => {
