@@ -30,6 +30,11 @@ export interface RoomDelivery {
   readonly joins?: JoinMark;
   /** A member whose membership of the room ends just before this frame (its own `30`). */
   readonly leaves?: string;
+  /**
+   * The same announcement with Natter's extra fields, for the members that sent `caps`
+   * (docs/protocol.md, rule 4.4): a move's `30` names the room moved to.
+   */
+  readonly extendedFrame?: Uint8Array;
 }
 
 /** A whisper for one member; the receiving node encodes it for that member's capabilities. */

@@ -25,6 +25,8 @@ export type MembershipEvent =
       readonly id: string;
       readonly nickname: string;
       readonly userCount: number;
+      /** On a move: the display name of the room moved to. */
+      readonly to?: string;
     }
   /** A member of the room changed its nickname: `52`. */
   | {
@@ -48,9 +50,13 @@ export function eventDelivery(event: MembershipEvent): RoomDelivery {
       return { kind: 'room', room: event.room, frame: Buffer.from(frame), except: id, joins };
     }
     case 'leave': {
-      const { id, nickname, userCount } = event;
-      const frame = encode({ cmd: Cmd.EXIT_BROADCAST, nickname, userCount });
-      return { kind: 'room', room: event.room, frame: Buffer.from(frame), leaves: id };
+      const { id, nickname, userCount, to } = event;
+      const frame = Buffer.from(encode({ cmd: Cmd.EXIT_BROADCAST, nickname, userCount }));
+      const delivery: RoomDelivery = { kind: 'room', room: event.room, frame, leaves: id };
+      if (to === undefined) return delivery;
+      // Extended clients learn that it was a move, and where to; seed clients see a `30`.
+      const moved = encode({ cmd: Cmd.EXIT_BROADCAST, nickname, userCount, room: to });
+      return { ...delivery, extendedFrame: Buffer.from(moved) };
     }
     case 'rename': {
       const { id, nickname, newNickname } = event;

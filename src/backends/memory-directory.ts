@@ -99,7 +99,8 @@ export class MemoryDirectory implements Directory {
       this.forgetIfEmpty(from);
     }
     const { nickname } = current;
-    this.announce({ kind: 'leave', room: fromKey, id, nickname, userCount: fromCount });
+    const left = { kind: 'leave', room: fromKey, id, nickname, userCount: fromCount } as const;
+    this.announce({ ...left, to: to.name });
     this.joined(to, record, to.members.size);
     return {
       ok: true,

@@ -227,6 +227,8 @@ export function formatEvent(event: ChatEvent): string {
       return `* ${printable(event.nickname)} joined (${event.userCount} users)`;
     case 'leave':
       return `* ${printable(event.nickname)} left (${event.userCount} users)`;
+    case 'move':
+      return `* ${printable(event.nickname)} moved to ${printable(event.room)} (${event.userCount} users)`;
     case 'rename':
       return `* ${printable(event.nickname)} is now known as ${printable(event.newNickname)}`;
     case 'missed': {

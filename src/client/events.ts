@@ -15,8 +15,9 @@ export type ChatEvent =
   | { type: 'whisper'; from: string; msg: string }
   | { type: 'join'; nickname: string; userCount: number }
   | { type: 'leave'; nickname: string; userCount: number }
+  /** A member moved to another room (`userCount`: the members left in this one). */
+  | { type: 'move'; nickname: string; room: string; userCount: number }
   | { type: 'rename'; nickname: string; newNickname: string }
-  /** Messages `from` to `to` of the room never reached this client (a cluster lost them). */
   /** Messages of the room never arrived: numbers `from` to `to`, or unknown how many. */
   | { type: 'missed'; room: string; from?: number; to?: number }
   | { type: 'serverError'; error: NatterError };
@@ -77,6 +78,15 @@ export function toEvent(message: Announcement | WhisperMessage | MessagesMissed)
         userCount: Number(message.userCount),
       };
     case Cmd.EXIT_BROADCAST:
+      // A Natter server names the room of a move (the client sends `caps`); the seed cannot.
+      if (typeof message.room === 'string') {
+        return {
+          type: 'move',
+          nickname: String(message.nickname),
+          room: message.room,
+          userCount: Number(message.userCount),
+        };
+      }
       return {
         type: 'leave',
         nickname: String(message.nickname),

@@ -20,7 +20,8 @@
  * Every change that a room's members see is announced in the same script, by a PUBLISH to the
  * room's channel `{p}:room:<room key>` (redis-bus.ts): `E<seq> ` and the event as JSON, with the
  * keys k (kind: join, leave or rename), i (member id), n (nickname), c (the room's count), r (the
- * room's display name, on a join) and m (the new nickname, on a rename). So the order of a
+ * room's display name, on a join), m (the new nickname, on a rename) and t (on a move's leave,
+ * the display name of the room moved to). So the order of a
  * room's announcements is the directory's (docs/protocol.md, rule 9.4). Chats are published by
  * a script too (`R<seq> <except>\n<frame>`), so every message of a room has the next number of
  * the room's sequence, and a node can tell when it missed some (rule 9.13).
@@ -161,7 +162,7 @@ if not name then
 end
 redis.call('ZADD', toSet, redis.call('INCR', p .. ':seq'), id)
 redis.call('HSET', m, 'room', to)
-announce(p, from, {k = 'leave', i = id, n = nickname, c = fromCount})
+announce(p, from, {k = 'leave', i = id, n = nickname, c = fromCount, t = name})
 if fromCount == 0 then
   redis.call('HDEL', p .. ':rooms', from)
   redis.call('HDEL', p .. ':counts', from)

@@ -57,7 +57,7 @@ export function parseEvent(room: string, message: Buffer): Numbered | undefined 
   } catch {
     return undefined;
   }
-  const { k, i, n, c, r, m } = (body ?? {}) as Record<string, unknown>;
+  const { k, i, n, c, r, m, t } = (body ?? {}) as Record<string, unknown>;
   if (typeof i !== 'string' || typeof n !== 'string') return undefined;
   const count = Number.isSafeInteger(c) && (c as number) >= 0 ? (c as number) : undefined;
   let event: MembershipEvent | undefined;
@@ -65,6 +65,7 @@ export function parseEvent(room: string, message: Buffer): Numbered | undefined 
     event = { kind: 'join', room, roomName: r, id: i, nickname: n, userCount: count };
   } else if (k === 'leave' && count !== undefined) {
     event = { kind: 'leave', room, id: i, nickname: n, userCount: count };
+    if (typeof t === 'string') event = { ...event, to: t };
   } else if (k === 'rename' && typeof m === 'string') {
     event = { kind: 'rename', room, id: i, nickname: n, newNickname: m };
   }

@@ -116,6 +116,8 @@ export interface ExitBroadcast {
   cmd: typeof Cmd.EXIT_BROADCAST;
   nickname: string;
   userCount: number;
+  /** Only for clients that sent `caps`, when the member moved: the room it moved to. */
+  room?: string;
 }
 export interface RenameBroadcast {
   cmd: typeof Cmd.RENAME_BROADCAST;

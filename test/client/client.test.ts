@@ -116,14 +116,18 @@ describe('client library', () => {
     await bob.chat('hello 안녕');
     await bob.whisper('alice', 'secret');
     await bob.rename('robert');
-    await bob.exit();
+    await bob.joinRoom('dev');
+    const carol = await connect({ port: server.port, host: '127.0.0.1', nickname: 'carol' });
+    await carol.exit();
 
     const expected: ChatEvent[] = [
       { type: 'join', nickname: 'bob', userCount: 2 },
       { type: 'chat', from: 'bob', msg: 'hello 안녕' },
       { type: 'whisper', from: 'bob', msg: 'secret' },
       { type: 'rename', nickname: 'bob', newNickname: 'robert' },
-      { type: 'leave', nickname: 'robert', userCount: 1 },
+      { type: 'move', nickname: 'robert', room: 'dev', userCount: 1 },
+      { type: 'join', nickname: 'carol', userCount: 2 },
+      { type: 'leave', nickname: 'carol', userCount: 1 },
     ];
     const got: ChatEvent[] = [];
     for await (const event of iterator) {
@@ -133,6 +137,7 @@ describe('client library', () => {
     assert.deepEqual(got, expected);
     assert.deepEqual(viaEvents, expected);
     assert.deepEqual(chats, ['hello 안녕']);
+    await bob.exit();
   });
 
   it('closed() resolves with the fatal reason when the server disconnects the client', async (t) => {

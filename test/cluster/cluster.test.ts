@@ -71,7 +71,7 @@ describe('cluster: three nodes on one Redis act as one server', () => {
     const [a, b, c] = [
       await join(t, ports[0]!, 'a'),
       await join(t, ports[1]!, 'b'),
-      await join(t, ports[2]!, 'c'),
+      await join(t, ports[2]!, 'c', { caps: [] }), // c gets Natter's extra fields
     ];
     assert.deepEqual(await a.next(), { cmd: '8', nickname: 'b', userCount: 2 });
     assert.deepEqual(await a.next(), { cmd: '8', nickname: 'c', userCount: 3 });
@@ -94,11 +94,12 @@ describe('cluster: three nodes on one Redis act as one server', () => {
     a.send({ cmd: '2', to: 'c', msg: 'x' });
     assert.deepEqual(await a.next(), { cmd: '20' });
 
-    // Rooms: b moves to dev; a and sea see it leave, a newcomer on node 3 joins dev.
+    // Rooms: b moves to dev; a and sea see it leave (sea, with caps, where to), a newcomer on
+    // node 3 joins dev.
     b.send({ cmd: '12', room: 'dev' });
     assert.deepEqual(await b.next(), { cmd: '120', room: 'dev', userCount: 1 });
     assert.deepEqual(await a.next(), { cmd: '30', nickname: 'b', userCount: 2 });
-    assert.deepEqual(await c.next(), { cmd: '30', nickname: 'b', userCount: 2 });
+    assert.deepEqual(await c.next(), { cmd: '30', nickname: 'b', userCount: 2, room: 'dev' });
     const d = await join(t, ports[2]!, 'd', { room: 'DEV' });
     assert.deepEqual(await b.next(), { cmd: '8', nickname: 'd', userCount: 2 });
     d.send({ cmd: '11' });

@@ -104,6 +104,31 @@ describe('rooms (Natter extension)', () => {
     );
   });
 
+  it("a client that sent caps learns where a member moved: the 30 names the room; a seed client's does not", async (t) => {
+    const server = await startServer(t);
+    const seed = await join(t, server, 'seed');
+    const natter = await join(t, server, 'natter', { caps: [] });
+    const mover = await join(t, server, 'mover');
+    await seed.expect('8');
+    await seed.expect('8');
+    await natter.expect('8');
+    natter.send({ cmd: '7', msg: 'before' });
+    mover.send({ cmd: '12', room: 'Dev' });
+    assert.deepEqual(await seed.next(), { cmd: '70', from: 'natter', msg: 'before' });
+    assert.deepEqual(await seed.next(), { cmd: '30', nickname: 'mover', userCount: 2 });
+    assert.deepEqual(await natter.next(), {
+      cmd: '30',
+      nickname: 'mover',
+      userCount: 2,
+      room: 'Dev',
+    });
+    // In order with what follows, and a plain departure stays plain.
+    seed.send({ cmd: '7', msg: 'after' });
+    assert.deepEqual(await natter.next(), { cmd: '70', from: 'seed', msg: 'after' });
+    seed.send({ cmd: '3' });
+    assert.deepEqual(await natter.next(), { cmd: '30', nickname: 'seed', userCount: 1 });
+  });
+
   it('JOIN creates a room, keeps its first spelling, and forgets it when empty', async (t) => {
     const server = await startServer(t);
     const alice = await join(t, server, 'alice');

@@ -75,6 +75,15 @@ export class Deliveries {
         members.get(delivery.except)?.writer.outbox.exclude(room.log, index);
       }
       if (skip) skip.writer.outbox.exclude(room.log, index);
+      // Extended clients take their own version, in the same place (rare: a move's `30`).
+      const extended = delivery.extendedFrame;
+      if (extended !== undefined) {
+        for (const writer of room.extended) {
+          if (writer === skip?.writer) continue;
+          writer.outbox.exclude(room.log, index);
+          writer.send(extended);
+        }
+      }
     }
     if (delivery.joins !== undefined) members.joined(delivery.joins, delivery.room);
   }

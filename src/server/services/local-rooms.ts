@@ -6,6 +6,8 @@ import type { Writer } from '../write/writer.js';
 export class LocalRoom implements FanoutRoom {
   readonly log: RoomLog;
   readonly members = new Set<Writer>();
+  /** Those of `members` whose clients sent `caps` (rule 4.4): they get extended frames. */
+  readonly extended = new Set<Writer>();
 
   /** @param name the room's display name, as the directory keeps it */
   constructor(
@@ -38,14 +40,18 @@ export class LocalRooms {
     return room.log.append(frame);
   }
 
-  /** Makes a writer a local member of the room `roomKey`: it gets the room's later frames. */
-  add(writer: Writer, roomKey: string, roomName: string): void {
+  /**
+   * Makes a writer a local member of the room `roomKey`: it gets the room's later frames.
+   * @param extended whether its client sent `caps` (it gets extended frames)
+   */
+  add(writer: Writer, roomKey: string, roomName: string, extended: boolean): void {
     let room = this.byKey.get(roomKey);
     if (!room) {
       room = new LocalRoom(roomKey, roomName);
       this.byKey.set(roomKey, room);
     }
     room.members.add(writer);
+    if (extended) room.extended.add(writer);
     writer.enterRoom(room.log);
   }
 
@@ -61,6 +67,7 @@ export class LocalRooms {
     const room = this.byKey.get(log.key);
     if (room?.log !== log) return;
     room.members.delete(writer);
+    room.extended.delete(writer);
     // An empty room with frames still waiting for the flush is forgotten by the next turn.
     if (room.members.size === 0) this.byKey.delete(log.key);
   }

@@ -32,17 +32,20 @@ describe('LocalRooms: whom to write to on this node', () => {
   it('indexes members by room, and a member by the room whose log it follows', () => {
     const { rooms, writer } = setup();
     const [a, b, c] = [writer(), writer(), writer()];
-    rooms.add(a, 'lobby', 'lobby');
-    rooms.add(b, 'lobby', 'lobby');
-    rooms.add(c, 'dev', 'dev');
+    rooms.add(a, 'lobby', 'lobby', false);
+    rooms.add(b, 'lobby', 'lobby', true);
+    rooms.add(c, 'dev', 'dev', false);
     assert.deepEqual([...rooms.get('lobby')!.members], [a, b]);
+    assert.deepEqual([...rooms.get('lobby')!.extended], [b], 'extended clients, apart');
+    rooms.remove(b);
+    assert.deepEqual([...rooms.get('lobby')!.extended], []);
     assert.equal(a.room, rooms.get('lobby')!.log);
     assert.equal(c.room?.key, 'dev');
   });
 
   it('a room with frames this turn is handed to the scheduler once', () => {
     const { rooms, changed, writer } = setup();
-    rooms.add(writer(), 'lobby', 'lobby');
+    rooms.add(writer(), 'lobby', 'lobby', false);
     const lobby = rooms.get('lobby')!;
     assert.equal(rooms.publish(lobby, frame('1')), 0);
     assert.equal(rooms.publish(lobby, frame('2')), 1);
@@ -52,7 +55,7 @@ describe('LocalRooms: whom to write to on this node', () => {
   it('forgets an empty room; a member that leaves keeps what was published before', () => {
     const { rooms, writer } = setup();
     const a = writer();
-    rooms.add(a, 'lobby', 'lobby');
+    rooms.add(a, 'lobby', 'lobby', false);
     const lobby = rooms.get('lobby')!;
     rooms.publish(lobby, frame('before'));
     rooms.remove(a);
@@ -63,7 +66,7 @@ describe('LocalRooms: whom to write to on this node', () => {
     lobby.log.materialise();
     assert.equal(Buffer.concat(a.outbox.take()).toString(), 'before\n');
     rooms.remove(a); // twice is harmless
-    rooms.add(a, 'lobby', 'lobby');
+    rooms.add(a, 'lobby', 'lobby', false);
     assert.notEqual(rooms.get('lobby'), lobby, 'a new room of the same name');
   });
 });
