@@ -59,7 +59,8 @@ export interface Released {
 
 /**
  * The directory contract. Every method is atomic with respect to every other call, on any node.
- * Nicknames and room names are compared by `nameKey` (protocol/names.ts). A method that cannot
+ * Room names are compared by `nameKey`, and nicknames by `nicknameKeys`: two nicknames are the
+ * same when they share a key (protocol/names.ts). A method that cannot
  * reach shared storage rejects with `BackendUnavailableError` (errors.ts).
  *
  * Every change that the members of a room see (a join, a leave, a rename, a move) is announced

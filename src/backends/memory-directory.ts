@@ -1,4 +1,4 @@
-import { nameKey } from '../protocol/names.js';
+import { nameKey, nicknameKeys } from '../protocol/names.js';
 import type { Bus } from './bus.js';
 import type {
   ClaimResult,
@@ -29,7 +29,7 @@ interface Room {
  */
 export class MemoryDirectory implements Directory {
   private readonly byId = new Map<string, MemberRecord>();
-  /** nickname key -> member id */
+  /** every key of every nickname (`nicknameKeys`) -> member id */
   private readonly byNickname = new Map<string, string>();
   /** room key -> room */
   private readonly roomsByKey = new Map<string, Room>();
@@ -41,8 +41,10 @@ export class MemoryDirectory implements Directory {
   constructor(private readonly bus?: Pick<Bus, 'publish'>) {}
 
   async claim(member: NewMember, capacity: number, announce: boolean): Promise<ClaimResult> {
-    const nickKey = nameKey(member.nickname);
-    if (this.byNickname.has(nickKey)) return { ok: false, reason: 'nickname-taken' };
+    const nickKeys = nicknameKeys(member.nickname);
+    if (nickKeys.some((key) => this.byNickname.has(key))) {
+      return { ok: false, reason: 'nickname-taken' };
+    }
     const room = this.roomFor(member.room);
     if (room.members.size >= capacity) {
       this.forgetIfEmpty(room);
@@ -50,7 +52,7 @@ export class MemoryDirectory implements Directory {
     }
     const record: MemberRecord = { ...member, room: room.name };
     this.byId.set(member.id, record);
-    this.byNickname.set(nickKey, member.id);
+    for (const key of nickKeys) this.byNickname.set(key, member.id);
     room.members.set(member.id, record);
     const userCount = room.members.size;
     if (announce) this.joined(room, record, userCount);
@@ -60,12 +62,14 @@ export class MemoryDirectory implements Directory {
   async rename(id: string, newNickname: string): Promise<RenameResult> {
     const current = this.byId.get(id);
     if (!current) return { ok: false, reason: 'not-found' };
-    const newKey = nameKey(newNickname);
-    const holder = this.byNickname.get(newKey);
-    if (holder !== undefined && holder !== id) return { ok: false, reason: 'nickname-taken' };
+    const newKeys = nicknameKeys(newNickname);
+    for (const key of newKeys) {
+      const holder = this.byNickname.get(key);
+      if (holder !== undefined && holder !== id) return { ok: false, reason: 'nickname-taken' };
+    }
     const record: MemberRecord = { ...current, nickname: newNickname };
-    this.byNickname.delete(nameKey(current.nickname));
-    this.byNickname.set(newKey, id);
+    for (const key of nicknameKeys(current.nickname)) this.byNickname.delete(key);
+    for (const key of newKeys) this.byNickname.set(key, id);
     this.byId.set(id, record);
     const roomKey = nameKey(current.room);
     const room = this.roomsByKey.get(roomKey);
@@ -126,8 +130,11 @@ export class MemoryDirectory implements Directory {
   }
 
   async find(nickname: string): Promise<MemberRecord | undefined> {
-    const id = this.byNickname.get(nameKey(nickname));
-    return id === undefined ? undefined : this.byId.get(id);
+    for (const key of nicknameKeys(nickname)) {
+      const id = this.byNickname.get(key);
+      if (id !== undefined) return this.byId.get(id);
+    }
+    return undefined;
   }
 
   async rooms(): Promise<RoomCount[]> {
@@ -165,7 +172,7 @@ export class MemoryDirectory implements Directory {
     const current = this.byId.get(id);
     if (!current) return undefined;
     this.byId.delete(id);
-    this.byNickname.delete(nameKey(current.nickname));
+    for (const key of nicknameKeys(current.nickname)) this.byNickname.delete(key);
     const roomKey = nameKey(current.room);
     const room = this.roomsByKey.get(roomKey);
     let userCount = 0;

@@ -10,7 +10,7 @@ import type {
   RenameResult,
   RoomCount,
 } from '../backends/directory.js';
-import { nameKey } from '../protocol/names.js';
+import { nameKey, nicknameKeys } from '../protocol/names.js';
 import { DIRECTORY_SCRIPTS } from './redis-lua.js';
 import { Scripts, fencedError, lateError, type RedisTime } from './redis-scripts.js';
 
@@ -57,7 +57,7 @@ export class RedisDirectory implements Directory {
     const r = await this.scripts.run(
       'claim',
       member.id,
-      nameKey(member.nickname),
+      nicknameKeys(member.nickname).join('\n'),
       member.nickname,
       nameKey(member.room),
       member.room,
@@ -81,7 +81,7 @@ export class RedisDirectory implements Directory {
     const r = await this.scripts.run(
       'rename',
       id,
-      nameKey(newNickname),
+      nicknameKeys(newNickname).join('\n'),
       newNickname,
       this.deadline(),
     );
@@ -146,7 +146,7 @@ export class RedisDirectory implements Directory {
   }
 
   async find(nickname: string): Promise<MemberRecord | undefined> {
-    const r = await this.scripts.read('find', nameKey(nickname));
+    const r = await this.scripts.read('find', nicknameKeys(nickname).join('\n'));
     if (r.length === 0) return undefined;
     return {
       id: String(r[0]),

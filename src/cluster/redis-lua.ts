@@ -4,8 +4,9 @@
  * tag `{prefix}`, so they live in one slot and the scripts also run on Redis Cluster
  * (docs/DEVELOPING.md, "Cluster").
  *
- *   {p}:nicks            hash    nickname key -> member id
- *   {p}:m:<id>           hash    nickname, nick (key), room (key), ip, port, node
+ *   {p}:nicks            hash    nickname key -> member id (every key of a nickname)
+ *   {p}:m:<id>           hash    nickname, nick (its keys, joined by newlines), room (key), ip,
+ *                                port, node
  *   {p}:r:<room key>     zset    member ids scored by join order (a rename re-scores: last)
  *   {p}:rooms            hash    room key -> display name, for rooms with members
  *   {p}:counts           hash    room key -> member count, for rooms with members (for ROOMS)
@@ -55,6 +56,11 @@ end
 local function announce(p, room, event)
   redis.call('PUBLISH', p .. ':room:' .. room, 'E' .. seq(p, room) .. ' ' .. cjson.encode(event))
 end
+local function split(keys)
+  local t = {}
+  for key in string.gmatch(keys, '[^\\n]+') do t[#t + 1] = key end
+  return t
+end
 `;
 
 /** Removes a member, announcing it if asked; returns {nickname, room name, members left, id}. */
@@ -66,7 +72,7 @@ local function release(p, id, tell)
   local f = redis.call('HMGET', m, 'nickname', 'nick', 'room', 'node')
   if not f[1] then return nil end
   redis.call('DEL', m)
-  redis.call('HDEL', p .. ':nicks', f[2])
+  for _, key in ipairs(split(f[2])) do redis.call('HDEL', p .. ':nicks', key) end
   local set = p .. ':r:' .. f[3]
   redis.call('ZREM', set, id)
   local count = redis.call('ZCARD', set)
@@ -93,13 +99,16 @@ local p, id, nick, nickname, room, roomName = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local ip, port, node, capacity, tell = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10]), ARGV[11]
 if late(ARGV[12]) then return {0, 'late'} end
 if fenced(p, ARGV[12], node) then return {0, 'fenced'} end
-local holder = redis.call('HGET', p .. ':nicks', nick)
+local nicks = split(nick)
+local holder = redis.call('HGET', p .. ':nicks', nicks[1])
 if holder == id then
   -- The same claim again (its answer was lost): the same outcome, announced once.
   local held = redis.call('HGET', p .. ':m:' .. id, 'room')
   return {1, redis.call('HGET', p .. ':rooms', held) or held, redis.call('ZCARD', p .. ':r:' .. held)}
 end
-if holder then return {0, 'nickname-taken'} end
+for _, key in ipairs(nicks) do
+  if redis.call('HEXISTS', p .. ':nicks', key) == 1 then return {0, 'nickname-taken'} end
+end
 local set = p .. ':r:' .. room
 local count = redis.call('ZCARD', set)
 if capacity >= 0 and count >= capacity then return {0, 'room-full'} end
@@ -108,7 +117,7 @@ if not name then
   name = roomName
   redis.call('HSET', p .. ':rooms', room, name)
 end
-redis.call('HSET', p .. ':nicks', nick, id)
+for _, key in ipairs(nicks) do redis.call('HSET', p .. ':nicks', key, id) end
 redis.call('HSET', p .. ':m:' .. id, 'nickname', nickname, 'nick', nick, 'room', room, 'ip', ip, 'port', port, 'node', node)
 redis.call('ZADD', set, redis.call('INCR', p .. ':seq'), id)
 redis.call('HSET', p .. ':counts', room, count + 1)
@@ -128,10 +137,13 @@ local old = redis.call('HMGET', m, 'nickname', 'nick', 'room')
 if not old[1] then return {0, 'not-found'} end
 -- The same rename again (its answer was lost): done already, announced once.
 if old[1] == nickname then return {1, nickname, redis.call('HGET', p .. ':rooms', old[3]) or old[3]} end
-local holder = redis.call('HGET', p .. ':nicks', nick)
-if holder and holder ~= id then return {0, 'nickname-taken'} end
-redis.call('HDEL', p .. ':nicks', old[2])
-redis.call('HSET', p .. ':nicks', nick, id)
+local nicks = split(nick)
+for _, key in ipairs(nicks) do
+  local holder = redis.call('HGET', p .. ':nicks', key)
+  if holder and holder ~= id then return {0, 'nickname-taken'} end
+end
+for _, key in ipairs(split(old[2])) do redis.call('HDEL', p .. ':nicks', key) end
+for _, key in ipairs(nicks) do redis.call('HSET', p .. ':nicks', key, id) end
 redis.call('HSET', m, 'nickname', nickname, 'nick', nick)
 redis.call('ZADD', p .. ':r:' .. old[3], redis.call('INCR', p .. ':seq'), id)
 announce(p, old[3], {k = 'rename', i = id, n = old[1], m = nickname})
@@ -203,9 +215,14 @@ for _, id in ipairs(redis.call('ZRANGE', p .. ':r:' .. room, 0, -1)) do
 end
 return out
 `,
-  find: `
+  find:
+    PRELUDE +
+    `
 local p, nick = ARGV[1], ARGV[2]
-local id = redis.call('HGET', p .. ':nicks', nick)
+local id
+for _, key in ipairs(split(nick)) do
+  id = id or redis.call('HGET', p .. ':nicks', key)
+end
 if not id then return {} end
 local f = redis.call('HMGET', p .. ':m:' .. id, 'nickname', 'room', 'ip', 'port', 'node')
 if not f[1] then return {} end

@@ -53,6 +53,33 @@ export function directoryContract(
       assert.deepEqual(await d.claim(member('bob'), 1, true), { ok: false, reason: 'room-full' });
     });
 
+    it('refuses look-alikes of a held nickname, in lower case and among capitals', async (t) => {
+      const d = await fresh(t);
+      if (!d) return;
+      const tom = member('TOM');
+      await d.claim(tom, 10, true);
+      await d.claim(member('Alice'), 10, true);
+      // Cyrillic capitals, a capital I for an l: only their skeletons with case kept match.
+      for (const nickname of ['ТОМ', 'AIice', 'аlice']) {
+        assert.deepEqual(
+          await d.claim(member(nickname), 10, true),
+          { ok: false, reason: 'nickname-taken' },
+          nickname,
+        );
+      }
+      assert.equal((await d.find('ТОМ'))?.id, tom.id, 'a whisper to a look-alike finds the holder');
+      // Released, every key of the nickname is free again; a rename moves them all.
+      await d.release(tom.id, true);
+      const again = member('ТОМ');
+      assert.equal((await d.claim(again, 10, true)).ok, true);
+      assert.equal((await d.rename(again.id, 'Bob')).ok, true);
+      assert.equal((await d.claim(member('TOM'), 10, true)).ok, true);
+      assert.deepEqual(await d.claim(member('B0B'), 10, true), {
+        ok: false,
+        reason: 'nickname-taken',
+      });
+    });
+
     it('is atomic under concurrent claims', async (t) => {
       const d = await fresh(t);
       if (!d) return;

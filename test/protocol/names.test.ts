@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { CONFUSABLES } from '../../src/protocol/confusables-table.js';
-import { nameKey, nameProblem } from '../../src/protocol/names.js';
+import { nameKey, nameProblem, nicknameKeys } from '../../src/protocol/names.js';
 import { skeleton } from '../../src/protocol/skeleton.js';
+
+/** Whether two nicknames are the same: they share a key. */
+function shareKey(a: string, b: string): boolean {
+  const keys = new Set(nicknameKeys(a));
+  return nicknameKeys(b).some((key) => keys.has(key));
+}
 
 /** Every code point the UTS #39 table maps to a given prototype: prototype -> look-alikes. */
 function lookAlikes(): Map<string, string[]> {
@@ -80,9 +86,35 @@ describe('names (rule 4.2)', () => {
       ['김철수', '김철우'],
       ['Ελένη', 'Ελενα'],
       ['bob', 'rob'],
+      // Hangul syllables keep their boundaries: their letters are not mapped.
+      ['각가', '가까'],
+      ['닫다', '다따'],
+      ['읽기', '일끼'],
+      ['닭고기', '달꼬기'],
+      ['앉자', '안짜'],
+      // A prototype is not case-folded itself: β has ß, which is not ss.
+      ['αββα', 'assssa'],
     ];
-    for (const [a, b] of different) assert.notEqual(nameKey(a!), nameKey(b!), `${a} ${b}`);
+    for (const [a, b] of different) {
+      assert.ok(!shareKey(a!, b!), `${a} ${b}`);
+    }
     assert.equal(skeleton('раураl'), 'paypal');
+    // A final sigma is a sigma: σ looks like o, at the end of a word too.
+    assert.equal(nameKey('aσ'), nameKey('ao'));
+    assert.equal(nameKey('aς'), nameKey('ao'));
+  });
+
+  it('nicknames that look alike only in capitals share a key', () => {
+    for (const [a, b] of [
+      ['TOM', 'ТОМ'], // Cyrillic
+      ['BOB', 'ВОВ'],
+      ['HACK', 'НАСК'],
+      ['KIM', 'ΚΙΜ'], // Greek
+      ['Alice', 'AIice'], // a capital I for an l
+    ]) {
+      assert.ok(shareKey(a!, b!), `${a} ${b}`);
+    }
+    assert.deepEqual(nicknameKeys('alice'), [nameKey('alice')], 'most names have one key');
   });
 
   it('a look-alike of any letter in a name gives the same key (property)', () => {
@@ -106,8 +138,10 @@ describe('names (rule 4.2)', () => {
           let spoof = '';
           for (const letter of name) {
             const alikes = swaps.get(letter);
-            const pick = picks.next().value;
-            spoof += alikes && pick % 2 === 0 ? alikes[pick % alikes.length] : letter;
+            // One choice to swap or not, another for which look-alike: every one can be picked.
+            const swap = picks.next().value % 2 === 0;
+            const which = picks.next().value;
+            spoof += alikes && swap ? alikes[which % alikes.length] : letter;
           }
           assert.equal(nameKey(spoof), nameKey(name), `${name} ${spoof}`);
         },
