@@ -2,9 +2,15 @@
   "targets": [
     {
       "target_name": "natter_native",
-      "sources": ["native/fanout.c", "native/memory.cc"],
+      "sources": ["native/fanout.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"],
-      "conditions": [["OS=='win'", { "type": "none", "sources!": ["native/fanout.c", "native/memory.cc"] }]]
+      "conditions": [["OS=='win'", { "type": "none", "sources!": ["native/fanout.c"] }]]
+    },
+    {
+      "target_name": "natter_memory",
+      "sources": ["native/memory.cc"],
+      "cflags": ["-O2", "-Wall", "-Wextra"],
+      "conditions": [["OS=='win'", { "type": "none", "sources!": ["native/memory.cc"] }]]
     }
   ]
 }

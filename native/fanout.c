@@ -10,8 +10,6 @@
  *
  * sendAll(fds: Int32Array, count: number, data: Uint8Array, results: Int32Array): number
  *   results[i] = bytes taken by fds[i], or -errno; returns how many took all of `data`.
- *
- * The module also exports releaseMemory (native/memory.cc).
  */
 #include <errno.h>
 #include <node_api.h>
@@ -66,18 +64,10 @@ static napi_value send_all(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* native/memory.cc */
-napi_value natter_release_memory(napi_env env, napi_callback_info info);
-
-static int export_function(napi_env env, napi_value exports, const char *name, napi_callback cb) {
-  napi_value fn;
-  return napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn) == napi_ok &&
-         napi_set_named_property(env, exports, name, fn) == napi_ok;
-}
-
 NAPI_MODULE_INIT() {
-  if (!export_function(env, exports, "sendAll", send_all) ||
-      !export_function(env, exports, "releaseMemory", natter_release_memory)) {
+  napi_value fn;
+  if (napi_create_function(env, "sendAll", NAPI_AUTO_LENGTH, send_all, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "sendAll", fn) != napi_ok) {
     return NULL;
   }
   return exports;

@@ -16,7 +16,7 @@ import { memoryReleaseFor, type MemoryRelease } from './server/memory-release.js
 import type { NodeAgent } from './server/node-agent.js';
 import { Timeouts } from './server/services/timeouts.js';
 import type { Endpoints } from './server/session.js';
-import { native, nativeUnavailable } from './server/native.js';
+import { nativeUnavailable } from './server/native.js';
 import { DirectSocket } from './server/write/native-fanout.js';
 
 /** Options for {@link createServer}: any {@link ServerConfig} field, plus the backends. */
@@ -144,9 +144,8 @@ export class ChatServer {
       () => parts.admission.prune(),
     );
     this.timeouts.start();
-    this.memory = config.releaseMemory
-      ? memoryReleaseFor(native?.releaseMemory, this.clock, (line) => logger.info(line))
-      : undefined;
+    const info = (line: string) => logger.info(line);
+    this.memory = config.releaseMemory ? memoryReleaseFor(this.clock, info) : undefined;
   }
 
   /** Starts listening on TCP at the configured host and port. */

@@ -1,5 +1,6 @@
 /**
- * The optional native addon (native/fanout.c, native/memory.cc): what it offers, and loading it.
+ * The optional native addons (native/fanout.c, native/memory.cc): what they offer, and loading
+ * them. Each is built and loaded on its own, so that one missing costs only what it does.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,43 +18,73 @@ export type SendAll = (
   results: Int32Array,
 ) => number;
 
-/** The optional native addon (native/), built by `npm install` where a compiler is. */
+/** The room fan-out addon (native/fanout.c), built by `npm install` where a C compiler is. */
 export interface NativeAddon {
   readonly sendAll: SendAll;
-  /** Gives the V8 heap's and the C allocator's free pages back to the system (memory.cc). */
-  readonly releaseMemory: () => void;
 }
 
-/** Where node-gyp puts the addon, relative to the package root. */
-const ADDON = join('build', 'Release', 'natter_native.node');
+/** The memory addon (native/memory.cc), built where a C++ compiler is. */
+export interface MemoryAddon {
+  /**
+   * Gives free memory back to the system: the C allocator's always, the V8 heap's with
+   * `collect` (full collections: the process pauses for as long as they take).
+   */
+  readonly releaseMemory: (collect: boolean) => void;
+}
 
-/** Why the addon is not loaded (for the server's startup line), or undefined if it is. */
+/** Why the fan-out addon is not loaded (for the server's startup line), or undefined if it is. */
 export let nativeUnavailable: string | undefined;
 
 /**
- * The native addon, or undefined where it was not built (no compiler at install time, Windows):
- * the stream write path then does all the writing, with the same behaviour, and memory goes back
- * to the system only when V8 decides to.
+ * The native fan-out, or undefined where it was not built (no compiler at install time,
+ * Windows): the stream write path then does all the writing, with the same behaviour.
  */
-export const native: NativeAddon | undefined = load();
+export const native: NativeAddon | undefined = load<NativeAddon>(
+  'natter_native.node',
+  'sendAll',
+  'a C compiler',
+  (why) => (nativeUnavailable = why),
+);
 
-function load(): NativeAddon | undefined {
+/** Why the memory addon is not loaded, or undefined if it is. */
+export let memoryAddonUnavailable: string | undefined;
+
+/**
+ * The memory release, or undefined where it was not built: memory then goes back to the
+ * system only when V8 decides to.
+ */
+export const memoryAddon: MemoryAddon | undefined = load<MemoryAddon>(
+  'natter_memory.node',
+  'releaseMemory',
+  'a C++ compiler',
+  (why) => (memoryAddonUnavailable = why),
+);
+
+/** Loads `build/Release/<file>`, which must export the function `name`. */
+function load<T>(
+  file: string,
+  name: string,
+  compiler: string,
+  unavailable: (why: string) => void,
+): T | undefined {
+  const addon = join('build', 'Release', file);
   // This file runs from src/server (through a TypeScript loader) or dist/src/server.
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let up = 0; up < 5; up++, dir = dirname(dir)) {
-    const path = join(dir, ADDON);
+    const path = join(dir, addon);
     if (!existsSync(path)) continue;
     try {
-      const addon = createRequire(import.meta.url)(path) as Partial<NativeAddon>;
-      if (typeof addon.sendAll === 'function' && typeof addon.releaseMemory === 'function') {
-        return addon as NativeAddon;
-      }
-      nativeUnavailable = `${path} is out of date (rebuild it: npm install)`;
+      const loaded = createRequire(import.meta.url)(path) as Record<string, unknown>;
+      if (typeof loaded[name] === 'function') return loaded as T;
+      unavailable(`${path} does not export ${name}`);
     } catch (err) {
-      nativeUnavailable = `${path} does not load: ${(err as Error).message}`;
+      // Built for another version of Node, say: npm install (or npm rebuild) builds it again.
+      unavailable(`${path} does not load (npm rebuild builds it again): ${(err as Error).message}`);
     }
     return undefined;
   }
-  nativeUnavailable = `${ADDON} is not built (npm install builds it where python3, make and a C compiler are)`;
+  unavailable(
+    `${addon} is not built (npm install builds it where python3, make and ${compiler} are)`,
+  );
   return undefined;
 }
