@@ -16,6 +16,8 @@ export interface CanaryWindow {
   lost: number;
   /** Chats without an acknowledgement or an error answer. */
   unanswered: number;
+  /** Chats answered with a refusal or an error instead of `71`: canaries stay within limits. */
+  refused: number;
   /** Latency from send to arrival at another canary, in milliseconds. */
   p50: number;
   p99: number;
@@ -129,6 +131,7 @@ export class Canaries {
       acknowledged: 0,
       lost: 0,
       unanswered: 0,
+      refused: 0,
       p50: 0,
       p99: 0,
       max: 0,
@@ -139,6 +142,7 @@ export class Canaries {
         const sent = canary.sent.get(n)!;
         window.sent++;
         if (!sent.answered) window.unanswered++;
+        else if (!sent.acked) window.refused++;
         if (!sent.acked) continue;
         window.acknowledged++;
         // After a shutdown every canary is closed, and each must have had every chat first.

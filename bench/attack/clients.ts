@@ -56,6 +56,20 @@ export interface AttackEnv {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Resolves once `predicate` (maybe asynchronous) holds (true), or after `ms` (false). */
+export async function eventually(
+  predicate: () => boolean | Promise<boolean>,
+  ms: number,
+  everyMs = 50,
+): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) return false;
+    await sleep(everyMs);
+  }
+  return true;
+}
+
 /** Runs `task` for 0..count-1 with at most `width` at once. */
 export async function inParallel(
   count: number,

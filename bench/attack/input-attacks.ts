@@ -2,7 +2,7 @@
  * Attacks by what a client sends: a burst glued to its CONNECT, endless lines, a million frames in
  * one write, invalid UTF-8, prototype keys, thousands of JOINs and ROOMS amplification.
  */
-import { Attacker, inParallel, sleep, type AttackEnv } from './clients.js';
+import { Attacker, eventually, inParallel, sleep, type AttackEnv } from './clients.js';
 import type { Attack } from './connection-attacks.js';
 
 /** A member of the default room from a fresh address, or undefined when it could not join. */
@@ -10,6 +10,21 @@ async function member(env: AttackEnv, nickname: string): Promise<Attacker> {
   const a = new Attacker(env.port, env.address());
   if (!(await a.join(nickname))) throw new Error(`${nickname} could not join`);
   return a;
+}
+
+/** Waits for the socket to drain, to close, or `ms` to pass. */
+async function drained(a: Attacker, ms: number): Promise<void> {
+  const socket = a.wire.socket;
+  let done: () => void = () => undefined;
+  const timer = setTimeout(() => done(), ms);
+  await new Promise<void>((resolve) => {
+    done = resolve;
+    socket.once('drain', resolve);
+    socket.once('close', resolve);
+  });
+  clearTimeout(timer);
+  socket.off('drain', done);
+  socket.off('close', done);
 }
 
 /** Whether the ids of the answers that carry one never go backwards. */
@@ -33,7 +48,7 @@ const connectBurst: Attack = {
     for (let n = 1; n <= 149; n++) write += `{"cmd":"7","msg":"burst ${n}","id":${n}}\n`;
     a.wire.send(write);
     await a.until(() => a.wire.closed, 5000);
-    await sleep(1000);
+    await eventually(() => canaries.heardFrom('burster') >= a.count('71'), 5000);
     const problems: string[] = [];
     if (a.messages[0]?.cmd !== '03') problems.push(`the first answer was ${a.cmds()[0]}, not 03`);
     const answered = new Set(a.messages.map((m) => m.id).filter((id) => id !== undefined));
@@ -67,12 +82,7 @@ const hugeLines: Attack = {
         const deadline = Date.now() + 30_000;
         for (let sent = 0; sent < bytes && !a.wire.closed && Date.now() < deadline;) {
           sent += chunk.length;
-          if (!a.wire.socket.write(chunk)) {
-            await new Promise((resolve) => {
-              a.wire.socket.once('drain', resolve);
-              a.wire.socket.once('close', resolve);
-            });
-          }
+          if (!a.wire.socket.write(chunk)) await drained(a, 5000);
         }
         await a.until(() => a.wire.closed, 5000);
         if (!a.wire.closed) problems.push(`sender ${i} not closed`);
@@ -142,12 +152,23 @@ const prototypeKeys: Attack = {
       '{"cmd":"5","newNickname":"__proto__","id":9}',
     ];
     a.wire.send(frames.join('\n') + '\n');
-    a.wire.send({ cmd: '4', id: 10 });
+    a.wire.send({ cmd: '1', id: 10 });
     await a.until(() => a.messages.some((m) => m.id === 10) || a.wire.closed, 5000);
     const problems: string[] = [];
+    // What each frame must get: a `__proto__` key is a key like any other, never a prototype.
+    const expected = ['40', '904', '71', '905', '905', '905', '60', '20', '51', '10'];
     for (let id = 1; id <= 10; id++) {
-      const answers = a.messages.filter((m) => m.id === id).length;
-      if (answers !== 1) problems.push(`frame ${id} got ${answers} answers`);
+      const answers = a.messages.filter((m) => m.id === id);
+      const codes = answers.map((m) => m.cmd).join(' ');
+      if (codes !== expected[id - 1])
+        problems.push(`frame ${id} got "${codes}", not ${expected[id - 1]}`);
+    }
+    const rtt = a.messages.find((m) => m.id === 7);
+    if (rtt && !Object.hasOwn(rtt.beginTime as object, '__proto__')) {
+      problems.push('the RTT did not echo its __proto__ key');
+    }
+    for (const m of a.messages) {
+      if ('admin' in m || 'polluted' in m) problems.push(`a polluted answer: ${JSON.stringify(m)}`);
     }
     if (a.wire.closed) problems.push('closed');
     a.close();
@@ -165,12 +186,21 @@ const manyJoins: Attack = {
     for (let n = 0; n < joins; n++) write += `{"cmd":"12","room":"room${n}"}\n`;
     a.wire.send(write);
     await a.until(() => a.wire.closed, 20_000);
-    await sleep(500);
     const probe = await member(env, 'roomprobe');
-    probe.wire.send({ cmd: '11' });
-    await probe.until(() => probe.count('110') > 0, 5000);
-    const rooms = (probe.messages.find((m) => m.cmd === '110')?.rooms ?? []) as unknown[];
+    let rooms: unknown[] = [];
+    await eventually(
+      async () => {
+        const seen = probe.count('110');
+        probe.wire.send({ cmd: '11' });
+        await probe.until(() => probe.count('110') > seen, 5000);
+        rooms = (probe.messages.filter((m) => m.cmd === '110').pop()?.rooms ?? []) as unknown[];
+        return rooms.length === 1;
+      },
+      5000,
+      250,
+    );
     const problems: string[] = [];
+    if (a.count('120') === 0) problems.push('not one JOIN succeeded');
     if (!a.wire.closed) problems.push('not cut off within 20 s');
     if (rooms.length !== 1) problems.push(`${rooms.length} rooms listed afterwards, not 1`);
     a.close();
@@ -227,6 +257,7 @@ const roomsAmplification: Attack = {
       }
     }
     if (askers.some((a) => a.wire.closed)) problems.push('an asker that waited was cut off');
+    if (askers.some((a) => a.count('110') === 0)) problems.push('an asker got no ROOMS answer');
     if (problems.length === 0 && bytes / seconds > 20 * 1024 * 1024) {
       problems.push(`${(bytes / seconds / 1048576).toFixed(1)} MB/s of ROOMS answers`);
     }

@@ -63,11 +63,21 @@ export const SERVER_FLAGS = [
 
 /** How far above its level before the attack a server may stay once the attack is over. */
 export const RSS_SLACK_MIB = 24;
-/** How long the server is left idle after the last attack, and how close it must come back. */
-const IDLE_WAIT_MS = 15_000;
+/**
+ * How long the server is left idle after the last attack (it releases memory after two idle
+ * looks 5 s apart), and how close it must come back.
+ */
+const IDLE_WAIT_MS = 20_000;
 const IDLE_SLACK_MIB = 16;
 
-const sample = (pid: number): Resources => ({ rssMiB: rssMiB(pid), fds: openFds(pid) });
+/** The server's resources now; NaN when it has gone (the report then shows that). */
+function sample(pid: number): Resources {
+  try {
+    return { rssMiB: rssMiB(pid), fds: openFds(pid) };
+  } catch {
+    return { rssMiB: NaN, fds: NaN };
+  }
+}
 
 /**
  * Waits until the server is back where it was: descriptors at most 2 above `before` and RSS at
@@ -99,37 +109,14 @@ export async function runAttacks(options: SuiteOptions): Promise<AttackResult[]>
     const chosen = ATTACKS.filter((a) => !options.only || a.name.includes(options.only));
     for (const attack of chosen) {
       log(`attack: ${attack.name}`);
-      await attack.setup?.(env);
-      const before = sample(pid);
-      const peak = { ...before };
-      const sampler = setInterval(() => {
-        const now = sample(pid);
-        peak.rssMiB = Math.max(peak.rssMiB, now.rssMiB);
-        peak.fds = Math.max(peak.fds, now.fds);
-      }, 50);
-      canaries.begin();
-      const started = performance.now();
-      let problems: string[];
-      try {
-        problems = await attack.run(env, canaries);
-      } catch (error) {
-        problems = [`the attack failed: ${(error as Error).message}`];
-      }
-      const seconds = (performance.now() - started) / 1000;
-      const window = await canaries.end();
-      await attack.teardown?.();
-      const after = await settle(pid, before, options.short ? 5000 : 15_000);
-      clearInterval(sampler);
-      problems.push(...canaryProblems(window, true));
-      if (after.fds > before.fds + 2) problems.push(`${after.fds - before.fds} descriptors kept`);
-      if (!options.short && after.rssMiB > before.rssMiB + RSS_SLACK_MIB) {
-        problems.push(`RSS stayed ${(after.rssMiB - before.rssMiB).toFixed(0)} MiB up`);
-      }
-      results.push({ ...attack, seconds, canaries: window, before, peak, after, problems });
-      log(`  ${problems.length === 0 ? 'pass' : `FAIL: ${problems.join('; ')}`}`);
+      const result = await runOne(attack, env, pid, canaries, options.short);
+      results.push(result);
+      log(`  ${result.problems.length === 0 ? 'pass' : `FAIL: ${result.problems.join('; ')}`}`);
       if (!canaries.alive()) break;
     }
-    if (!options.only && canaries.alive()) results.push(await idleAfterwards(pid, results));
+    if (!options.only && canaries.alive()) {
+      results.push(await idleAfterwards(pid, results, options.short));
+    }
     if (!options.only || 'SIGTERM under load'.includes(options.only)) {
       log('attack: SIGTERM under load');
       results.push(await sigtermUnderLoad(env, pid, canaries, exited));
@@ -142,11 +129,60 @@ export async function runAttacks(options: SuiteOptions): Promise<AttackResult[]>
   return results;
 }
 
+/** The least time the canaries are watched for during an attack, however quick it is. */
+const MIN_WINDOW_MS = 1000;
+
+/** One attack: its setup, the canaries' window around it, the server's resources, the rules. */
+async function runOne(
+  attack: Attack,
+  env: AttackEnv,
+  pid: number,
+  canaries: Canaries,
+  short: boolean,
+): Promise<AttackResult> {
+  await attack.setup?.(env);
+  const before = sample(pid);
+  const peak = { ...before };
+  const sampler = setInterval(() => {
+    const now = sample(pid);
+    peak.rssMiB = Math.max(peak.rssMiB, now.rssMiB);
+    peak.fds = Math.max(peak.fds, now.fds);
+  }, 50);
+  try {
+    canaries.begin();
+    const started = performance.now();
+    let problems: string[];
+    try {
+      problems = await attack.run(env, canaries);
+    } catch (error) {
+      problems = [`the attack failed: ${(error as Error).message}`];
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await sleep(MIN_WINDOW_MS - (performance.now() - started));
+    const window = await canaries.end();
+    await attack.teardown?.();
+    const after = await settle(pid, before, short ? 5000 : 15_000);
+    problems.push(...canaryProblems(window, true));
+    if (Number.isNaN(after.fds)) problems.push('the server is gone');
+    if (after.fds > before.fds + 2) problems.push(`${after.fds - before.fds} descriptors kept`);
+    if (!short && after.rssMiB > before.rssMiB + RSS_SLACK_MIB) {
+      problems.push(`RSS stayed ${(after.rssMiB - before.rssMiB).toFixed(0)} MiB up`);
+    }
+    return { ...attack, seconds, canaries: window, before, peak, after, problems };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
 /**
  * Once every attack is over and the server idle, its memory and descriptors must be back near
  * where they were before the first attack: nothing is kept at a high-water mark.
  */
-async function idleAfterwards(pid: number, results: AttackResult[]): Promise<AttackResult> {
+async function idleAfterwards(
+  pid: number,
+  results: AttackResult[],
+  short: boolean,
+): Promise<AttackResult> {
   const before = results[0]!.before;
   const peak = {
     rssMiB: Math.max(...results.map((r) => r.peak.rssMiB)),
@@ -157,15 +193,17 @@ async function idleAfterwards(pid: number, results: AttackResult[]): Promise<Att
   const after = sample(pid);
   const problems: string[] = [];
   if (after.fds > before.fds + 2) problems.push(`${after.fds - before.fds} descriptors kept`);
-  if (after.rssMiB > before.rssMiB + IDLE_SLACK_MIB) {
+  // Memory is a measurement, not a test: the short run (npm test) checks descriptors only.
+  if (!short && after.rssMiB > before.rssMiB + IDLE_SLACK_MIB) {
     problems.push(`RSS stayed ${(after.rssMiB - before.rssMiB).toFixed(0)} MiB up`);
   }
-  const none = { sent: 0, acknowledged: 0, lost: 0, unanswered: 0, p50: 0, p99: 0, max: 0 };
+  const none = { sent: 0, acknowledged: 0, lost: 0, unanswered: 0, refused: 0 };
+  const latency = { p50: 0, p99: 0, max: 0 };
   return {
     name: 'idle after the attacks',
     rule: `${IDLE_WAIT_MS / 1000} s later, RSS within ${IDLE_SLACK_MIB} MiB of where it was before the first attack, and as many descriptors`,
     seconds: (performance.now() - started) / 1000,
-    canaries: { ...none, disconnected: [] },
+    canaries: { ...none, ...latency, disconnected: [] },
     before,
     peak,
     after,
@@ -175,9 +213,13 @@ async function idleAfterwards(pid: number, results: AttackResult[]): Promise<Att
 
 function canaryProblems(window: CanaryWindow, countUnanswered: boolean): string[] {
   const problems: string[] = [];
+  if (window.sent === 0) problems.push('the canaries sent nothing during the attack');
   if (window.lost > 0) problems.push(`canaries lost ${window.lost} chats`);
   if (countUnanswered && window.unanswered > 0) {
     problems.push(`${window.unanswered} canary chats unanswered`);
+  }
+  if (countUnanswered && window.refused > 0) {
+    problems.push(`${window.refused} canary chats refused`);
   }
   if (window.disconnected.length > 0) problems.push(`${window.disconnected} disconnected`);
   return problems;
