@@ -128,9 +128,10 @@ const nonReaders: Attack = {
       if (await a.join(`deaf${i}`)) a.wire.socket.pause();
       deaf.push(a);
     }
-    const talkers = [new Attacker(env.port, env.address()), new Attacker(env.port, env.address())];
+    const talkers = Array.from({ length: 4 }, () => new Attacker(env.port, env.address()));
     await Promise.all(talkers.map((t, i) => t.join(`talker${i}`)));
-    const text = 'n'.repeat(60_000);
+    // The longest message the server takes (10,000 characters), 30 KB in UTF-8.
+    const text = '가'.repeat(10_000);
     // A paused socket never sees its close: the talkers' `30`s tell who was cut off.
     const gone = () =>
       new Set(talkers[0]!.messages.filter((m) => m.cmd === '30').map((m) => String(m.nickname)));

@@ -85,7 +85,8 @@ function remember(name: string, key: string): void {
  * casing alone turns a word-final `Σ` into `ς`).
  */
 function fold(text: string): string {
-  return lower(text.toUpperCase());
+  // Twice: the first round turns ẞ into ß, the second ß into ss.
+  return lower(text.toUpperCase().toLowerCase().toUpperCase());
 }
 
 /**
