@@ -4,7 +4,7 @@ import { formatAddress } from './addresses.js';
 import type { Bus } from './backends/bus.js';
 import type { Directory } from './backends/directory.js';
 import type { ServerConfig } from './config/options.js';
-import { ConfigError, configWith } from './config/resolve.js';
+import { ConfigError, configWarnings, configWith } from './config/resolve.js';
 import { attachStream, discardInput } from './transport/stream.js';
 import { TcpListeners, type ListeningAddress } from './transport/tcp.js';
 import { assemble, type ServerParts } from './server/assemble.js';
@@ -160,7 +160,7 @@ export class ChatServer {
       logger.info(`Natter is listening on ${formatAddress(address, port)}`);
     }
     const exposed = admission.loopbackExemptionWarning(this.tcp.addresses.map((a) => a.address));
-    if (exposed) logger.warn(exposed);
+    for (const warning of [exposed ?? [], configWarnings(this.config)].flat()) logger.warn(warning);
     if (this.config.nativeWrites && !fanout) {
       logger.info(`room fan-out without the native addon: ${nativeUnavailable}`);
     }

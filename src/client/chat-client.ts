@@ -15,6 +15,7 @@ import {
   type ChatEvent,
   type Received,
 } from './events.js';
+import { DEFAULT_MESSAGE_LIMITS, messageProblem, type MessageLimits } from './limits.js';
 import { RequestTracker } from './request-tracker.js';
 
 /** A member as USERS reports it. */
@@ -44,6 +45,11 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
    * acknowledged. Against a seed server this is false and answers are matched in order.
    */
   extended = false;
+  /**
+   * What the server accepts: a Natter server says in its `03`; otherwise the defaults. CHAT and
+   * WHISPER refuse a message over them (code `TOO_LONG`) instead of sending it.
+   */
+  limits: MessageLimits = DEFAULT_MESSAGE_LIMITS;
 
   private readonly decoder: FrameDecoder;
   private readonly requests: RequestTracker;
@@ -51,7 +57,7 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
   private fatal: NatterError | undefined;
   private closedError: NatterError | undefined;
   private readonly closedPromise: Promise<NatterError | undefined>;
-  private isClosed = false;
+  private ended = false;
   private exiting = false;
   private heartbeat: NodeJS.Timeout | undefined;
   /** Since when a heartbeat RTT has been unanswered; 0 when none is. */
@@ -62,7 +68,7 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
     this.requests = new RequestTracker({
       write: (frame, done) => stream.write(frame, done),
       refusal: () =>
-        this.isClosed
+        this.ended
           ? (this.fatal ?? new NatterError('CLOSED', 'the connection is closed'))
           : undefined,
       ids: () => this.extended,
@@ -88,7 +94,7 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
       this.closedError ??= new NatterError(err.code ?? 'ECONNRESET', err.message);
     });
     stream.on('close', () => {
-      this.isClosed = true;
+      this.ended = true;
       clearInterval(this.heartbeat);
       const reason =
         this.fatal ??
@@ -114,6 +120,10 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
     // Checked, not trusted: only an extended server sends these, and then as strings.
     this.room = typeof answer.room === 'string' ? answer.room : undefined;
     this.server = typeof answer.server === 'string' ? answer.server : undefined;
+    const { maxFrameBytes, maxMessageLength } = answer.limits ?? {};
+    if (Number.isSafeInteger(maxFrameBytes) && Number.isSafeInteger(maxMessageLength)) {
+      this.limits = { maxFrameBytes: maxFrameBytes!, maxMessageLength: maxMessageLength! };
+    }
     // A seed server has no heartbeat rule, and an extra request could share a read with the
     // next one, which the seed cannot parse: heartbeats are for Natter servers only.
     if (heartbeatMs > 0 && this.extended) this.startHeartbeat(heartbeatMs);
@@ -134,7 +144,7 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
       // Any answer, an error such as RATE_LIMITED included, shows the server is alive.
       const answered = () => (this.heartbeatSentAt = 0);
       this.rtt().then(answered, (err: NatterError) => {
-        if (!this.isClosed && err.code !== 'CLOSED') answered();
+        if (!this.ended && err.code !== 'CLOSED') answered();
       });
     }, heartbeatMs / 2);
     this.heartbeat.unref();
@@ -146,8 +156,9 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
     return answer.users.map(([nickname, ip, port]) => ({ nickname, ip, port }));
   }
 
-  /** WHISPER: rejects with code `20` (no such user) or `21` (yourself). */
+  /** WHISPER: rejects with code `20` (no such user), `21` (yourself) or `TOO_LONG`. */
   async whisper(to: string, msg: string): Promise<void> {
+    this.checkSize(msg);
     await this.requests.request({ cmd: Cmd.WHISPER, to, msg });
   }
 
@@ -156,6 +167,7 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
    * message; against a seed server (which never answers a chat) once it is written.
    */
   async chat(msg: string): Promise<void> {
+    this.checkSize(msg);
     if (this.extended) await this.requests.request({ cmd: Cmd.CHAT, msg });
     else await this.requests.send({ cmd: Cmd.CHAT, msg });
   }
@@ -214,11 +226,16 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
 
   /** EXIT: leaves the chat; resolves when the server has closed the connection. */
   async exit(): Promise<void> {
-    if (this.isClosed) return;
+    if (this.ended) return;
     this.exiting = true;
     await this.requests.send({ cmd: Cmd.EXIT });
     this.stream.end();
     await this.closedPromise;
+  }
+
+  /** True once the connection has closed. */
+  get isClosed(): boolean {
+    return this.ended;
   }
 
   /** Resolves when the connection is closed: with the reason, or undefined after EXIT. */
@@ -234,13 +251,19 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
   /** Every event from now on, until the connection closes. */
   events(): AsyncIterableIterator<ChatEvent> {
     const queue = new EventQueue<ChatEvent>(() => this.iterators.delete(queue));
-    if (this.isClosed) queue.end();
+    if (this.ended) queue.end();
     else this.iterators.add(queue);
     return queue;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<ChatEvent> {
     return this.events();
+  }
+
+  /** Throws `TOO_LONG` for a message the server would refuse (or disconnect for). */
+  private checkSize(msg: string): void {
+    const problem = messageProblem(msg, this.limits);
+    if (problem) throw new NatterError('TOO_LONG', `${problem} (splitMessage cuts it into parts)`);
   }
 
   /** Routes each message from the server: an error, an event, or an answer to a request. */

@@ -3,3 +3,9 @@ export { connect, type ConnectOptions } from './connect.js';
 export { ChatClient, type User } from './chat-client.js';
 export { type ChatEvent } from './events.js';
 export { NatterError } from './errors.js';
+export {
+  DEFAULT_MESSAGE_LIMITS,
+  messageProblem,
+  splitMessage,
+  type MessageLimits,
+} from './limits.js';

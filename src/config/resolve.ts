@@ -189,3 +189,19 @@ function readPhrases(path: string): string[] {
 function normalisePhrases(phrases: string[]): string[] {
   return [...new Set(phrases.map((p) => p.toLowerCase()).filter((p) => p.length > 0))];
 }
+
+/**
+ * What in a valid configuration works against itself, one sentence each (the server logs them at
+ * start): a message within `maxMessageLength` characters must fit in a request of
+ * `maxFrameBytes`, however its characters are written (up to 6 bytes each, as JSON escapes).
+ */
+export function configWarnings(config: ServerConfig): string[] {
+  const needed = 6 * config.maxMessageLength + 1024;
+  if (config.maxFrameBytes >= needed) return [];
+  return [
+    `a message of maxMessageLength (${config.maxMessageLength}) characters may not fit in a ` +
+      `request of maxFrameBytes (${config.maxFrameBytes}) bytes, and its sender would be ` +
+      `disconnected: raise --max-frame-bytes to ${needed} or lower --max-message-length to ` +
+      `${Math.floor((config.maxFrameBytes - 1024) / 6)}`,
+  ];
+}

@@ -36,6 +36,8 @@ export interface ConnectSuccess extends Base<typeof Cmd.CONNECT_SUCCESS> {
   caps?: string[];
   /** Only for clients that sent `caps`: the server software and version. */
   server?: string;
+  /** Only for clients that sent `caps`: the largest request and the longest message. */
+  limits?: { maxFrameBytes: number; maxMessageLength: number };
 }
 export interface UsersResponse extends Base<typeof Cmd.USERS_RESPONSE> {
   users: UserRow[];

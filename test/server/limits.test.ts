@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { join, joinAll, startServer } from '../helpers.js';
+import { join, joinAll, logsOf, startServer } from '../helpers.js';
 
 describe('length limits', () => {
   it('a message over maxMessageLength gets 915 with the limit; nothing is delivered', async (t) => {
@@ -25,12 +25,26 @@ describe('length limits', () => {
     assert.deepEqual(await alice!.next(), { cmd: '70', from: 'bob', msg: '😀'.repeat(10) });
   });
 
-  it('by default allows any message that fits in a frame', async (t) => {
+  it('by default allows 10,000 characters, which always fit in a frame', async (t) => {
     const server = await startServer(t);
     const [alice, bob] = await joinAll(t, server, ['alice', 'bob']);
-    const msg = '가'.repeat(20_000); // 60 000 bytes of UTF-8
-    bob!.send({ cmd: '7', msg });
-    assert.equal((await alice!.expect('70')).msg, msg);
+    // The worst case: every character escaped in six bytes, 60,000 bytes in all.
+    const escaped = '\u0001'.repeat(10_000);
+    bob!.send({ cmd: '7', msg: escaped, id: 1 });
+    assert.deepEqual(await bob!.next(), { cmd: '71', id: 1 });
+    assert.equal((await alice!.expect('70')).msg, escaped);
+    bob!.send({ cmd: '7', msg: '가'.repeat(10_001), id: 2 });
+    assert.equal((await bob!.next()).cmd, '915');
+    assert.equal(logsOf(server).filter((l) => /may not fit/.test(l)).length, 0);
+  });
+
+  it('warns at start when a maximal message may not fit in a frame', async (t) => {
+    const server = await startServer(t, { maxMessageLength: 20_000 });
+    const [warning] = logsOf(server).filter((l) => /may not fit/.test(l));
+    assert.match(
+      warning ?? '',
+      /raise --max-frame-bytes to 121024 or lower --max-message-length to 10752/,
+    );
   });
 
   it('limits nickname and room name length as configured', async (t) => {

@@ -52,6 +52,8 @@ export const connect: Command<typeof Cmd.CONNECT> = {
         success.room = joined.room;
         success.caps = caps.filter((c) => KNOWN_CAPS.has(c));
         success.server = SERVER_SOFTWARE;
+        const { maxFrameBytes, maxMessageLength } = settings;
+        success.limits = { maxFrameBytes, maxMessageLength };
       }
       ctx.reply(success, req.id);
     };

@@ -19,7 +19,12 @@ import type { JoinTerms, Session, SessionView } from '../session.js';
 /** The settings commands read. */
 export type CommandSettings = Pick<
   ServerConfig,
-  'maxUsers' | 'defaultRoom' | 'maxRoomNameLength' | 'hideAddresses'
+  | 'maxUsers'
+  | 'defaultRoom'
+  | 'maxRoomNameLength'
+  | 'hideAddresses'
+  | 'maxFrameBytes'
+  | 'maxMessageLength'
 >;
 
 /** What commands may read of the directory; every change goes through membership. */
