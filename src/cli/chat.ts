@@ -1,44 +1,146 @@
 import readline from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { connect, NatterError, type ChatClient, type ChatEvent } from '../client/index.js';
-import { NATTER_VERSION } from '../version.js';
+import { CHAT_COMMANDS, commandList, runLine, type Output } from './chat-commands.js';
+import { formatEvent, notice, PLAIN, type Style } from './chat-format.js';
 import { UsageError } from './usage.js';
 
-export const CHAT_USAGE = `Usage: natter chat --nick NAME [--host HOST] [--port PORT] [--room ROOM]
+export { formatEvent, printable } from './chat-format.js';
+export { CHAT_COMMANDS, runLine } from './chat-commands.js';
 
-Joins a chat server. Type a line to chat; commands start with a backslash:
+export const CHAT_USAGE = `Usage: natter chat --nick NAME [--host HOST] [--port PORT] [--room ROOM]
+                   [--timestamps minutes|seconds|none] [--[no-]reconnect]
+
+Joins a chat server. Type a line to chat; commands start with a backslash (or a slash):
 `;
 
-/** The chat commands, as \help lists them. */
-export const CHAT_COMMANDS: readonly (readonly [string, string])[] = [
-  ['\\users', 'list the members of your room'],
-  ['\\wh <nick> <message>', 'whisper to one user, in any room'],
-  ['\\rename <nick>', 'change your nickname'],
-  ['\\rooms', 'list the rooms'],
-  ['\\join <room>', 'move to a room (created if needed)'],
-  ['\\leave', 'go back to the default room'],
-  ['\\version', 'show the server and client versions'],
-  ['\\rtt', 'measure the round trip to the server'],
-  ['\\help', 'show this list'],
-  ['\\exit', 'leave the chat'],
-];
+/** Closes the server decided on because of what this user did: reconnecting would not help. */
+const FINAL_CODES = new Set(['902', '911', '917']);
+/** Waits between reconnection attempts, in milliseconds; the last repeats. */
+const BACKOFF_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
 
-function commandList(): string {
-  return CHAT_COMMANDS.map(([cmd, text]) => `  ${cmd.padEnd(22)} ${text}`).join('\n');
-}
-
-/** Writes lines without garbling what the user is typing (readline redraws the prompt). */
-interface Output {
-  line(text: string): void;
+interface ChatOptions {
+  host: string;
+  port: number;
+  nickname: string;
+  room: string | undefined;
+  reconnect: boolean;
+  style: Style;
 }
 
 /**
  * `natter chat`: an interactive client (readline) when stdin is a terminal, a line-by-line
  * script runner when it is a pipe: each line runs after the previous one was answered, and the
- * end of input is an `\exit`.
+ * end of input is an `\exit`. In a terminal it reconnects when the connection drops.
  * @returns the process exit code
  */
 export async function chat(args: string[]): Promise<number> {
+  const options = parseChatArgs(args);
+  if (!options) {
+    process.stdout.write(CHAT_USAGE + commandList() + '\n');
+    return 0;
+  }
+  const { host, port } = options;
+  let client: ChatClient;
+  try {
+    client = await join(options);
+  } catch (err) {
+    process.stderr.write(`natter: ${describeJoinError(err, options.nickname)}\n`);
+    return 1;
+  }
+
+  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const known = new Set<string>();
+  const rl = readline.createInterface({
+    input: process.stdin,
+    output: interactive ? process.stdout : undefined,
+    terminal: interactive,
+    completer: (line: string) => complete(line, known),
+  });
+  const print = interactive
+    ? (text: string) => {
+        readline.clearLine(process.stdout, 0);
+        readline.cursorTo(process.stdout, 0);
+        process.stdout.write(text + '\n');
+        rl.prompt(true);
+      }
+    : (text: string) => process.stdout.write(text + '\n');
+  const out: Output = { notice: (text) => print(notice(options.style, text)), line: print };
+  const setPrompt = () => rl.setPrompt(`[${client.room ?? 'chat'}] ${client.nickname}> `);
+
+  /** Takes a joined client into use: its events printed, its room's nicknames known. */
+  const attach = (joined: ChatClient) => {
+    client = joined;
+    options.style.self = () => client.nickname;
+    joined.on('event', (event: ChatEvent) => {
+      track(known, event);
+      // A fatal error closes the connection, and the close is told with it, once.
+      if (event.type === 'serverError' && event.error.response?.fatal === true) return;
+      print(formatEvent(event, options.style));
+    });
+    void joined.users().then(
+      (list) => list.forEach((u) => known.add(u.nickname)),
+      () => undefined,
+    );
+    setPrompt();
+  };
+  attach(client);
+  const where = client.room ? ` in ${client.room}` : '';
+  out.notice(`* connected to ${host}:${port} as ${client.nickname}${where}; \\help lists commands`);
+
+  let exitCode = 0;
+  let leaving = false;
+  let connected = true;
+  /** Watches the connection: on a drop, tells why, and reconnects or ends the session. */
+  const watch = async (): Promise<void> => {
+    for (;;) {
+      const reason = await client.closed();
+      if (leaving) return;
+      connected = false;
+      if (!reason) return void out.notice('* disconnected');
+      out.notice(`! disconnected: ${reason.message}`);
+      if (!options.reconnect || FINAL_CODES.has(reason.code)) {
+        exitCode = 1;
+        rl.close();
+        return;
+      }
+      // Back as who and where the user was last.
+      options.nickname = client.nickname;
+      options.room = client.room ?? options.room;
+      const again = await reconnect(options, out, () => leaving);
+      if (!again) return;
+      attach(again);
+      connected = true;
+      out.notice(`* reconnected as ${again.nickname}${again.room ? ` in ${again.room}` : ''}`);
+    }
+  };
+  const watching = watch();
+
+  if (interactive) rl.prompt();
+  for await (const line of rl) {
+    if (!connected) {
+      if (/^[\\/](exit|quit)\b/.test(line)) break;
+      out.notice('! not connected (reconnecting; \\exit to give up)');
+      continue;
+    }
+    const keepGoing = await runLine(client, line, out);
+    if (!keepGoing) break;
+    if (interactive) {
+      setPrompt();
+      rl.prompt();
+    }
+  }
+  leaving = true;
+  rl.close();
+  if (connected) await client.exit().catch(() => undefined);
+  else client.destroy();
+  await Promise.race([watching, sleep(100)]);
+  return exitCode;
+}
+
+/** The options, or undefined for --help; throws {@link UsageError}. */
+function parseChatArgs(args: string[]): ChatOptions | undefined {
   let values;
   try {
     ({ values } = parseArgs({
@@ -48,6 +150,9 @@ export async function chat(args: string[]): Promise<number> {
         host: { type: 'string' },
         port: { type: 'string', short: 'p' },
         room: { type: 'string' },
+        timestamps: { type: 'string' },
+        reconnect: { type: 'boolean' },
+        'no-reconnect': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -55,208 +160,77 @@ export async function chat(args: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  if (values.help) {
-    process.stdout.write(CHAT_USAGE + commandList() + '\n');
-    return 0;
-  }
+  if (values.help) return undefined;
   if (!values.nick) throw new UsageError('--nick NAME is required');
   const port = values.port === undefined ? 20825 : Number(values.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new UsageError(`--port must be a number from 1 to 65535, got ${values.port}`);
   }
-  const host = values.host ?? 'localhost';
-
-  let client: ChatClient;
-  try {
-    client = await connect({
-      host,
-      port,
-      nickname: values.nick,
-      ...(values.room ? { room: values.room } : {}),
-    });
-  } catch (err) {
-    process.stderr.write(`natter: ${describeJoinError(err, values.nick)}\n`);
-    return 1;
+  const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const stamps = values.timestamps ?? (terminal ? 'minutes' : 'none');
+  if (stamps !== 'minutes' && stamps !== 'seconds' && stamps !== 'none') {
+    throw new UsageError(`--timestamps must be minutes, seconds or none, got ${stamps}`);
   }
-
-  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  const rl = readline.createInterface({
-    input: process.stdin,
-    output: interactive ? process.stdout : undefined,
-    terminal: interactive,
-  });
-  const out: Output = interactive
-    ? {
-        line(text) {
-          readline.clearLine(process.stdout, 0);
-          readline.cursorTo(process.stdout, 0);
-          process.stdout.write(text + '\n');
-          rl.prompt(true);
-        },
-      }
-    : { line: (text) => process.stdout.write(text + '\n') };
-  const setPrompt = () => rl.setPrompt(`[${client.room ?? 'chat'}] ${client.nickname}> `);
-
-  setPrompt();
-  const where = client.room ? ` in ${client.room}` : '';
-  out.line(`* connected to ${host}:${port} as ${client.nickname}${where}; \\help lists commands`);
-  client.on('event', (event: ChatEvent) => out.line(formatEvent(event)));
-
-  let exitCode = 0;
-  let exited = false;
-  client.closed().then((reason) => {
-    if (exited) return;
-    exited = true;
-    if (reason) {
-      out.line(`* disconnected: ${reason.message}`);
-      exitCode = 1;
-    } else out.line('* disconnected');
-    rl.close();
-  });
-
-  if (interactive) rl.prompt();
-  for await (const line of rl) {
-    if (exited) break;
-    const keepGoing = await runLine(client, line, out);
-    if (!keepGoing) break;
-    if (interactive) {
-      setPrompt();
-      rl.prompt();
-    }
-  }
-  if (!exited) {
-    exited = true;
-    rl.close();
-    await client.exit().catch(() => undefined);
-  }
-  return exitCode;
+  // Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  return {
+    host: values.host ?? 'localhost',
+    port,
+    nickname: values.nick,
+    room: values.room,
+    reconnect: values['no-reconnect'] ? false : (values.reconnect ?? terminal),
+    style: { ...PLAIN, timestamps: stamps, color },
+  };
 }
 
-/** Runs one input line; false when the session should end. */
-export async function runLine(client: ChatClient, line: string, out: Output): Promise<boolean> {
-  if (!line.startsWith('\\')) {
-    if (line.length > 0) await attempt(out, () => client.chat(line));
-    return true;
-  }
-  const [command = '', ...rest] = line.slice(1).split(' ');
-  const arg = rest.join(' ').trim();
-  switch (command) {
-    case 'users':
-      await attempt(out, async () => {
-        const users = await client.users();
-        out.line(`* ${users.length} user${users.length === 1 ? '' : 's'} in your room:`);
-        for (const u of users) out.line(`  ${u.nickname}  ${u.ip}:${u.port}`);
-      });
-      return true;
-    case 'wh':
-    case 'whisper': {
-      const space = arg.indexOf(' ');
-      if (space < 0) out.line('! usage: \\wh <nick> <message>');
-      else await attempt(out, () => client.whisper(arg.slice(0, space), arg.slice(space + 1)));
-      return true;
-    }
-    case 'rename':
-      if (!arg) out.line('! usage: \\rename <nick>');
-      else {
-        await attempt(out, async () => {
-          await client.rename(arg);
-          out.line(`* you are now known as ${arg}`);
-        });
-      }
-      return true;
-    case 'rooms':
-      await attempt(out, async () => {
-        for (const r of await client.rooms()) {
-          out.line(`  ${r.name}  ${r.userCount}/${r.capacity}`);
-        }
-      });
-      return true;
-    case 'join':
-      if (!arg) out.line('! usage: \\join <room>');
-      else {
-        await attempt(out, async () => {
-          const { room, userCount } = await client.joinRoom(arg);
-          out.line(`* you joined ${room} (${userCount} users)`);
-        });
-      }
-      return true;
-    case 'leave':
-      await attempt(out, async () => {
-        const { room, userCount } = await client.leaveRoom();
-        out.line(`* you are back in ${room} (${userCount} users)`);
-      });
-      return true;
-    case 'version':
-      await attempt(out, async () => {
-        const v = await client.version();
-        const software = v.server ? ` (${v.server})` : '';
-        out.line(`* server version ${v.serverVersion}${software}, client natter/${NATTER_VERSION}`);
-      });
-      return true;
-    case 'rtt':
-      await attempt(out, async () => out.line(`* RTT ${(await client.rtt()).toFixed(3)} ms`));
-      return true;
-    case 'help':
-      out.line(commandList());
-      return true;
-    case 'exit':
-    case 'quit':
-      return false;
-    default:
-      out.line(`! unknown command \\${command}; \\help lists the commands`);
-      return true;
-  }
+function join(options: ChatOptions): Promise<ChatClient> {
+  const { host, port, nickname, room } = options;
+  return connect({ host, port, nickname, ...(room ? { room } : {}) });
 }
-
-async function attempt(out: Output, action: () => Promise<void>): Promise<void> {
-  try {
-    await action();
-  } catch (err) {
-    out.line(`! ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
-/** One line for an incoming event, safe to print on a terminal. */
-export function formatEvent(event: ChatEvent): string {
-  switch (event.type) {
-    case 'chat':
-      return `${printable(event.from)}: ${printable(event.msg)}`;
-    case 'whisper':
-      return `${printable(event.from)} (whisper): ${printable(event.msg)}`;
-    case 'join':
-      return `* ${printable(event.nickname)} joined (${event.userCount} users)`;
-    case 'leave':
-      return `* ${printable(event.nickname)} left (${event.userCount} users)`;
-    case 'move':
-      return `* ${printable(event.nickname)} moved to ${printable(event.room)} (${event.userCount} users)`;
-    case 'rename':
-      return `* ${printable(event.nickname)} is now known as ${printable(event.newNickname)}`;
-    case 'missed': {
-      const room = printable(event.room);
-      if (event.from === undefined || event.to === undefined) {
-        return `! some messages of ${room} may not have reached you`;
-      }
-      const count = event.to - event.from + 1;
-      return `! ${count} message${count === 1 ? '' : 's'} of ${room} did not reach you`;
-    }
-    case 'serverError':
-      return `! ${printable(event.error.message)} (${printable(event.error.code)})`;
-  }
-}
-
-// C0 and C1 controls except tab and newline, DEL, and the bidirectional overrides and isolates.
-// eslint-disable-next-line no-control-regex
-const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
- * Text from other people, made harmless for a terminal: control characters (an escape sequence
- * could move the cursor, recolour or retitle the terminal) are shown as `\u{1b}`, and the lines
- * of a multi-line message are indented under the first.
+ * Tries to join again with the same nickname, in the room it was in, waiting longer after each
+ * failure; resolves with the client, or undefined once the user gives up.
  */
-export function printable(text: string): string {
-  return text
-    .replace(UNPRINTABLE, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`)
-    .replace(/\n/g, '\n  ');
+async function reconnect(
+  options: ChatOptions,
+  out: Output,
+  givenUp: () => boolean,
+): Promise<ChatClient | undefined> {
+  for (let attempt = 0; !givenUp(); attempt++) {
+    const wait = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!;
+    out.notice(`* reconnecting in ${wait / 1000} s`);
+    await sleep(wait);
+    if (givenUp()) return undefined;
+    try {
+      return await join(options);
+    } catch (err) {
+      out.notice(`! ${describeJoinError(err, options.nickname)}`);
+    }
+  }
+  return undefined;
+}
+
+/** Keeps the nicknames of the room for Tab completion. */
+function track(known: Set<string>, event: ChatEvent): void {
+  if (event.type === 'join') known.add(event.nickname);
+  else if (event.type === 'leave' || event.type === 'move') known.delete(event.nickname);
+  else if (event.type === 'rename') {
+    known.delete(event.nickname);
+    known.add(event.newNickname);
+  } else if (event.type === 'chat' || event.type === 'whisper') known.add(event.from);
+}
+
+/** Tab: a command after a leading \ or /, else a nickname for the word being typed. */
+function complete(line: string, known: Set<string>): [string[], string] {
+  const word = line.slice(line.lastIndexOf(' ') + 1);
+  if (word === line && /^[\\/]/.test(line)) {
+    const names = CHAT_COMMANDS.map(([cmd]) => line.charAt(0) + cmd.slice(1).split(' ', 1)[0]!);
+    return [names.filter((name) => name.startsWith(line)), line];
+  }
+  const lower = word.toLowerCase();
+  const hits = [...known].filter((nick) => nick.toLowerCase().startsWith(lower)).sort();
+  return [hits, word];
 }
 
 function describeJoinError(err: unknown, nickname: string): string {

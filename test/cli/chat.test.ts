@@ -15,6 +15,9 @@ describe('natter chat', () => {
       '\\rtt',
       '\\wh raw psst 비밀',
       '\\wh nobody hi',
+      '/users',
+      '\\\\escaped',
+      '//slashed',
       '\\rename alicia',
       '\\rooms',
       '\\join dev',
@@ -49,7 +52,9 @@ describe('natter chat', () => {
     assert.match(out, /! there is no user with that nickname/);
     assert.match(out, /\* you are now known as alicia/);
     assert.match(out, /\n {2}lobby {2}2\/10\n/);
-    assert.match(out, /\* you joined dev \(1 users\)/);
+    assert.match(out, /\* you joined dev \(1 user\)/);
+    assert.match(out, /-> raw: psst 비밀\n/, 'a whisper is confirmed');
+    assert.equal(out.match(/\* 2 users in your room:/g)?.length, 2, '/users as \\users');
     assert.match(out, /\* you are back in lobby \(2 users\)/);
     assert.match(out, /\\wh <nick> <message> +whisper to one user/);
     assert.match(out, /! unknown command \\bogus/);
@@ -57,6 +62,8 @@ describe('natter chat', () => {
     assert.deepEqual(await raw.next(), { cmd: '8', nickname: 'alice', userCount: 2 });
     assert.deepEqual(await raw.next(), { cmd: '70', from: 'alice', msg: 'hello from the cli' });
     assert.deepEqual(await raw.next(), { cmd: '70', from: 'alice', msg: 'psst 비밀' });
+    assert.deepEqual(await raw.next(), { cmd: '70', from: 'alice', msg: '\\escaped' });
+    assert.deepEqual(await raw.next(), { cmd: '70', from: 'alice', msg: '/slashed' });
     assert.deepEqual(await raw.next(), { cmd: '52', nickname: 'alice', newNickname: 'alicia' });
     assert.deepEqual(await raw.next(), { cmd: '30', nickname: 'alicia', userCount: 1 });
     assert.deepEqual(await raw.next(), { cmd: '8', nickname: 'alicia', userCount: 2 });
@@ -134,15 +141,60 @@ describe('natter chat', () => {
     ]);
     await cli.waitFor(/connected/);
     cli.write('I hate professor Lee\n');
-    await cli.waitFor(
-      /\* disconnected: the message contains a banned phrase; you are disconnected/,
-    );
+    await cli.waitFor(/! disconnected: the message contains a banned phrase; you are disconnected/);
+    // Told once, not once per way the client heard it.
+    assert.equal(cli.stdout.match(/banned phrase/g)?.length, 1);
     assert.equal(await cli.exitCode(), 1);
+  });
+
+  it('sends a paste too long for one message in parts, and says so', async (t) => {
+    const server = await startServer(t);
+    const raw = await join(t, server, 'raw');
+    const port = String(server.port);
+    const cli = natter(t, ['chat', '--nick', 'paster', '--host', '127.0.0.1', '--port', port]);
+    await cli.waitFor(/connected/);
+    await raw.expect('8');
+    // 25,000 Korean characters: about 75 KB, over the frame limit and the message limit.
+    const paste = '가나다라마'.repeat(5000);
+    cli.write(paste + '\n');
+    await cli.waitFor(/\* your message was too long for one, and went in 3 parts/);
+    let received = '';
+    for (let i = 0; i < 3; i++) received += String((await raw.expect('70')).msg);
+    assert.equal(received, paste);
+    cli.write('\\exit\n');
+    assert.equal(await cli.exitCode(), 0);
+  });
+
+  it('with --reconnect, comes back after the server restarts, as the same user', async (t) => {
+    const first = await startServer(t);
+    const port = first.port;
+    const cli = natter(t, [
+      'chat',
+      '--nick',
+      'phoenix',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--reconnect',
+    ]);
+    await cli.waitFor(/connected/);
+    cli.write('\\join dev\n');
+    await cli.waitFor(/you joined dev/);
+    await first.close();
+    await cli.waitFor(/! disconnected: .*\n.*\* reconnecting in 1 s/);
+    const second = await startServer(t, { port });
+    await cli.waitFor(/\* reconnected as phoenix in dev/, 'stdout', 10_000);
+    const raw = await join(t, second, 'raw', { room: 'dev' });
+    cli.write('back again\n');
+    assert.deepEqual(await raw.next(), { cmd: '70', from: 'phoenix', msg: 'back again' });
+    cli.write('\\exit\n');
+    assert.equal(await cli.exitCode(), 0);
   });
 
   it('in a terminal, an incoming message does not garble the line being typed', async (t) => {
     const server = await startServer(t);
-    const command = `${process.execPath} ${NATTER_BIN} chat --nick typist --host 127.0.0.1 --port ${server.port}`;
+    const command = `NO_COLOR=1 ${process.execPath} ${NATTER_BIN} chat --nick typist --host 127.0.0.1 --port ${server.port} --timestamps none`;
     // script(1) runs the client on a pseudo-terminal, fed from our pipe.
     const pty = run(t, 'script', ['-qfec', command, '/dev/null']);
     await pty.waitFor(/\[lobby\] typist> $/, 'screenText');
@@ -158,5 +210,19 @@ describe('natter chat', () => {
     assert.deepEqual(await bob.next(), { cmd: '70', from: 'typist', msg: 'hello' });
     pty.write('\\exit\r');
     assert.deepEqual(await bob.next(), { cmd: '30', nickname: 'typist', userCount: 1 });
+  });
+
+  it('in a terminal, lines have timestamps and nicknames a colour of their own', async (t) => {
+    const server = await startServer(t);
+    const command = `${process.execPath} ${NATTER_BIN} chat --nick viewer --host 127.0.0.1 --port ${server.port}`;
+    const pty = run(t, 'script', ['-qfec', command, '/dev/null']);
+    await pty.waitFor(/\[lobby\] viewer> $/, 'screenText');
+    const bob = await join(t, server, 'bob');
+    bob.send({ cmd: '7', msg: 'hi viewer' });
+    // [hh:mm], bob in its colour, and the viewer's own nickname in reverse video.
+    // eslint-disable-next-line no-control-regex
+    await pty.waitFor(/\[\d\d:\d\d\] \x1b\[\d+mbob\x1b\[0m: hi \x1b\[7mviewer\x1b\[0m/);
+    pty.write('\\exit\r');
+    assert.deepEqual(await bob.next(), { cmd: '30', nickname: 'viewer', userCount: 1 });
   });
 });

@@ -1,0 +1,129 @@
+/**
+ * How `natter chat` shows things: each event as one line, other people's text made harmless for
+ * a terminal, and on a terminal timestamps, a stable colour per nickname and the user's own
+ * nickname highlighted where others mention it.
+ */
+import type { ChatEvent } from '../client/index.js';
+
+/** How lines look: timestamps (`none`, `minutes` as `[14:03]`, `seconds`) and colour. */
+export interface Style {
+  timestamps: 'none' | 'minutes' | 'seconds';
+  color: boolean;
+  /** The user's own nickname, highlighted where it appears in others' messages. */
+  self(): string;
+  /** The clock, for the timestamps. */
+  now(): Date;
+}
+
+/** Plain lines: no timestamps, no colour (for pipes and scripts). */
+export const PLAIN: Style = {
+  timestamps: 'none',
+  color: false,
+  self: () => '',
+  now: () => new Date(),
+};
+
+const ESC = '\u001b[';
+const RESET = `${ESC}0m`;
+/** Readable on dark and light backgrounds; red is kept for errors. */
+const NICK_COLORS = [32, 33, 34, 35, 36, 92, 93, 94, 95, 96];
+
+/** The same colour for a nickname every time, in every client: a hash of its characters. */
+export function nicknameColor(nickname: string): number {
+  let hash = 0;
+  for (const char of nickname.toLowerCase()) hash = (hash * 31 + char.codePointAt(0)!) >>> 0;
+  return NICK_COLORS[hash % NICK_COLORS.length]!;
+}
+
+function paint(style: Style, code: string, text: string): string {
+  return style.color ? `${ESC}${code}m${text}${RESET}` : text;
+}
+
+function nick(style: Style, nickname: string): string {
+  return paint(style, String(nicknameColor(nickname)), printable(nickname));
+}
+
+/** A message body, with the user's own nickname in reverse video where it is mentioned. */
+function body(style: Style, msg: string): string {
+  const text = printable(msg);
+  const self = style.self();
+  if (!style.color || self === '') return text;
+  const at = text.toLowerCase().indexOf(self.toLowerCase());
+  if (at < 0) return text;
+  const mention = text.slice(at, at + self.length);
+  return text.slice(0, at) + paint(style, '7', mention) + text.slice(at + self.length);
+}
+
+/** `[14:03] ` (or with seconds), or nothing. */
+export function stamp(style: Style): string {
+  if (style.timestamps === 'none') return '';
+  const d = style.now();
+  const two = (n: number) => String(n).padStart(2, '0');
+  const time = `${two(d.getHours())}:${two(d.getMinutes())}`;
+  return `[${style.timestamps === 'seconds' ? `${time}:${two(d.getSeconds())}` : time}] `;
+}
+
+/** `1 user`, `2 users`. */
+export function users(count: number): string {
+  return `${count} user${count === 1 ? '' : 's'}`;
+}
+
+/** A notice of the client's own (`* ...`), or an error (`! ...`, in red). */
+export function notice(style: Style, text: string): string {
+  return stamp(style) + (text.startsWith('!') ? paint(style, '31', text) : text);
+}
+
+/** One line for an incoming event, safe to print on a terminal. */
+export function formatEvent(event: ChatEvent, style: Style = PLAIN): string {
+  return stamp(style) + describe(event, style);
+}
+
+function describe(event: ChatEvent, style: Style): string {
+  switch (event.type) {
+    case 'chat':
+      return `${nick(style, event.from)}: ${body(style, event.msg)}`;
+    case 'whisper':
+      return `${nick(style, event.from)} (whisper): ${body(style, event.msg)}`;
+    case 'join':
+      return `* ${nick(style, event.nickname)} joined (${users(event.userCount)})`;
+    case 'leave':
+      return `* ${nick(style, event.nickname)} left (${users(event.userCount)})`;
+    case 'move':
+      return `* ${nick(style, event.nickname)} moved to ${printable(event.room)} (${users(event.userCount)})`;
+    case 'rename':
+      return `* ${nick(style, event.nickname)} is now known as ${nick(style, event.newNickname)}`;
+    case 'missed': {
+      const room = printable(event.room);
+      if (event.from === undefined || event.to === undefined) {
+        return paint(style, '31', `! some messages of ${room} may not have reached you`);
+      }
+      const count = event.to - event.from + 1;
+      return paint(
+        style,
+        '31',
+        `! ${count} message${count === 1 ? '' : 's'} of ${room} did not reach you`,
+      );
+    }
+    case 'serverError':
+      return paint(
+        style,
+        '31',
+        `! ${printable(event.error.message)} (${printable(event.error.code)})`,
+      );
+  }
+}
+
+// C0 and C1 controls except tab and newline, DEL, and the bidirectional overrides and isolates.
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from other people, made harmless for a terminal: control characters (an escape sequence
+ * could move the cursor, recolour or retitle the terminal) are shown as `\u{1b}`, and the lines
+ * of a multi-line message are indented under the first.
+ */
+export function printable(text: string): string {
+  return text
+    .replace(UNPRINTABLE, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`)
+    .replace(/\n/g, '\n  ');
+}
