@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { formatAddress } from './addresses.js';
 import type { Bus } from './backends/bus.js';
 import type { Directory } from './backends/directory.js';
 import type { ServerConfig } from './config/options.js';
-import { ConfigError, configWarnings, configWith } from './config/resolve.js';
+import { ConfigError, configWith } from './config/resolve.js';
 import { attachStream, discardInput } from './transport/stream.js';
 import { TcpListeners, type ListeningAddress } from './transport/tcp.js';
 import { assemble, type ServerParts } from './server/assemble.js';
 import { systemClock, type Clock, type Timer } from './server/clock.js';
 import { Connection, type ConnectionDeps } from './server/connection/connection.js';
 import type { Link, LinkInput } from './server/link.js';
-import { Logger, type LogSink } from './server/logger.js';
+import { loggerFor, type Logger, type LogSink } from './server/logger.js';
+import { logStart } from './server/startup.js';
 import { memoryReleaseFor, type MemoryRelease } from './server/memory-release.js';
 import type { NodeAgent } from './server/node-agent.js';
 import { Timeouts } from './server/services/timeouts.js';
@@ -96,7 +96,8 @@ export class ChatServer {
           'with a node agent (node: new Liveness(registry))',
       );
     }
-    const logger = (this.logger = new Logger(config.logLevel, logSink));
+    // Quiet unless asked: `logLevel` as given, not the configuration's default.
+    const logger = (this.logger = loggerFor({ ...overrides, logSink }));
     this.clock = clock ?? systemClock;
     this.nodeId = nodeId ?? randomBytes(6).toString('hex');
     this.node = node;
@@ -156,14 +157,10 @@ export class ChatServer {
     await this.tcp.listen(this.config.host, this.config.port);
     admission.measureDescriptors();
     this.memory?.start();
-    for (const { address, port } of this.tcp.addresses) {
-      logger.info(`Natter is listening on ${formatAddress(address, port)}`);
-    }
-    const exposed = admission.loopbackExemptionWarning(this.tcp.addresses.map((a) => a.address));
-    for (const warning of [exposed ?? [], configWarnings(this.config)].flat()) logger.warn(warning);
-    if (this.config.nativeWrites && !fanout) {
-      logger.info(`room fan-out without the native addon: ${nativeUnavailable}`);
-    }
+    const { config, tcp } = this;
+    const exposed = admission.loopbackExemptionWarning(tcp.addresses.map((a) => a.address));
+    const withoutFanout = config.nativeWrites && !fanout ? nativeUnavailable : undefined;
+    logStart(logger, { addresses: tcp.addresses, nodeId, config, exposed, withoutFanout });
   }
 
   /** The TCP addresses the server listens on. */

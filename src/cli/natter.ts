@@ -3,7 +3,7 @@ import { NATTER_VERSION } from '../version.js';
 import { bench } from './bench.js';
 import { chat } from './chat.js';
 import { serve } from './serve.js';
-import { UsageError } from './usage.js';
+import { CliError, UsageError } from './usage.js';
 
 const USAGE = `Usage: natter <command> [options]
 
@@ -49,6 +49,9 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError) {
       process.stderr.write(`natter: ${err.message}\n(natter --help shows the usage)\n`);
       process.exitCode = 2;
+    } else if (err instanceof CliError) {
+      process.stderr.write(`natter: ${err.message}\n`);
+      process.exitCode = 1;
     } else {
       process.stderr.write(`natter: ${(err as Error)?.stack ?? String(err)}\n`);
       process.exitCode = 1;

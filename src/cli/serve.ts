@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_CONFIG, OPTIONS, envName, flagName } from '../config/options.js';
 import { ConfigError, resolveConfig, type RawOptions } from '../config/resolve.js';
 import { createClusterServer } from '../cluster/index.js';
-import { UsageError } from './usage.js';
+import { CliError, UsageError } from './usage.js';
 
 /** `natter serve --help` */
 export function serveHelp(): string {
@@ -45,7 +45,12 @@ export function parseServeArgs(args: string[]): {
   }
   let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: negativeValues(args, options),
+      options,
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -71,6 +76,45 @@ export function parseServeArgs(args: string[]): {
 }
 
 /**
+ * `--max-users -1` as `--max-users=-1`: parseArgs takes a value that starts with a dash for an
+ * option ("ambiguous"); a negative number is then checked like any other value, and refused
+ * with the option's range.
+ */
+function negativeValues(
+  args: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+/** A sentence for a failure to listen, naming the option and the fix; undefined if unknown. */
+function listenProblem(err: NodeJS.ErrnoException, host: string, port: number): string | undefined {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `port ${port} on ${host} is already in use (another natter serve?): stop it, or choose another with --port`;
+    case 'EACCES':
+      return `port ${port} needs privileges on this system: choose one above 1023 with --port`;
+    case 'EADDRNOTAVAIL':
+      return `--host ${host} is not an address of this machine: use one it has, such as 127.0.0.1 or 0.0.0.0`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `--host ${host} does not resolve to an address: use an address such as 127.0.0.1, or a name this machine resolves`;
+    default:
+      return undefined;
+  }
+}
+
+/**
  * `natter serve`: runs the server until SIGINT or SIGTERM, then drains and exits 0 (rule 3.8).
  * @returns the process exit code
  */
@@ -93,8 +137,9 @@ export async function serve(args: string[]): Promise<number> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   let server;
+  let config;
   try {
-    const config = resolveConfig({
+    config = resolveConfig({
       flags: parsed.flags,
       env: process.env,
       ...(file ? { file } : {}),
@@ -103,9 +148,8 @@ export async function serve(args: string[]): Promise<number> {
     server = await createClusterServer(config);
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE')
-      throw new UsageError(`the address is already in use: ${e.message}`);
+    const problem = config && listenProblem(err as NodeJS.ErrnoException, config.host, config.port);
+    if (problem) throw new CliError(problem);
     throw err;
   }
   const running = server;
@@ -125,6 +169,6 @@ export async function serve(args: string[]): Promise<number> {
     };
     if (signalled) onSignal(signalled);
   });
-  process.stdout.write('Bye bye~\n');
+  running.logger.notice('Bye bye~');
   return 0;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../config/resolve.js';
 import { ChatServer, type ChatServerOptions } from '../chat-server.js';
-import { Logger } from '../server/logger.js';
+import { loggerFor } from '../server/logger.js';
 import { Liveness } from './liveness.js';
 
 /** The Redis part of the cluster, loaded only when a node is given `redis`. */
@@ -25,7 +25,7 @@ export async function createClusterServer(options: ChatServerOptions = {}): Prom
   }
   const { connectRedis } = await loadRedis();
   const nodeId = options.nodeId ?? randomBytes(6).toString('hex');
-  const logger = new Logger(options.logLevel ?? 'info', options.logSink);
+  const logger = loggerFor(options);
   const backends = await connectRedis(options.redis, {
     prefix: options.redisPrefix ?? 'natter',
     nodeId,

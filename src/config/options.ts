@@ -8,6 +8,9 @@ import { DEFAULT_LIMITS } from '../protocol/limits.js';
 /** Log verbosity, from quietest to loudest. */
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** JSON lines, readable lines, or JSON unless stdout is a terminal. */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Everything `natter serve` can be told. README.md, "Configuration", lists the same table. */
 export interface ServerConfig {
@@ -73,6 +76,7 @@ export interface ServerConfig {
   /** Key and channel prefix in Redis, so several clusters can share one Redis. */
   redisPrefix: string;
   logLevel: LogLevel;
+  logFormat: LogFormat;
 }
 
 export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
@@ -106,9 +110,10 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   redis: '',
   redisPrefix: 'natter',
   logLevel: 'info',
+  logFormat: 'auto',
 });
 
-type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'level';
+type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'choice';
 
 /** One configurable option: where it is read from and what it accepts. */
 export interface OptionSpec {
@@ -118,6 +123,8 @@ export interface OptionSpec {
   readonly flag?: string;
   readonly min?: number;
   readonly max?: number;
+  /** For a `choice`: the values it may take. */
+  readonly choices?: readonly string[];
   readonly help: string;
 }
 
@@ -230,7 +237,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   { key: 'redis', kind: 'string', help: 'redis://host:port of a cluster ("": single node)' },
   { key: 'redisPrefix', kind: 'string', help: 'key prefix in Redis, one per cluster' },
-  { key: 'logLevel', kind: 'level', help: LOG_LEVELS.join(' | ') },
+  { key: 'logLevel', kind: 'choice', choices: LOG_LEVELS, help: LOG_LEVELS.join(' | ') },
+  {
+    key: 'logFormat',
+    kind: 'choice',
+    choices: LOG_FORMATS,
+    help: 'json (a JSON object per line), pretty (readable lines), or auto: pretty on a terminal',
+  },
 ];
 
 /** The command-line flag of an option, without dashes: `maxUsers` -> `max-users`. */

@@ -4,10 +4,9 @@ import { addToBlockList } from '../addresses.js';
 import { nameProblem } from '../protocol/names.js';
 import {
   DEFAULT_CONFIG,
-  LOG_LEVELS,
   OPTIONS,
   envName,
-  type LogLevel,
+  flagName,
   type OptionSpec,
   type ServerConfig,
 } from './options.js';
@@ -105,14 +104,20 @@ function fromEnv(env: NodeJS.ProcessEnv): RawOptions {
 }
 
 function convert(spec: OptionSpec, value: unknown, origin: string): unknown {
-  const where = `${spec.key} (from ${origin})`;
+  // Named as the user wrote it: the flag, the variable, or the key in the file.
+  const where =
+    origin === 'flags'
+      ? `--${flagName(spec)}`
+      : origin === 'environment'
+        ? envName(spec.key)
+        : `"${spec.key}" in ${origin}`;
   switch (spec.kind) {
     case 'string':
       if (typeof value !== 'string') throw new ConfigError(`${where} must be a string`);
       return value;
-    case 'level':
-      if (!LOG_LEVELS.includes(value as LogLevel)) {
-        throw new ConfigError(`${where} must be one of ${LOG_LEVELS.join(', ')}`);
+    case 'choice':
+      if (typeof value !== 'string' || !spec.choices?.includes(value)) {
+        throw new ConfigError(`${where} must be one of ${spec.choices?.join(', ')}`);
       }
       return value;
     case 'boolean':
@@ -138,10 +143,12 @@ function convert(spec: OptionSpec, value: unknown, origin: string): unknown {
     }
     case 'integer': {
       const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
-      if (typeof value === 'string' && !/^\s*\d+\s*$/.test(value)) {
-        throw new ConfigError(`${where} must be a whole number, got ${JSON.stringify(value)}`);
-      }
-      if (!Number.isInteger(n) || n < (spec.min ?? 0) || n > (spec.max ?? Infinity)) {
+      if (
+        (typeof value === 'string' && !/^\s*\d+\s*$/.test(value)) ||
+        !Number.isInteger(n) ||
+        n < (spec.min ?? 0) ||
+        n > (spec.max ?? Infinity)
+      ) {
         throw new ConfigError(
           `${where} must be a whole number from ${spec.min ?? 0} to ${spec.max}, got ${JSON.stringify(value)}`,
         );

@@ -16,7 +16,8 @@ export interface Endpoints {
 /** Why a session ends; it decides the log line and the last message sent. */
 export type CloseReason =
   | { readonly kind: 'exit' }
-  | { readonly kind: 'lost'; readonly detail?: string }
+  /** The connection ended without EXIT: `clean` when the client closed it, else it broke. */
+  | { readonly kind: 'lost'; readonly detail?: string; readonly clean?: boolean }
   | {
       readonly kind: 'error';
       readonly error: ErrorName;

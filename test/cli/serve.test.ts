@@ -15,7 +15,48 @@ describe('natter serve', () => {
     assert.equal((await alice.next()).cmd, '912');
     await alice.waitClosed();
     assert.equal(await server.exitCode(), 0);
-    assert.match(server.stdout, /SIGTERM received: shutting down\.\nBye bye~\n$/);
+    // Not on a terminal: one JSON object per line (pino's), with the time and the level.
+    const lines = server.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; level: number; time: string; pid: number });
+    assert.deepEqual(
+      lines.slice(-2).map((l) => l.msg),
+      ['SIGTERM received: shutting down.', 'Bye bye~'],
+    );
+    assert.match(lines[0]!.msg, /^Natter is listening on 127\.0\.0\.1:\d+ \(pid \d+\)$/);
+    assert.equal(lines[0]!.pid, server.proc.pid);
+    assert.ok(lines.every((l) => l.level === 30 && !Number.isNaN(Date.parse(l.time))));
+  });
+
+  it('--log-level warn still says where it listens; silent says nothing at all', async (t) => {
+    const { server } = await natterServe(t, ['--log-level', 'warn', '--log-format', 'pretty']);
+    assert.match(server.stdout, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Natter is listening on /);
+    const quiet = natter(t, [
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--log-level',
+      'silent',
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    quiet.proc.kill('SIGTERM');
+    assert.equal(await quiet.exitCode(), 0);
+    assert.equal(quiet.stdout + quiet.stderr, '');
+  });
+
+  it('a server made from code logs nothing unless asked', async (t) => {
+    const index = fileURLToPath(new URL('../../src/index.js', import.meta.url));
+    const script =
+      `const { createServer } = await import(${JSON.stringify(index)});` +
+      `const s = await createServer({ host: '127.0.0.1', port: 0 });` +
+      `const c = await (await import('node:net')).connect(s.port, '127.0.0.1');` +
+      `c.write('{"cmd":"0","nickname":"x"}\\n'); c.once('data', async () => { c.end(); await s.close(); });`;
+    const child = run(t, process.execPath, ['--input-type=module', '-e', script]);
+    assert.equal(await child.exitCode(), 0);
+    assert.equal(child.stdout + child.stderr, '');
   });
 
   it('exits 0 on SIGINT too', async (t) => {
@@ -56,17 +97,33 @@ describe('natter serve', () => {
   it('rejects bad options with a clear message and exit code 2', async (t) => {
     const bad = natter(t, ['serve', '--port', 'ninety']);
     assert.equal(await bad.exitCode(), 2);
-    assert.match(bad.stderr, /natter: port \(from flags\) must be a whole number/);
+    assert.match(bad.stderr, /natter: --port must be a whole number from 0 to 65535, got "ninety"/);
+    const negative = natter(t, ['serve', '--max-users', '-1']);
+    assert.equal(await negative.exitCode(), 2);
+    assert.match(
+      negative.stderr,
+      /natter: --max-users must be a whole number from 1 to 1000000, got "-1"/,
+    );
     const unknown = natter(t, ['serve', '--colour']);
     assert.equal(await unknown.exitCode(), 2);
     assert.match(unknown.stderr, /Unknown option '--colour'/);
   });
 
-  it('reports a port in use and exits 2', async (t) => {
+  it('says in one sentence what is wrong with the address, and exits 1', async (t) => {
     const { port } = await natterServe(t);
     const second = natter(t, ['serve', '--host', '127.0.0.1', '--port', String(port)]);
-    assert.equal(await second.exitCode(), 2);
-    assert.match(second.stderr, /already in use/);
+    assert.equal(await second.exitCode(), 1);
+    assert.equal(
+      second.stderr,
+      `natter: port ${port} on 127.0.0.1 is already in use (another natter serve?): stop it, or choose another with --port\n`,
+    );
+    const nowhere = natter(t, ['serve', '--host', 'nosuchhost.invalid', '--port', '0']);
+    assert.equal(await nowhere.exitCode(), 1);
+    assert.match(
+      nowhere.stderr,
+      /^natter: --host nosuchhost\.invalid does not resolve to an address: use an address such as 127\.0\.0\.1/,
+    );
+    assert.doesNotMatch(nowhere.stderr, /at |getaddrinfo/, 'no stack trace');
   });
 
   it('a start that hangs on a Redis that never answers gives up, and a second signal exits', async (t) => {

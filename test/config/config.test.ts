@@ -51,17 +51,28 @@ describe('configuration', () => {
     assert.deepEqual(config.bannedPhrases, ['one', 'two']);
   });
 
-  it('rejects bad values with a message naming the option and its source', () => {
+  it('rejects bad values with a message naming the option as the user wrote it, and its range', () => {
     assert.throws(
       () => resolveConfig({ flags: { port: 'http' } }),
-      /port \(from flags\) must be a whole number/,
+      /--port must be a whole number from 0 to 65535, got "http"/,
     );
     assert.throws(() => resolveConfig({ flags: { port: '70000' } }), ConfigError);
     assert.throws(
-      () => resolveConfig({ env: { NATTER_MAX_USERS: '0' } }),
-      /maxUsers \(from environment\)/,
+      () => resolveConfig({ flags: { maxUsers: '-1' } }),
+      /--max-users must be a whole number from 1 to 1000000, got "-1"/,
     );
-    assert.throws(() => resolveConfig({ flags: { logLevel: 'loud' } }), /logLevel/);
+    assert.throws(
+      () => resolveConfig({ env: { NATTER_MAX_USERS: '0' } }),
+      /NATTER_MAX_USERS must be a whole number from 1/,
+    );
+    assert.throws(
+      () => resolveConfig({ file: tempFile('z.json', '{"maxUsers": 0}') }),
+      /"maxUsers" in .*z\.json must be/,
+    );
+    assert.throws(
+      () => resolveConfig({ flags: { logLevel: 'loud' } }),
+      /--log-level must be one of silent, error, warn, info, debug/,
+    );
     assert.throws(() => resolveConfig({ flags: { defaultRoom: 'two words' } }), /defaultRoom/);
     assert.throws(
       () => resolveConfig({ file: tempFile('x.json', '{"prot": 1}') }),

@@ -183,9 +183,9 @@ export class Connection
     this.context.error('INTERNAL_ERROR', answering);
   }
 
-  /** @internal */
+  /** @internal the client closed its side, and everything it sent was answered */
   finished(): void {
-    this.close({ kind: 'lost' });
+    this.close({ kind: 'lost', clean: true });
   }
 
   /** @internal the reader has too much waiting: stop reading from the client for now. */

@@ -59,7 +59,9 @@ export class Releases {
           const { nickname, room, userCount } = released;
           const count = population(userCount, room);
           if (reason.kind === 'exit') logger.info(`${nickname} left ${room}. ${count}`);
-          else if (reason.kind === 'lost') {
+          else if (reason.kind === 'lost' && reason.clean) {
+            logger.info(`${label} left ${room}, closing the connection without EXIT. ${count}`);
+          } else if (reason.kind === 'lost') {
             const detail = reason.detail ? ` (${reason.detail})` : '';
             logger.info(`The connection to ${label} has been lost${detail}. ${count}`);
           } else if (reason.kind === 'error') {
