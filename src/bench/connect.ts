@@ -101,7 +101,7 @@ function register(plan: WorkerPlan, client: Client, started: number): Promise<nu
       } else if (answer.includes('"01"') || answer.includes('"02"') || answer.includes('"9')) {
         clearTimeout(timer);
         client.socket.destroy();
-        reject(new Error(`${client.plan.nickname}: CONNECT refused: ${answer.slice(0, 200)}`));
+        reject(new Error(refusal(client.plan.nickname, answer)));
       }
     };
     client.socket.on('close', () => {
@@ -140,4 +140,26 @@ export async function joinAll(
     if (failures.length > 0) break;
   }
   return { connectMicros, failures: failures.slice(0, 10) };
+}
+
+/** A refused CONNECT in a sentence that says what to do; starts with `room full` for a full room. */
+function refusal(nickname: string, answer: string): string {
+  let reply: Record<string, unknown> = {};
+  try {
+    reply = JSON.parse(answer.split('\n')[0]!) as Record<string, unknown>;
+  } catch {
+    // Not JSON: quoted as it came.
+  }
+  if (reply.cmd === '02') return 'room full';
+  if (reply.cmd === '01') {
+    return `the nickname ${nickname} is taken: is another natter bench running against this server?`;
+  }
+  const reason = typeof reply.reason === 'string' ? reply.reason : answer.slice(0, 200);
+  if (reply.cmd === '921' || reply.cmd === '922') {
+    return (
+      `the server refused a connection (${reason}): start it with --exempt-address 127.0.0.1, or ` +
+      'let the generator use more source addresses (leave out --no-spread)'
+    );
+  }
+  return `the server refused ${nickname}: ${reason}`;
 }

@@ -105,8 +105,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       for (const us of j.connectMicros) connectTimes.record(us);
       failures.push(...j.failures);
     }
-    if (failures.length > 0)
-      throw new Error(`clients failed to join: ${failures.slice(0, 3).join('; ')}`);
+    if (failures.length > 0) throw new BenchError(joinFailure(failures, clients, options.targets));
 
     const server: BenchResult['server'] = {};
     const measured: Measured = { clients, senders, connectTimes, joinSeconds, server, failures };
@@ -151,4 +150,30 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
 function isLoopbackV4(host: string): boolean {
   return host === 'localhost' || host.startsWith('127.');
+}
+
+/** A run that could not go ahead, told in a sentence that says what to do. */
+export class BenchError extends Error {
+  override name = 'BenchError';
+}
+
+/** Why clients could not join, in a sentence: what to do, or the first failure. */
+function joinFailure(
+  failures: string[],
+  clients: number,
+  targets: readonly { host: string; port: number }[],
+): string {
+  if (failures.some((f) => f.includes('room full'))) {
+    return (
+      `the room is full: start the server with --max-users ${clients} or more for ` +
+      `${clients} clients (the default room holds 10)`
+    );
+  }
+  if (failures.some((f) => f.includes('ECONNREFUSED'))) {
+    const where = targets.map((t) => `${t.host}:${t.port}`).join(', ');
+    return `nothing is listening on ${where}: start the server (npm start), or give its --host and --port`;
+  }
+  const first = failures[0]!.replace(/^Error: /, '');
+  const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
+  return `clients could not join: ${first}${more}`;
 }

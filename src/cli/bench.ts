@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { formatResult, runBench } from '../bench/run.js';
+import { BenchError, formatResult, runBench } from '../bench/run.js';
 import type { Target } from '../bench/plan.js';
-import { UsageError } from './usage.js';
+import { listeningPid } from '../bench/proc.js';
+import { CliError, UsageError } from './usage.js';
 
 export const BENCH_USAGE = `Usage: natter bench [options]
 
@@ -22,7 +23,8 @@ loss and order, as a summary and a JSON line. Loopback only is recommended.
   --warmup W           seconds before measuring (default 1)
   --msg-size B         bytes per chat message (default 64)
   --idle N             instead: open N idle registered connections, report memory per connection
-  --server-pid PID     report the server's CPU and memory (Linux)
+  --server-pid PID     report the server's CPU and memory (Linux); by default the process
+                       listening on the (first) port, when this user may read it
   --workers N          generator threads (default: one per available core)
   --connect-concurrency N
                        clients that join at once, in rounds (default 512; 1 for the seed,
@@ -82,26 +84,36 @@ export async function bench(args: string[]): Promise<number> {
       ? hosts.map((host, i) => ({ host, port: ports[i]! }))
       : hosts.flatMap((host) => ports.map((port) => ({ host, port })));
   const idle = number('idle', values.idle, 0);
-  const result = await runBench({
-    targets,
-    clients: number('clients', values.clients, 10, 1),
-    senders: number('senders', values.senders, 1),
-    rate: number('rate', values.rate, 0),
-    window: number('window', values.window, 64, 1),
-    ...(values.batch ? { batch: number('batch', values.batch, 1, 1) } : {}),
-    durationMs: number('duration', values.duration, 10) * 1000,
-    warmupMs: number('warmup', values.warmup, 1) * 1000,
-    msgSize: number('msg-size', values['msg-size'], 64, 1),
-    idle,
-    ...(values['server-pid']
-      ? { serverPid: number('server-pid', values['server-pid'], 0, 1) }
-      : {}),
-    ...(values.workers ? { workers: number('workers', values.workers, 1, 1) } : {}),
-    ...(values['connect-concurrency']
-      ? { connectConcurrency: number('connect-concurrency', values['connect-concurrency'], 1, 1) }
-      : {}),
-    spreadSources: !values['no-spread'],
-  });
+  const serverPid = values['server-pid']
+    ? number('server-pid', values['server-pid'], 0, 1)
+    : listeningPid(targets[0]!.port);
+  if (serverPid !== undefined && !values['server-pid'] && !values.json) {
+    process.stdout.write(`server: pid ${serverPid}, listening on port ${targets[0]!.port}\n`);
+  }
+  let result;
+  try {
+    result = await runBench({
+      targets,
+      clients: number('clients', values.clients, 10, 1),
+      senders: number('senders', values.senders, 1),
+      rate: number('rate', values.rate, 0),
+      window: number('window', values.window, 64, 1),
+      ...(values.batch ? { batch: number('batch', values.batch, 1, 1) } : {}),
+      durationMs: number('duration', values.duration, 10) * 1000,
+      warmupMs: number('warmup', values.warmup, 1) * 1000,
+      msgSize: number('msg-size', values['msg-size'], 64, 1),
+      idle,
+      ...(serverPid !== undefined ? { serverPid } : {}),
+      ...(values.workers ? { workers: number('workers', values.workers, 1, 1) } : {}),
+      ...(values['connect-concurrency']
+        ? { connectConcurrency: number('connect-concurrency', values['connect-concurrency'], 1, 1) }
+        : {}),
+      spreadSources: !values['no-spread'],
+    });
+  } catch (err) {
+    if (err instanceof BenchError) throw new CliError(err.message);
+    throw err;
+  }
   if (!values.json) process.stdout.write(formatResult(result) + '\n');
   process.stdout.write(JSON.stringify(result) + '\n');
   return result.lost === 0 && result.outOfOrder === 0 ? 0 : 1;

@@ -47,9 +47,10 @@ export class Child {
   }
 
   /** Waits for the process to exit; returns its exit code. */
-  async exitCode(): Promise<number | null> {
+  /** Waits (at most `waitMs`) for the process to exit; its exit code. */
+  async exitCode(waitMs = WAIT_MS): Promise<number | null> {
     const timeout = new Promise<'timeout'>((resolve) =>
-      setTimeout(() => resolve('timeout'), WAIT_MS).unref(),
+      setTimeout(() => resolve('timeout'), waitMs).unref(),
     );
     const result = await Promise.race([this.exited, timeout]);
     if (result === 'timeout')

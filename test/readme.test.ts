@@ -1,0 +1,174 @@
+/**
+ * The README's shell examples, run as written against the README's own server (`npm start` on
+ * port 20825, with the flags the README gives it). Every line of every ```sh block is either run
+ * here or listed with the reason it is not, so an example added later without a check fails.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { describe, it, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { FrameDecoder } from '../src/protocol/decoder.js';
+import { natter, run, type Child } from './cli/process.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const README = readFileSync(new URL('README.md', `file://${ROOT}`), 'utf8');
+
+/** The README's shell lines, without comments and prompts. */
+function shellLines(): string[] {
+  const lines: string[] = [];
+  for (const block of README.matchAll(/```sh\n([\s\S]*?)```/g)) {
+    for (const line of block[1]!.split('\n')) {
+      const command = line.replace(/\s+#.*$/, '').trim();
+      if (command !== '') lines.push(command);
+    }
+  }
+  return lines;
+}
+
+/** Lines not run here, and why. */
+const NOT_RUN: Record<string, string> = {
+  'npm install && npm start': 'CI runs npm install; the tests start the same server (npm start)',
+  'npm install && npm test': 'this is the test run',
+  'npm install /path/to/natter': 'installs into another project',
+  'npx natter serve': 'from another project (above); the same command as npm start here',
+  'redis-server --daemonize yes --save "" --appendonly no': 'CI has Redis running already',
+  'npm start -- --port 20825 --redis redis://127.0.0.1:6379':
+    'a cluster node: test/cluster/ starts the same nodes on free ports',
+  'npm start -- --port 20826 --redis redis://127.0.0.1:6379': 'the second node of the same',
+  'npx natter bench --port 20825,20826 --clients 1000 --senders 10': 'needs the two-node cluster',
+};
+
+interface PackageJson {
+  scripts: { start: string };
+}
+
+/** The `nc` session, whose lines are typed requests and the server's answers. */
+const NC = '$ nc 127.0.0.1 20825';
+
+/** `npm start` with flags, on the README's port; undefined when the port is taken. */
+async function readmeServer(t: TestContext, flags: string[]): Promise<Child | undefined> {
+  // A server of an earlier test may still be letting go of the port.
+  let free = false;
+  for (let i = 0; i < 50 && !free; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    const probe = net.createServer();
+    free = await new Promise<boolean>((resolve) => {
+      probe.once('error', () => resolve(false));
+      probe.listen(20825, 'localhost', () => probe.close(() => resolve(true)));
+    });
+  }
+  if (!free) {
+    if (process.env.CI === 'true') assert.fail('port 20825, the README server, is taken');
+    t.skip('port 20825 is taken: stop what listens there to run the README examples');
+    return undefined;
+  }
+  // What `npm start -- flags` runs, without npm in between (npm does not always pass a signal
+  // on to its script).
+  const start = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as PackageJson).scripts
+    .start;
+  const server = run(t, 'sh', ['-c', `exec ${start} ${flags.join(' ')}`], { cwd: ROOT });
+  await server.waitFor(/listening on .*:20825/);
+  return server;
+}
+
+/** Runs a README line with sh in the clone, as a user would; its output and exit code. */
+async function shell(t: TestContext, line: string): Promise<{ code: number | null; out: string }> {
+  // Nothing typed: the chat client reads its input to the end, then leaves.
+  const child = run(t, 'sh', ['-c', `(${line}) < /dev/null`], { cwd: ROOT });
+  const code = await child.exitCode(60_000);
+  return { code, out: child.stdout + child.stderr };
+}
+
+describe('README examples', () => {
+  it('every shell line is run here or says why not', () => {
+    const known = (line: string) =>
+      line in NOT_RUN ||
+      line.startsWith('{') ||
+      line === NC ||
+      line.startsWith('npx natter chat') ||
+      line.startsWith('printf ') ||
+      line === 'npm start -- --max-users 20000 &' ||
+      line.startsWith('npx natter bench --port 20825 ');
+    for (const line of shellLines()) assert.ok(known(line), `not covered: ${line}`);
+    const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as PackageJson;
+    assert.match(pkg.scripts.start, /natter\.js serve$/, 'npm start runs the server');
+  });
+
+  it('the chat examples and the nc session, against npm start', { timeout: 60_000 }, async (t) => {
+    const server = await readmeServer(t, []);
+    if (!server) return;
+    for (const line of shellLines().filter((l) => l.startsWith('npx natter chat'))) {
+      const { code, out } = await shell(t, line);
+      assert.equal(code, 0, `${line}\n${out}`);
+      assert.match(out, /\* connected to .*:20825 as /, line);
+    }
+    const piped = shellLines().find((l) => l.startsWith('printf '))!;
+    const { code, out } = await shell(t, piped);
+    assert.equal(code, 0, out);
+    assert.match(out, /\* 1 user in your room:\n {2}bot /);
+    // The nc session: the requests as typed, the answers of the same shape.
+    const lines = shellLines();
+    const session = lines.slice(lines.indexOf(NC) + 1).filter((l) => l.startsWith('{'));
+    const socket = net.connect(20825, '127.0.0.1');
+    t.after(() => socket.destroy());
+    const got: Record<string, unknown>[] = [];
+    const decoder = new FrameDecoder(
+      { maxFrameBytes: 1 << 20, maxDepth: 64 },
+      { frame: (m) => got.push(m), error: () => undefined },
+    );
+    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+    const requests = session.filter((l) => /^\{"cmd": /.test(l));
+    const answers = session.filter((l) => !/^\{"cmd": /.test(l)).map((l) => JSON.parse(l));
+    socket.write(requests.join('\n') + '\n');
+    const deadline = Date.now() + 5000;
+    while (got.length < answers.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.deepEqual(
+      got.map((m) => Object.keys(m).sort()),
+      answers.map((m: Record<string, unknown>) => Object.keys(m).sort()),
+    );
+    assert.deepEqual(
+      got.map((m) => m.cmd),
+      answers.map((m: Record<string, unknown>) => m.cmd),
+    );
+    server.proc.kill('SIGINT');
+    assert.equal(await server.exitCode(), 0);
+  });
+
+  it(
+    'the bench examples, against npm start -- --max-users 20000',
+    { timeout: 120_000 },
+    async (t) => {
+      const server = await readmeServer(t, ['--max-users', '20000']);
+      if (!server) return;
+      for (const line of shellLines().filter((l) =>
+        l.startsWith('npx natter bench --port 20825 '),
+      )) {
+        const { code, out } = await shell(t, line);
+        assert.equal(code, 0, `${line}\n${out}`);
+        assert.match(out, /server: pid \d+, listening on port 20825/, line);
+      }
+      server.proc.kill('SIGINT');
+      assert.equal(await server.exitCode(), 0);
+    },
+  );
+
+  it(
+    'a bench against the default room says how to start the server',
+    { timeout: 60_000 },
+    async (t) => {
+      const server = await readmeServer(t, []);
+      if (!server) return;
+      const bench = natter(t, ['bench', '--port', '20825', '--clients', '100', '--duration', '1']);
+      assert.equal(await bench.exitCode(), 1);
+      assert.equal(
+        bench.stderr,
+        'natter: the room is full: start the server with --max-users 100 or more for 100 clients (the default room holds 10)\n',
+      );
+      server.proc.kill('SIGINT');
+      assert.equal(await server.exitCode(), 0);
+    },
+  );
+});
