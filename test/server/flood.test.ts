@@ -48,7 +48,8 @@ describe('flood control (rule 5.7)', () => {
       answers.push(`${m.cmd}:${String(m.id)}`);
     }
     const chats = Array.from({ length: 9 }, (_, i) => `71:${i}`);
-    const refused = Array.from({ length: 4 }, (_, i) => `916:${9 + i}`);
+    // Five refusals, each answered, then the cut-off.
+    const refused = Array.from({ length: 5 }, (_, i) => `916:${9 + i}`);
     assert.deepEqual(answers, ['03:c', ...chats, ...refused, '917:undefined']);
     await flooder.waitClosed();
     assert.equal((await alice!.expect('8')).nickname, 'flooder');
@@ -83,9 +84,9 @@ describe('flood control (rule 5.7)', () => {
       if (!m) break;
       codes.push(m.cmd);
     }
-    // 2 tokens were left after CONNECT: two answers, then every refusal is answered, up to the
-    // 20th, which is 917.
-    assert.deepEqual(codes, ['40', '40', ...new Array<string>(19).fill('916'), '917']);
+    // 2 tokens were left after CONNECT: two answers, then every refusal is answered, and after
+    // the 20th comes 917.
+    assert.deepEqual(codes, ['40', '40', ...new Array<string>(20).fill('916'), '917']);
     assert.deepEqual(await alice!.next(), { cmd: '30', nickname: 'flooder', userCount: 1 });
   });
 
@@ -100,7 +101,7 @@ describe('flood control (rule 5.7)', () => {
     client.send('x\n'.repeat(100));
     await client.waitClosed();
     const codes = client.messages.map((m) => m.cmd);
-    assert.deepEqual(codes, ['900', '900', '900', ...new Array<string>(9).fill('916'), '917']);
+    assert.deepEqual(codes, ['900', '900', '900', ...new Array<string>(10).fill('916'), '917']);
   });
 
   it('exempts loopback by default, and can be turned off with floodRate 0', async (t) => {

@@ -41,15 +41,18 @@ export class Flood {
   }
 
   /**
-   * 0 when `request` may go ahead; else the wait before a retry, or Infinity: disconnect.
+   * 0 when `request` may go ahead; else the wait before a retry (a refusal, counted).
    * @param request undefined for input that was not a request
    */
   take(request: Readonly<Record<string, unknown>> | undefined): number {
     const wait = this.bucket.take(this.clock.now(), cost(request));
-    if (wait === 0) {
-      this.strikes = 0;
-      return 0;
-    }
-    return ++this.strikes >= this.limits.floodStrikes ? Infinity : wait;
+    if (wait === 0) this.strikes = 0;
+    else this.strikes++;
+    return wait;
+  }
+
+  /** `floodStrikes` refusals in a row: the client is to be disconnected. */
+  get exhausted(): boolean {
+    return this.strikes >= this.limits.floodStrikes;
   }
 }

@@ -153,15 +153,13 @@ export class Reader implements DecoderSink {
     const flood = this.flood!;
     const wait = flood.take(request);
     if (wait === 0) return true;
-    if (wait === Infinity) {
-      this.fatalInOrder('FLOOD', `${flood.strikes} requests refused in a row`);
-      return false;
-    }
+    // Every refused request is answered, the last one before the cut-off too.
     const id = request?.id;
     this.answerInOrder('RATE_LIMITED', {
       request: { cmd: request?.cmd, ...(isRequestId(id) ? { id } : {}) },
       fields: { retryAfterMs: wait },
     });
+    if (flood.exhausted) this.fatalInOrder('FLOOD', `${flood.strikes} requests refused in a row`);
     return false;
   }
 
