@@ -70,6 +70,15 @@ export function redisConnection(t: TestContext, url = REDIS_URL): RedisClient {
   return redis;
 }
 
+/** Resolves once every client has connected (a new Redis may still be starting up). */
+export async function ready(...clients: RedisClient[]): Promise<void> {
+  await Promise.all(
+    clients.map((c) =>
+      c.status === 'ready' ? undefined : new Promise((resolve) => c.once('ready', resolve)),
+    ),
+  );
+}
+
 /** Deletes every key of a test's prefix. */
 async function dropPrefix(prefix: string): Promise<void> {
   if (!Redis) return;

@@ -6,7 +6,7 @@ import { BackendUnavailableError } from '../../src/backends/errors.js';
 import { RedisBus } from '../../src/cluster/redis-bus.js';
 import { Logger } from '../../src/server/logger.js';
 import { eventually } from '../helpers.js';
-import { needRedis, redisConnection } from '../redis.js';
+import { needRedis, ready, redisConnection } from '../redis.js';
 import { OwnRedis } from './nodes.js';
 
 const frame = (i: number) => Buffer.from(`{"cmd":"70","from":"x","msg":"${i}"}\n`);
@@ -75,7 +75,9 @@ describe('RedisBus: nothing lost in silence (rule 9.13)', () => {
     // Its own Redis: flushing the scripts of the shared one would disturb other tests.
     const own = await OwnRedis.start(t);
     const redis = redisConnection(t, own.url);
-    const bus = new RedisBus(redis, redisConnection(t, own.url), 'p', 'n', new Logger('silent'));
+    const subscriber = redisConnection(t, own.url);
+    await ready(redis, subscriber);
+    const bus = new RedisBus(redis, subscriber, 'p', 'n', new Logger('silent'));
     await bus.start();
     await bus.publish({ kind: 'room', room: 'r', frame: frame(1) });
     await own.cli('script', 'flush');
