@@ -225,4 +225,19 @@ describe('natter chat', () => {
     pty.write('\\exit\r');
     assert.deepEqual(await bob.next(), { cmd: '30', nickname: 'viewer', userCount: 1 });
   });
+
+  it('in a terminal, Tab completes commands and the nicknames of the room', async (t) => {
+    const server = await startServer(t);
+    await join(t, server, 'bobby');
+    const command = `NO_COLOR=1 ${process.execPath} ${NATTER_BIN} chat --nick tabber --host 127.0.0.1 --port ${server.port} --timestamps none`;
+    const pty = run(t, 'script', ['-qfec', command, '/dev/null']);
+    await pty.waitFor(/\[lobby\] tabber> $/, 'screenText');
+    pty.write('\\us\t');
+    await pty.waitFor(/tabber> \\users$/, 'screenText');
+    pty.write('\r');
+    await pty.waitFor(/\* 2 users in your room:/, 'screenText');
+    pty.write('hi bo\t');
+    await pty.waitFor(/tabber> hi bobby$/, 'screenText');
+    pty.write('\r\\exit\r');
+  });
 });
