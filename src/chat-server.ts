@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { Bus } from './backends/bus.js';
-import type { Directory } from './backends/directory.js';
 import type { ServerConfig } from './config/options.js';
+import type { ChatServerOptions, ServerStats } from './chat-server-options.js';
 import { ConfigError, configWith } from './config/resolve.js';
 import { attachStream, discardInput } from './transport/stream.js';
 import { TcpListeners, type ListeningAddress } from './transport/tcp.js';
 import { assemble, type ServerParts } from './server/assemble.js';
-import { systemClock, type Clock, type Timer } from './server/clock.js';
+import { systemClock, within, type Clock } from './server/clock.js';
+import type { HttpListener } from './transport/http.js';
+import { openWeb, type WebHost } from './transport/web.js';
 import { Connection, type ConnectionDeps } from './server/connection/connection.js';
 import type { Link, LinkInput } from './server/link.js';
-import { loggerFor, type Logger, type LogSink } from './server/logger.js';
+import { loggerFor, type Logger } from './server/logger.js';
 import { logStart } from './server/startup.js';
 import { memoryReleaseFor, type MemoryRelease } from './server/memory-release.js';
 import type { NodeAgent } from './server/node-agent.js';
@@ -19,31 +20,7 @@ import type { Endpoints } from './server/session.js';
 import { nativeUnavailable } from './server/native.js';
 import { DirectSocket } from './server/write/native-fanout.js';
 
-/** Options for {@link createServer}: any {@link ServerConfig} field, plus the backends. */
-export interface ChatServerOptions extends Partial<ServerConfig> {
-  /** Who is online; defaults to a `MemoryDirectory` (single node). */
-  directory?: Directory;
-  /** Delivery between nodes; defaults to a `MemoryBus` (single node). */
-  bus?: Bus;
-  /** This node's id in a cluster (default: random); the backends must use the same. */
-  nodeId?: string;
-  /** This node's part in a cluster (`createClusterServer` gives one); none for one node. */
-  node?: NodeAgent;
-  /** Called once the server has closed, to let go of what the backends hold. */
-  onClosed?: () => Promise<void>;
-  /** Where log lines go; defaults to stdout and stderr. */
-  logSink?: LogSink;
-  /** The clock every timeout is measured with; defaults to the system's. */
-  clock?: Clock;
-}
-
-/** What a server has done so far, for tests and monitoring. */
-export interface ServerStats {
-  /** Open connections, members or not. */
-  readonly connections: number;
-  /** The native room fan-out, when it is used: sockets written, and short writes among them. */
-  readonly nativeFanout: { readonly sockets: number; readonly shortWrites: number } | undefined;
-}
+export type { ChatServerOptions, ServerStats } from './chat-server-options.js';
 
 /** In a cluster, how long a closing connection waits for its release before it ends. */
 const RELEASE_WAIT_MS = 1000;
@@ -85,6 +62,8 @@ export class ChatServer {
   private nextConnection = 0;
   private stopping: Promise<void> | undefined;
   private onIdle: (() => void) | undefined;
+  private http: HttpListener | undefined;
+  private websockets = 0;
 
   constructor(options: ChatServerOptions = {}) {
     const { directory, bus, logSink, nodeId, node, onClosed, clock, ...overrides } = options;
@@ -158,14 +137,42 @@ export class ChatServer {
     admission.measureDescriptors();
     this.memory?.start();
     const { config, tcp } = this;
+    if (config.http)
+      this.http = await openWeb(config, this.webHost(), (d) => (this.websockets += d));
     const exposed = admission.loopbackExemptionWarning(tcp.addresses.map((a) => a.address));
     const withoutFanout = config.nativeWrites && !fanout ? nativeUnavailable : undefined;
-    logStart(logger, { addresses: tcp.addresses, nodeId, config, exposed, withoutFanout });
+    const web = this.http?.address;
+    logStart(logger, { addresses: tcp.addresses, web, nodeId, config, exposed, withoutFanout });
+  }
+
+  /** What the web edge reads of this server, and how it hands over its WebSockets. */
+  private webHost(): WebHost {
+    return {
+      connect: (link, endpoints) => this.connect(link, endpoints),
+      connections: () => ({
+        tcp: this.connections.size - this.websockets,
+        websocket: this.websockets,
+      }),
+      local: () => this.parts.membership.localCounts(),
+      serving: () => this.notServing() === undefined,
+      notServing: () => this.notServing(),
+    };
+  }
+
+  /** Why no new member is taken now, or undefined when they are (`/healthz`). */
+  private notServing(): string | undefined {
+    if (this.stopping) return 'shutting down';
+    return this.node && !this.node.serving() ? 'the cluster (Redis) is unreachable' : undefined;
   }
 
   /** The TCP addresses the server listens on. */
   get addresses(): readonly ListeningAddress[] {
     return this.tcp.addresses;
+  }
+
+  /** Where the HTTP listener (`/ws`, `/healthz`, `/metrics`) listens, when there is one. */
+  get webAddress(): { readonly address: string; readonly port: number } | undefined {
+    return this.http?.address;
   }
 
   /** The port of the first listening address. */
@@ -248,7 +255,7 @@ export class ChatServer {
     // Nothing more is read; what was accepted is delivered first: in a cluster it may still be
     // on its way back from Redis (rule 8.6).
     for (const conn of open) conn.stopReading();
-    await this.withTimeout(bus.flush(), this.config.shutdownGraceMs);
+    await within(this.clock, bus.flush(), this.config.shutdownGraceMs);
     // Detach everyone, so members are not sent each other's departures.
     membership.detachAll();
     for (const conn of open) conn.close({ kind: 'error', error: 'SERVER_SHUTTING_DOWN' });
@@ -257,6 +264,8 @@ export class ChatServer {
     for (const conn of this.connections) conn.destroy();
     await this.idle(Infinity);
     await listenersClosed;
+    // Last: until here `/healthz` answers 503, shutting down.
+    await this.http?.close();
     // In a cluster, the other nodes hear of every departure now, not when a heartbeat expires.
     await membership.settled();
     await this.node?.retire().catch(() => undefined);
@@ -269,16 +278,6 @@ export class ChatServer {
   private forget(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
     if (this.connections.size === 0) this.onIdle?.();
-  }
-
-  /** Resolves when `promise` does, or after `ms`, whichever is first. */
-  private async withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
-    let timer: Timer | undefined;
-    await Promise.race([
-      promise.catch(() => undefined),
-      new Promise((resolve) => (timer = this.clock.setTimeout(() => resolve(undefined), ms))),
-    ]);
-    this.clock.clearTimeout(timer);
   }
 
   /** Resolves when no connection is left, or after `ms`. */

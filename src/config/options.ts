@@ -64,6 +64,14 @@ export interface ServerConfig {
   ipConnectRate: number;
   /** Addresses and CIDR blocks exempt from flood control and the per-address limits. */
   exemptAddresses: string[];
+  /** The HTTP listener (`/ws`, `/healthz`, `/metrics`) beside the chat port. */
+  http: boolean;
+  /** Its address; empty: the same as `host`. */
+  httpHost: string;
+  /** Its port; -1: the chat port + 1 (20826), or a free one when the chat port is 0. */
+  httpPort: number;
+  /** Origins a browser page may open `/ws` from, besides the server's own; `*` for any. */
+  allowedOrigins: string[];
   /** Room fan-out through the native addon where it is built (`npm install` builds it). */
   nativeWrites: boolean;
   /**
@@ -105,6 +113,10 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   ipConnectBurst: 32,
   ipConnectRate: 4,
   exemptAddresses: ['127.0.0.0/8', '::1'],
+  http: true,
+  httpHost: '',
+  httpPort: -1,
+  allowedOrigins: [],
   nativeWrites: true,
   releaseMemory: true,
   redis: '',
@@ -224,6 +236,21 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'list',
     flag: 'exempt-address',
     help: 'address or CIDR block exempt from flood control and per-address limits; repeat for more, "" for none',
+  },
+  { key: 'http', kind: 'boolean', help: 'the HTTP listener: /ws (WebSocket), /healthz, /metrics' },
+  { key: 'httpHost', kind: 'string', help: 'address of the HTTP listener ("": the same as host)' },
+  {
+    key: 'httpPort',
+    kind: 'integer',
+    min: -1,
+    max: 65535,
+    help: 'HTTP port (-1: the chat port + 1, so 20826; a free one when the chat port is 0)',
+  },
+  {
+    key: 'allowedOrigins',
+    kind: 'list',
+    flag: 'allowed-origin',
+    help: 'an origin whose pages may open /ws besides the server\'s own; repeat for more, "*" for any',
   },
   {
     key: 'nativeWrites',

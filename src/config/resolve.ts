@@ -144,7 +144,7 @@ function convert(spec: OptionSpec, value: unknown, origin: string): unknown {
     case 'integer': {
       const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
       if (
-        (typeof value === 'string' && !/^\s*\d+\s*$/.test(value)) ||
+        (typeof value === 'string' && !/^\s*-?\d+\s*$/.test(value)) ||
         !Number.isInteger(n) ||
         n < (spec.min ?? 0) ||
         n > (spec.max ?? Infinity)

@@ -25,3 +25,13 @@ export const systemClock: Clock = {
   setInterval: (callback, ms) => setInterval(callback, ms),
   clearInterval: (timer) => clearInterval(timer as NodeJS.Timeout | undefined),
 };
+
+/** Resolves when `promise` settles, or after `ms` on `clock`, whichever is first. */
+export async function within(clock: Clock, promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: Timer | undefined;
+  await Promise.race([
+    promise.catch(() => undefined),
+    new Promise((resolve) => (timer = clock.setTimeout(() => resolve(undefined), ms))),
+  ]);
+  clock.clearTimeout(timer);
+}

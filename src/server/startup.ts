@@ -6,6 +6,8 @@ import type { Logger } from './logger.js';
 /** What a server says when it starts. */
 export interface StartInfo {
   readonly addresses: readonly { readonly address: string; readonly port: number }[];
+  /** The HTTP listener's address, when there is one. */
+  readonly web?: { readonly address: string; readonly port: number } | undefined;
   readonly nodeId: string;
   /** `redis` set: a node of a cluster. */
   readonly config: ServerConfig;
@@ -23,6 +25,12 @@ export interface StartInfo {
 export function logStart(logger: Logger, info: StartInfo): void {
   for (const { address, port } of info.addresses) {
     logger.notice(`Natter is listening on ${formatAddress(address, port)} (pid ${process.pid})`);
+  }
+  if (info.web) {
+    const at = formatAddress(info.web.address, info.web.port);
+    logger.notice(
+      `WebSocket at ws://${at}/ws, health at http://${at}/healthz, metrics at /metrics`,
+    );
   }
   const { redis, redisPrefix } = info.config;
   if (redis !== '') {

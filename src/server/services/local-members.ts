@@ -60,6 +60,11 @@ export class LocalMembers {
     this.cancelLeave(id);
   }
 
+  /** How many members this node has. */
+  get size(): number {
+    return this.byId.size;
+  }
+
   /** Every member. */
   all(): IterableIterator<Session> {
     return this.byId.values();

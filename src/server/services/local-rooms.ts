@@ -29,6 +29,11 @@ export class LocalRooms {
   /** @param scheduler told when a room has frames to write at the end of the turn */
   constructor(private readonly scheduler: { roomChanged(room: FanoutRoom): void }) {}
 
+  /** Rooms with members on this node. */
+  get size(): number {
+    return this.byKey.size;
+  }
+
   /** The local room with members, if any. */
   get(roomKey: string): LocalRoom | undefined {
     return this.byKey.get(roomKey);

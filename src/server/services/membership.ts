@@ -254,6 +254,11 @@ export class Membership {
     return this.releases.retry(departure, lost);
   }
 
+  /** How many members and rooms with members this node has (for metrics). */
+  localCounts(): { members: number; rooms: number } {
+    return { members: this.deps.members.size, rooms: this.deps.rooms.size };
+  }
+
   /** This node's members, for the cluster to restore after its directory lost them. */
   localMembers(): Session[] {
     return [...this.deps.members.all()].filter((s) => s.phase === 'member');

@@ -1,0 +1,35 @@
+import type { Bus } from './backends/bus.js';
+import type { Directory } from './backends/directory.js';
+import type { ServerConfig } from './config/options.js';
+import type { Clock } from './server/clock.js';
+import type { LogSink } from './server/logger.js';
+import type { NodeAgent } from './server/node-agent.js';
+
+/** Options for {@link createServer}: any {@link ServerConfig} field, plus the backends. */
+export interface ChatServerOptions extends Partial<ServerConfig> {
+  /** Who is online; defaults to a `MemoryDirectory` (single node). */
+  directory?: Directory;
+  /** Delivery between nodes; defaults to a `MemoryBus` (single node). */
+  bus?: Bus;
+  /** This node's id in a cluster (default: random); the backends must use the same. */
+  nodeId?: string;
+  /** This node's part in a cluster (`createClusterServer` gives one); none for one node. */
+  node?: NodeAgent;
+  /** Called once the server has closed, to let go of what the backends hold. */
+  onClosed?: () => Promise<void>;
+  /**
+   * Where log lines go. Without it (and without `logLevel`) the server logs nothing; with
+   * `logLevel` alone, through pino to stdout and stderr.
+   */
+  logSink?: LogSink;
+  /** The clock every timeout is measured with; defaults to the system's. */
+  clock?: Clock;
+}
+
+/** What a server has done so far, for tests and monitoring. */
+export interface ServerStats {
+  /** Open connections, members or not. */
+  readonly connections: number;
+  /** The native room fan-out, when it is used: sockets written, and short writes among them. */
+  readonly nativeFanout: { readonly sockets: number; readonly shortWrites: number } | undefined;
+}

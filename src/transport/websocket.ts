@@ -1,0 +1,86 @@
+import type { WebSocket } from 'ws';
+import type { Link, LinkInput } from '../server/link.js';
+
+/** Bytes queued in a WebSocket above which its writer waits for a drain (as a socket's mark). */
+const HIGH_WATER = 64 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * A WebSocket as a connection's link (docs/DEVELOPING.md, "Transports"): each frame the core
+ * writes goes out as one text message, without its newline, and each message the client sends
+ * is one request. The same limits, timeouts, flood control and slow-consumer rules apply as on
+ * TCP: the core sees the bytes not yet sent (`bufferedAmount`) and the drains, as on a socket.
+ */
+export class WebSocketLink implements Link {
+  private input: LinkInput | undefined;
+  /** The writer waits for a drain: tell it once the queue is below the mark. */
+  private waiting = false;
+
+  constructor(private readonly ws: WebSocket) {}
+
+  /** Feeds the socket's messages and events to `input`, the server's side of the connection. */
+  attach(input: LinkInput): void {
+    this.input = input;
+    const ws = this.ws;
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => input.receiveMessage(bytes(data)));
+    ws.on('error', (err: NodeJS.ErrnoException) => input.failed(err));
+    ws.on('close', () => {
+      input.inputEnded();
+      input.closed();
+    });
+  }
+
+  write(data: Uint8Array): boolean {
+    let start = 0;
+    while (start < data.length) {
+      let end = data.indexOf(NEWLINE, start);
+      if (end < 0) end = data.length;
+      if (end > start) this.ws.send(data.subarray(start, end), { binary: false }, this.sent);
+      start = end + 1;
+    }
+    const below = this.ws.bufferedAmount < HIGH_WATER;
+    if (!below) this.waiting = true;
+    return below;
+  }
+
+  /** After each message has gone to the socket: a drain, if the writer waits for one. */
+  private readonly sent = (): void => {
+    if (this.waiting && this.ws.bufferedAmount < HIGH_WATER) {
+      this.waiting = false;
+      this.input?.drained();
+    }
+  };
+
+  // A WebSocket writes each message as its own frame; there is nothing to gather.
+  cork(): void {}
+  uncork(): void {}
+
+  get writableLength(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+
+  end(): void {
+    this.ws.close(1000);
+  }
+
+  destroy(): void {
+    this.ws.terminate();
+  }
+
+  get destroyed(): boolean {
+    return this.ws.readyState === this.ws.CLOSED || this.ws.readyState === this.ws.CLOSING;
+  }
+}
+
+function bytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
