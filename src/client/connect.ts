@@ -14,6 +14,11 @@ export interface ConnectOptions {
   room?: string;
   /** An already-open stream to the server, instead of `host` and `port`. */
   stream?: Duplex;
+  /**
+   * A WebSocket URL instead of `host` and `port`: `ws://host:20826/ws` (or `wss://`), the
+   * server's HTTP listener (docs/protocol.md, rule 2.8). Uses the `ws` package.
+   */
+  url?: string;
   /** How long to wait for the server to accept, in milliseconds; default 10000. */
   timeoutMs?: number;
   /**
@@ -39,7 +44,9 @@ const DEFAULT_HEARTBEAT_MS = 15_000;
  * for await (const event of client) console.log(event);
  */
 export async function connect(options: ConnectOptions): Promise<ChatClient> {
-  const stream = options.stream ?? (await openSocket(options));
+  const stream =
+    options.stream ??
+    (options.url ? await openWebSocket(options.url, options) : await openSocket(options));
   const client = new ChatClient(stream);
   const timeoutMs = options.timeoutMs ?? 10_000;
   let timer: NodeJS.Timeout | undefined;
@@ -88,6 +95,32 @@ function openSocket(options: ConnectOptions): Promise<net.Socket> {
     };
     socket.once('error', onError);
   });
+}
+
+/**
+ * A WebSocket to `url` as a duplex stream: each write (one NDJSON frame) goes as one message,
+ * each message arrives as a chunk (one JSON object, which the decoder reads like a frame).
+ */
+async function openWebSocket(url: string, options: ConnectOptions): Promise<Duplex> {
+  const { WebSocket, createWebSocketStream } = await import('ws');
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new NatterError('ETIMEDOUT', `timed out connecting to ${url}`));
+    }, options.timeoutMs ?? 10_000);
+    ws.once('open', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      const refused = err.code === 'ECONNREFUSED';
+      const text = refused ? `connection refused by ${url}: is the server running?` : err.message;
+      reject(new NatterError(err.code ?? 'ECONNECT', `cannot connect to ${url}: ${text}`));
+    });
+  });
+  return createWebSocketStream(ws);
 }
 
 function describeNetworkError(err: NodeJS.ErrnoException, options: ConnectOptions): string {

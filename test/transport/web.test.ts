@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { describe, it, type TestContext } from 'node:test';
 import { WebSocket } from 'ws';
 import type { ChatServer } from '../../src/chat-server.js';
+import { connect, type ChatEvent } from '../../src/index.js';
 import { eventually, join, startServer, type Msg } from '../helpers.js';
 
 /** The HTTP listener's base URL. */
@@ -137,5 +138,24 @@ describe('the web edge: /ws, /healthz, /metrics', () => {
     assert.deepEqual(await during.json(), { status: 'shutting down' });
     member.socket.resume();
     await closing;
+  });
+
+  it('the client library connects by a ws:// URL, and talks with a TCP client', async (t) => {
+    const server = await startServer(t);
+    const url = `${base(server).replace('http', 'ws')}/ws`;
+    const web = await connect({ url, nickname: 'webby' });
+    t.after(() => web.destroy());
+    assert.equal(web.extended, true);
+    assert.deepEqual(web.limits, { maxFrameBytes: 65_536, maxMessageLength: 10_000 });
+    const tcp = await connect({ host: '127.0.0.1', port: server.port, nickname: 'tcp' });
+    t.after(() => tcp.destroy());
+    const heard = new Promise<ChatEvent>((resolve) => web.once('chat', resolve));
+    await tcp.chat('to the web');
+    assert.deepEqual(await heard, { type: 'chat', from: 'tcp', msg: 'to the web' });
+    const back = new Promise<ChatEvent>((resolve) => tcp.once('chat', resolve));
+    await web.chat('to tcp');
+    assert.deepEqual(await back, { type: 'chat', from: 'webby', msg: 'to tcp' });
+    await web.exit();
+    assert.equal(await web.closed(), undefined);
   });
 });
