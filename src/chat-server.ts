@@ -155,6 +155,7 @@ export class ChatServer {
       }),
       local: () => this.parts.membership.localCounts(),
       serving: () => this.notServing() === undefined,
+      counters: this.parts.services.counters,
       notServing: () => this.notServing(),
     };
   }

@@ -7,6 +7,7 @@ import type { Clock } from './clock.js';
 import type { Services } from './commands/context.js';
 import type { Logger } from './logger.js';
 import type { NodeAgent } from './node-agent.js';
+import { Counters } from './counters.js';
 import { Admission } from './services/admission.js';
 import { Announcer } from './services/announcer.js';
 import { Deliveries } from './services/deliveries.js';
@@ -77,6 +78,7 @@ export function assemble(source: PartsSource): ServerParts {
     policy: new Policy(config),
     settings: config,
     logger,
+    counters: new Counters(),
   };
   return { directory, bus, fanout, scheduler, announcer, membership, admission, services };
 }

@@ -1,4 +1,5 @@
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Counters } from './counters.js';
 
 /** What the metrics read of the server, when they are scraped. */
 export interface MetricsSource {
@@ -8,6 +9,8 @@ export interface MetricsSource {
   local(): { readonly members: number; readonly rooms: number };
   /** Whether the server takes new members (not shutting down, its cluster reachable). */
   serving(): boolean;
+  /** Requests and errors so far. */
+  readonly counters: Counters;
 }
 
 /**
@@ -47,6 +50,26 @@ export class Metrics {
       registers,
       collect() {
         this.set(source.local().rooms);
+      },
+    });
+    new Counter({
+      name: 'natter_requests_total',
+      help: 'Requests read, by command (unknown for a cmd that is none)',
+      labelNames: ['command'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [command, n] of source.counters.requests) this.inc({ command }, n);
+      },
+    });
+    new Counter({
+      name: 'natter_errors_total',
+      help: 'Errors sent, by name: flood refusals (RATE_LIMITED, FLOOD) and slow-consumer cut-offs (SLOW_CONSUMER) among them',
+      labelNames: ['error'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [error, n] of source.counters.errors) this.inc({ error }, n);
       },
     });
     new Gauge({

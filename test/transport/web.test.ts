@@ -117,7 +117,12 @@ describe('the web edge: /ws, /healthz, /metrics', () => {
     const web = await WsClient.open(t, server);
     web.send({ cmd: '0', nickname: 'web', room: 'dev' });
     await web.next(0);
+    web.send({ cmd: 'nope' });
+    assert.equal((await web.next(1)).cmd, '905');
     const text = await (await fetch(`${base(server)}/metrics`)).text();
+    assert.match(text, /^natter_requests_total\{command="CONNECT"\} 2$/m);
+    assert.match(text, /^natter_requests_total\{command="unknown"\} 1$/m);
+    assert.match(text, /^natter_errors_total\{error="UNKNOWN_COMMAND"\} 1$/m);
     assert.match(text, /^natter_connections\{transport="tcp"\} 1$/m);
     assert.match(text, /^natter_connections\{transport="websocket"\} 1$/m);
     assert.match(text, /^natter_members 2$/m);

@@ -2,6 +2,7 @@ import type { Directory, MemberRecord } from '../../backends/directory.js';
 import type { ServerConfig } from '../../config/options.js';
 import { encode } from '../../protocol/encode.js';
 import { errorMessage, type ErrorDetails, type ErrorName } from '../../protocol/errors.js';
+import type { Counters } from '../counters.js';
 import type { Announcement, Reply } from '../../protocol/messages.js';
 import type { RequestId } from '../../protocol/requests.js';
 import type { Logger } from '../logger.js';
@@ -38,6 +39,8 @@ export interface Services {
   readonly policy: Policy;
   readonly settings: CommandSettings;
   readonly logger: Logger;
+  /** Requests and errors, counted for the metrics. */
+  readonly counters: Counters;
 }
 
 /**
@@ -55,6 +58,8 @@ export interface CommandContext {
   reply(message: Reply, id?: RequestId): void;
   /** Sends an already encoded frame to this client. */
   send(frame: Uint8Array): void;
+  /** Counts a request for the metrics, by its command's name. */
+  counted(command: string): void;
   /** Sends an error from the error table (docs/errors.md) in answer to `request`. */
   error(
     name: ErrorName,
@@ -118,6 +123,10 @@ export class SessionContext implements CommandContext {
     this.session.writer.send(frame);
   }
 
+  counted(command: string): void {
+    this.services.counters.request(command);
+  }
+
   error(
     name: ErrorName,
     request?: ErrorDetails['request'],
@@ -125,6 +134,7 @@ export class SessionContext implements CommandContext {
     fields?: Readonly<Record<string, unknown>>,
   ): void {
     const message = errorMessage(name, { request, reason, fields });
+    this.services.counters.error(name);
     this.session.writer.send(Buffer.from(encode(message)));
   }
 

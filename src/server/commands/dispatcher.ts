@@ -33,6 +33,7 @@ export function dispatch(
   const answering = request as { cmd?: unknown; id?: RequestId };
   if (typeof cmd !== 'string') return ctx.error('INVALID_REQUEST', answering);
   const command: AnyCommand | undefined = COMMANDS.get(cmd);
+  ctx.counted(command?.name ?? 'unknown');
   const { logger, session } = ctx;
   if (logger.debugEnabled) {
     logger.debug(`${session.label} sent ${command?.name ?? 'unknown'} (${JSON.stringify(cmd)})`);
