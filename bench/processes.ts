@@ -135,6 +135,7 @@ export async function startServer(
           '--max-users',
           '20000',
           // info: its "listening" line tells when it is ready; join lines are few.
+          '--no-http', // only the chat port is measured
           '--log-level',
           'info',
           ...extra,

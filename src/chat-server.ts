@@ -34,7 +34,11 @@ const RELEASE_WAIT_MS = 1000;
  */
 export async function createServer(options: ChatServerOptions = {}): Promise<ChatServer> {
   const server = new ChatServer(options);
-  await server.listen();
+  // One listener up and the next failed: nothing is left behind.
+  await server.listen().catch(async (err: unknown) => {
+    await server.close();
+    throw err;
+  });
   return server;
 }
 

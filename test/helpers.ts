@@ -22,6 +22,8 @@ export async function startServer(
   const server = await createServer({
     host: '127.0.0.1',
     port: 0,
+    // The HTTP listener only where a test asks for it.
+    http: false,
     logLevel: 'info',
     logSink: (_level, line) => logs.push(line),
     ...options,

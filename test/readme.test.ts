@@ -35,8 +35,8 @@ const NOT_RUN: Record<string, string> = {
   'redis-server --daemonize yes --save "" --appendonly no': 'CI has Redis running already',
   'npm start -- --port 20825 --redis redis://127.0.0.1:6379':
     'a cluster node: test/cluster/ starts the same nodes on free ports',
-  'npm start -- --port 20826 --redis redis://127.0.0.1:6379': 'the second node of the same',
-  'npx natter bench --port 20825,20826 --clients 1000 --senders 10': 'needs the two-node cluster',
+  'npm start -- --port 20830 --redis redis://127.0.0.1:6379': 'the second node of the same',
+  'npx natter bench --port 20825,20830 --clients 1000 --senders 10': 'needs the two-node cluster',
 };
 
 interface PackageJson {
@@ -52,15 +52,12 @@ async function readmeServer(t: TestContext, flags: string[]): Promise<Child | un
   let free = false;
   for (let i = 0; i < 50 && !free; i++) {
     if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    const probe = net.createServer();
-    free = await new Promise<boolean>((resolve) => {
-      probe.once('error', () => resolve(false));
-      probe.listen(20825, 'localhost', () => probe.close(() => resolve(true)));
-    });
+    // The chat port and the HTTP listener's, the port after it.
+    free = (await portFree(20825)) && (await portFree(20826));
   }
   if (!free) {
-    if (process.env.CI === 'true') assert.fail('port 20825, the README server, is taken');
-    t.skip('port 20825 is taken: stop what listens there to run the README examples');
+    if (process.env.CI === 'true') assert.fail('port 20825 or 20826, the README server, is taken');
+    t.skip('port 20825 or 20826 is taken: stop what listens there to run the README examples');
     return undefined;
   }
   // What `npm start -- flags` runs, without npm in between (npm does not always pass a signal
@@ -70,6 +67,14 @@ async function readmeServer(t: TestContext, flags: string[]): Promise<Child | un
   const server = run(t, 'sh', ['-c', `exec ${start} ${flags.join(' ')}`], { cwd: ROOT });
   await server.waitFor(/listening on .*:20825/);
   return server;
+}
+
+function portFree(port: number): Promise<boolean> {
+  const probe = net.createServer();
+  return new Promise<boolean>((resolve) => {
+    probe.once('error', () => resolve(false));
+    probe.listen(port, 'localhost', () => probe.close(() => resolve(true)));
+  });
 }
 
 /** Runs a README line with sh in the clone, as a user would; its output and exit code. */

@@ -128,7 +128,8 @@ export class ChaosCluster {
   private spawnNode(i: number, slot: NodeSlot): Promise<ChildProcess> {
     const args = [NATTER, 'serve', '--host', '127.0.0.1', '--port', String(slot.port)];
     args.push('--redis', this.proxies[i]!.url, '--redis-prefix', this.options.prefix);
-    args.push('--max-users', '100', '--log-level', 'info');
+    // Fixed ports: the HTTP listener's default (the chat port + 1) could be a neighbour's.
+    args.push('--max-users', '100', '--log-level', 'info', '--no-http');
     const child = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     slot.log.write(`--- ${new Date().toISOString()} node ${i} start pid ${child.pid}\n`);
     child.stdout!.pipe(slot.log, { end: false });

@@ -84,9 +84,13 @@ export async function bench(args: string[]): Promise<number> {
       ? hosts.map((host, i) => ({ host, port: ports[i]! }))
       : hosts.flatMap((host) => ports.map((port) => ({ host, port })));
   const idle = number('idle', values.idle, 0);
+  // Found by its port only on this machine: a remote server's port may be a local one's too.
+  const local = /^(127\.|::1$|localhost$)/.test(targets[0]!.host);
   const serverPid = values['server-pid']
     ? number('server-pid', values['server-pid'], 0, 1)
-    : listeningPid(targets[0]!.port);
+    : local
+      ? listeningPid(targets[0]!.port)
+      : undefined;
   if (serverPid !== undefined && !values['server-pid'] && !values.json) {
     process.stdout.write(`server: pid ${serverPid}, listening on port ${targets[0]!.port}\n`);
   }

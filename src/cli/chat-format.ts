@@ -48,10 +48,12 @@ function body(style: Style, msg: string): string {
   const text = printable(msg);
   const self = style.self();
   if (!style.color || self === '') return text;
-  const at = text.toLowerCase().indexOf(self.toLowerCase());
-  if (at < 0) return text;
-  const mention = text.slice(at, at + self.length);
-  return text.slice(0, at) + paint(style, '7', mention) + text.slice(at + self.length);
+  // Matched without regard to case in the text itself (lower casing can change lengths: İ).
+  const found = new RegExp(printable(self).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'iu').exec(text);
+  if (!found) return text;
+  const at = found.index;
+  const end = at + found[0].length;
+  return text.slice(0, at) + paint(style, '7', found[0]) + text.slice(end);
 }
 
 /** `[14:03] ` (or with seconds), or nothing. */

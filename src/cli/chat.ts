@@ -16,7 +16,10 @@ Joins a chat server. Type a line to chat; commands start with a backslash (or a 
 `;
 
 /** Closes the server decided on because of what this user did: reconnecting would not help. */
-const FINAL_CODES = new Set(['902', '911', '917']);
+const FINAL_CODES = new Set(['902', '911', '917', '924']);
+/** Refusals that come back the same however often one asks; given up on after a few. */
+const LASTING_REFUSALS = new Set(['01', '909', '910']);
+const LASTING_TRIES = 5;
 /** Waits between reconnection attempts, in milliseconds; the last repeats. */
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
 
@@ -92,6 +95,8 @@ export async function chat(args: string[]): Promise<number> {
   let exitCode = 0;
   let leaving = false;
   let connected = true;
+  /** Aborts a reconnection under way when the user leaves. */
+  const giveUp = new AbortController();
   /** Watches the connection: on a drop, tells why, and reconnects or ends the session. */
   const watch = async (): Promise<void> => {
     for (;;) {
@@ -108,8 +113,15 @@ export async function chat(args: string[]): Promise<number> {
       // Back as who and where the user was last.
       options.nickname = client.nickname;
       options.room = client.room ?? options.room;
-      const again = await reconnect(options, out, () => leaving);
-      if (!again) return;
+      const again = await reconnect(options, out, giveUp.signal);
+      if (!again || leaving) {
+        again?.destroy();
+        if (!leaving) {
+          exitCode = 1;
+          rl.close();
+        }
+        return;
+      }
       attach(again);
       connected = true;
       out.notice(`* reconnected as ${again.nickname}${again.room ? ` in ${again.room}` : ''}`);
@@ -132,6 +144,7 @@ export async function chat(args: string[]): Promise<number> {
     }
   }
   leaving = true;
+  giveUp.abort();
   rl.close();
   if (connected) await client.exit().catch(() => undefined);
   else client.destroy();
@@ -190,22 +203,34 @@ function join(options: ChatOptions): Promise<ChatClient> {
 
 /**
  * Tries to join again with the same nickname, in the room it was in, waiting longer after each
- * failure; resolves with the client, or undefined once the user gives up.
+ * failure (with some jitter, so that the clients of a restarted server do not all come back at
+ * once); resolves with the client, or undefined once the user gives up (`signal`) or the server
+ * keeps refusing the same way.
  */
 async function reconnect(
   options: ChatOptions,
   out: Output,
-  givenUp: () => boolean,
+  signal: AbortSignal,
 ): Promise<ChatClient | undefined> {
-  for (let attempt = 0; !givenUp(); attempt++) {
+  let lasting = 0;
+  for (let attempt = 0; !signal.aborted; attempt++) {
     const wait = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!;
     out.notice(`* reconnecting in ${wait / 1000} s`);
-    await sleep(wait);
-    if (givenUp()) return undefined;
+    try {
+      await sleep(wait * (0.75 + Math.random() / 2), undefined, { signal });
+    } catch {
+      return undefined; // the user left
+    }
     try {
       return await join(options);
     } catch (err) {
       out.notice(`! ${describeJoinError(err, options.nickname)}`);
+      const code = err instanceof NatterError ? err.code : '';
+      lasting = LASTING_REFUSALS.has(code) ? lasting + 1 : 0;
+      if (lasting >= LASTING_TRIES) {
+        out.notice('! giving up: the server keeps refusing');
+        return undefined;
+      }
     }
   }
   return undefined;

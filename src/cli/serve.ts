@@ -98,12 +98,19 @@ function negativeValues(
 }
 
 /** A sentence for a failure to listen, naming the option and the fix; undefined if unknown. */
-function listenProblem(err: NodeJS.ErrnoException, host: string, port: number): string | undefined {
+function listenProblem(
+  err: NodeJS.ErrnoException & { port?: number },
+  host: string,
+  port: number,
+): string | undefined {
+  // The chat port, or the HTTP listener's.
+  const flag = err.port !== undefined && err.port !== port ? '--http-port' : '--port';
+  if (err.port !== undefined) port = err.port;
   switch (err.code) {
     case 'EADDRINUSE':
-      return `port ${port} on ${host} is already in use (another natter serve?): stop it, or choose another with --port`;
+      return `port ${port} on ${host} is already in use (another natter serve?): stop it, or choose another with ${flag}`;
     case 'EACCES':
-      return `port ${port} needs privileges on this system: choose one above 1023 with --port`;
+      return `port ${port} needs privileges on this system: choose one above 1023 with ${flag}`;
     case 'EADDRNOTAVAIL':
       return `--host ${host} is not an address of this machine: use one it has, such as 127.0.0.1 or 0.0.0.0`;
     case 'ENOTFOUND':

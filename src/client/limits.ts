@@ -3,10 +3,9 @@
  * sent: a request over the frame limit gets the client disconnected (rule 2.3), so the client
  * checks first.
  */
-import { DEFAULT_LIMITS } from '../protocol/limits.js';
 import { codePointLength } from '../protocol/names.js';
 
-/** What a server accepts: a Natter server says so in its `03`; otherwise the defaults. */
+/** What a server accepts: a Natter server says so in its `03`; otherwise the seed's. */
 export interface MessageLimits {
   /** Largest request frame, in bytes (UTF-8, as sent). */
   readonly maxFrameBytes: number;
@@ -14,8 +13,12 @@ export interface MessageLimits {
   readonly maxMessageLength?: number;
 }
 
+/**
+ * What a server that does not say is assumed to take: the seed reads a request in one `recv` of
+ * 1024 bytes (its defect D03), so a longer one is lost to it.
+ */
 export const DEFAULT_MESSAGE_LIMITS: MessageLimits = {
-  maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes,
+  maxFrameBytes: 1024,
 };
 
 /**

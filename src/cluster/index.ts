@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../config/resolve.js';
-import { ChatServer, type ChatServerOptions } from '../chat-server.js';
+import { ChatServer, createServer, type ChatServerOptions } from '../chat-server.js';
 import { loggerFor } from '../server/logger.js';
 import { Liveness } from './liveness.js';
 
@@ -13,15 +13,13 @@ type RedisModule = typeof import('./redis.js');
  * section 9). Without `redis`, the same as `createServer`: one node, in memory, and the Redis
  * client is never loaded (a single node runs without it installed).
  * @example
- * const node = await createClusterServer({ port: 20826, redis: 'redis://127.0.0.1:6379' });
+ * const node = await createClusterServer({ port: 20830, redis: 'redis://127.0.0.1:6379' });
  */
 export async function createClusterServer(options: ChatServerOptions = {}): Promise<ChatServer> {
   // Without redis: one node. With backends of the caller's own: the caller gives the node agent
   // too (a Liveness over its NodeRegistry), and the server checks that it did.
   if (!options.redis || options.directory || options.bus) {
-    const server = new ChatServer(options);
-    await server.listen();
-    return server;
+    return createServer(options);
   }
   const { connectRedis } = await loadRedis();
   const nodeId = options.nodeId ?? randomBytes(6).toString('hex');

@@ -100,7 +100,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   maxRoomNameLength: DEFAULT_LIMITS.maxRoomNameLength,
   maxQueueBytes: 1024 * 1024,
   shutdownGraceMs: 5000,
-  maxMessageLength: 10_000,
+  maxMessageLength: 5_000,
   registrationTimeoutMs: 30_000,
   idleTimeoutMs: 0,
   keepAliveMs: 30_000,

@@ -200,15 +200,16 @@ function normalisePhrases(phrases: string[]): string[] {
 /**
  * What in a valid configuration works against itself, one sentence each (the server logs them at
  * start): a message within `maxMessageLength` characters must fit in a request of
- * `maxFrameBytes`, however its characters are written (up to 6 bytes each, as JSON escapes).
+ * `maxFrameBytes`, however its characters are written (up to 12 bytes each, as JSON escapes:
+ * `\ud83d\ude00` for one emoji).
  */
 export function configWarnings(config: ServerConfig): string[] {
-  const needed = 6 * config.maxMessageLength + 1024;
+  const needed = 12 * config.maxMessageLength + 1024;
   if (config.maxFrameBytes >= needed) return [];
   return [
     `a message of maxMessageLength (${config.maxMessageLength}) characters may not fit in a ` +
       `request of maxFrameBytes (${config.maxFrameBytes}) bytes, and its sender would be ` +
       `disconnected: raise --max-frame-bytes to ${needed} or lower --max-message-length to ` +
-      `${Math.floor((config.maxFrameBytes - 1024) / 6)}`,
+      `${Math.floor((config.maxFrameBytes - 1024) / 12)}`,
   ];
 }

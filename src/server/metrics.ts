@@ -23,7 +23,6 @@ export class Metrics {
   readonly registry = new Registry();
 
   constructor(source: MetricsSource) {
-    collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     new Gauge({
       name: 'natter_connections',
@@ -82,8 +81,23 @@ export class Metrics {
     });
   }
 
-  /** The text a scrape gets, and its content type. */
+  /** The text a scrape gets, and its content type: Node's metrics, then this server's. */
   async scrape(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const merged = Registry.merge([processMetrics(), this.registry]);
+    return { contentType: merged.contentType, body: await merged.metrics() };
   }
+}
+
+let processRegistry: Registry | undefined;
+
+/**
+ * Node's own metrics, collected once per process: their observers (garbage collection, the
+ * event-loop delay histogram) live as long as the process, whatever servers come and go.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
 }

@@ -1,4 +1,6 @@
 import http from 'node:http';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { plainAddress } from '../addresses.js';
@@ -15,13 +17,15 @@ export interface HttpHost {
 }
 
 export interface HttpOptions {
-  /** The largest WebSocket message read whole: bigger ones close the socket (status 1009). */
+  /** The largest WebSocket message read at all: bigger ones close the socket (status 1009). */
   readonly maxMessageBytes: number;
   /**
    * Origins a browser may open `/ws` from, besides the page's own (the request's `Host`); `*`
    * for any.
    */
   readonly allowedOrigins: readonly string[];
+  /** Names the server is reached by (its configured hosts), besides IP addresses and localhost. */
+  readonly names: readonly string[];
 }
 
 /** Headers on every answer: no inline scripts, no sniffing, no framing, no referrer. */
@@ -39,37 +43,50 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
  * over WebSocket (one JSON request or answer per text message).
  */
 export class HttpListener {
-  private readonly server: http.Server;
+  /** One server per address the host resolves to, all on one port (as the TCP listeners). */
+  private readonly servers: http.Server[] = [];
   private readonly wss: WebSocketServer;
 
   constructor(
     private readonly host: HttpHost,
     private readonly options: HttpOptions,
   ) {
-    this.server = http.createServer((req, res) => void this.serve(req, res));
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes,
+      // A message in many tiny fragments would cost far more memory than its bytes.
+      maxFragments: 64,
+      // The core checks UTF-8 itself, answering INVALID_UTF8 as on TCP (rule 2.5).
+      skipUTF8Validation: true,
       // A chat message is small: compression would cost CPU per message for little.
       perMessageDeflate: false,
     });
-    this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
   }
 
-  /** Listens on `host` and `port` (0: a free one). */
+  /**
+   * Listens on every address `host` resolves to (`localhost`: 127.0.0.1 and ::1 where both are),
+   * on `port` (0: a free one, the same for all).
+   */
   async listen(host: string, port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve();
+    const resolved = isIP(host) ? [{ address: host }] : await lookup(host, { all: true });
+    for (const { address } of resolved) {
+      const server = http.createServer((req, res) => void this.serve(req, res));
+      server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, address, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
+      this.servers.push(server);
+      port = (server.address() as { port: number }).port;
+    }
   }
 
-  /** Where it listens. */
+  /** Where it listens (the first address). */
   get address(): { readonly address: string; readonly port: number } | undefined {
-    const address = this.server.address();
+    const address = this.servers[0]?.address();
     return address && typeof address === 'object'
       ? { address: address.address, port: address.port }
       : undefined;
@@ -78,13 +95,26 @@ export class HttpListener {
   /** Stops listening; open WebSockets are the server's to close, as connections. */
   async close(): Promise<void> {
     this.wss.close();
-    this.server.closeIdleConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.all(
+      this.servers.map((server) => {
+        server.closeIdleConnections();
+        return new Promise<void>((resolve) => server.close(() => resolve()));
+      }),
+    );
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    try {
+      await this.route(req, res);
+    } catch {
+      if (!res.headersSent) this.send(res, 500, 'text/plain', 'internal error\n');
+      else res.destroy();
+    }
+  }
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(req);
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.send(res, 405, 'text/plain', '');
     if (path === '/healthz') {
       const { serving, status } = this.host.health();
@@ -94,7 +124,10 @@ export class HttpListener {
       const { contentType, body } = await this.host.metrics();
       return this.send(res, 200, contentType, body);
     }
-    if (path === '/ws') return this.send(res, 426, 'text/plain', 'a WebSocket endpoint\n');
+    if (path === '/ws') {
+      res.setHeader('Upgrade', 'websocket');
+      return this.send(res, 426, 'text/plain', 'a WebSocket endpoint\n');
+    }
     this.send(res, 404, 'text/plain', 'not found\n');
   }
 
@@ -104,8 +137,9 @@ export class HttpListener {
   }
 
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== '/ws') return refuse(socket, 404, 'Not Found');
+    // Node lets go of the socket on an upgrade: its errors are ours to take from here.
+    socket.on('error', () => socket.destroy());
+    if (pathOf(req) !== '/ws') return refuse(socket, 404, 'Not Found');
     if (!this.originAllowed(req)) return refuse(socket, 403, 'Forbidden');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const s = req.socket;
@@ -121,21 +155,40 @@ export class HttpListener {
   /**
    * A browser says where the page that opens the socket came from: only the server's own pages
    * (and the origins allowed) may, so that another site cannot chat in its visitors' names.
-   * Clients that are not browsers send no `Origin`.
+   * Clients that are not browsers send no `Origin`. An allowed origin is compared without a
+   * trailing slash.
    */
   private originAllowed(req: http.IncomingMessage): boolean {
     const origin = req.headers.origin;
     if (origin === undefined) return true;
-    const allowed = this.options.allowedOrigins;
-    if (allowed.includes('*') || allowed.includes(origin)) return true;
+    const allowed = this.options.allowedOrigins.map((o) => o.replace(/\/+$/, ''));
+    if (allowed.includes('*') || allowed.includes(origin.replace(/\/+$/, ''))) return true;
     try {
-      return new URL(origin).host === req.headers.host;
+      // The page's own origin, on a name the server goes by: a page whose name was pointed at
+      // this machine (DNS rebinding) has the same origin as its Host, but not a name we know.
+      const host = new URL(`http://${req.headers.host ?? ''}`).hostname.replace(/^\[|\]$/g, '');
+      const known = isIP(host) !== 0 || host === 'localhost' || this.options.names.includes(host);
+      return known && new URL(origin).host === req.headers.host;
     } catch {
       return false;
     }
   }
 }
 
+/** Answers an upgrade it will not make, and lets go of the socket. */
 function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () =>
+    socket.destroy(),
+  );
+  // A client that never reads its answer holds nothing for long.
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+/** The request's path; `/` for a target that is no path at all (`//`, `*`, garbage). */
+function pathOf(req: http.IncomingMessage): string {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return '/';
+  }
 }

@@ -33,6 +33,8 @@ export async function openWeb(
       },
       metrics: () => metrics.scrape(),
       websocket: (ws: WebSocket, endpoints: Endpoints) => {
+        // Until a connection takes it, and if it is turned away, errors end the socket only.
+        ws.on('error', () => ws.terminate());
         const link = new WebSocketLink(ws);
         const input = host.connect(link, endpoints);
         if (!input) return;
@@ -41,11 +43,21 @@ export async function openWeb(
         link.attach(input);
       },
     },
-    // Up to 4 times the frame limit is read whole and refused with FRAME_TOO_LARGE like a TCP
-    // frame; a bigger message is not even read (the WebSocket closes, status 1009).
-    { maxMessageBytes: 4 * config.maxFrameBytes, allowedOrigins: config.allowedOrigins },
+    // A message a little over the frame limit is read and refused with FRAME_TOO_LARGE, as a
+    // TCP frame is; a bigger one is not even read (the WebSocket closes, status 1009).
+    {
+      maxMessageBytes: config.maxFrameBytes + 1024,
+      allowedOrigins: config.allowedOrigins,
+      names: [config.host, config.httpHost].filter((name) => name !== ''),
+    },
   );
-  const port = config.httpPort >= 0 ? config.httpPort : config.port === 0 ? 0 : config.port + 1;
-  await listener.listen(config.httpHost || config.host, port);
+  const { port: chat, httpPort } = config;
+  const port = httpPort >= 0 ? httpPort : chat === 0 || chat === 65535 ? 0 : chat + 1;
+  try {
+    await listener.listen(config.httpHost || config.host, port);
+  } catch (err) {
+    await listener.close(); // the addresses it did take
+    throw err;
+  }
   return listener;
 }

@@ -24,8 +24,11 @@ export class WebSocketLink implements Link {
     const ws = this.ws;
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => input.receiveMessage(bytes(data)));
     ws.on('error', (err: NodeJS.ErrnoException) => input.failed(err));
-    ws.on('close', () => {
-      input.inputEnded();
+    ws.on('close', (code: number) => {
+      // 1006: the connection broke without a closing handshake, as a reset does on TCP.
+      if (code === 1006)
+        input.failed(Object.assign(new Error('abnormal closure'), { code: 'ECONNRESET' }));
+      else input.inputEnded();
       input.closed();
     });
   }

@@ -32,16 +32,32 @@ describe('natter serve', () => {
   it('--log-level warn still says where it listens; silent says nothing at all', async (t) => {
     const { server } = await natterServe(t, ['--log-level', 'warn', '--log-format', 'pretty']);
     assert.match(server.stdout, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Natter is listening on /);
-    const quiet = natter(t, [
-      'serve',
+    // Silent: nothing tells the port, so it is chosen here and probed until the server is up.
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const args = [
       '--host',
       '127.0.0.1',
       '--port',
-      '0',
+      String(port),
+      '--no-http',
       '--log-level',
       'silent',
-    ]);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    ];
+    const quiet = natter(t, ['serve', ...args]);
+    const deadline = Date.now() + 5000;
+    for (let up = false; !up && Date.now() < deadline;) {
+      up = await new Promise<boolean>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      });
+      if (!up) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     quiet.proc.kill('SIGTERM');
     assert.equal(await quiet.exitCode(), 0);
     assert.equal(quiet.stdout + quiet.stderr, '');

@@ -25,15 +25,19 @@ describe('length limits', () => {
     assert.deepEqual(await alice!.next(), { cmd: '70', from: 'bob', msg: '😀'.repeat(10) });
   });
 
-  it('by default allows 10,000 characters, which always fit in a frame', async (t) => {
+  it('by default allows 5,000 characters, which always fit in a frame', async (t) => {
     const server = await startServer(t);
     const [alice, bob] = await joinAll(t, server, ['alice', 'bob']);
-    // The worst case: every character escaped in six bytes, 60,000 bytes in all.
-    const escaped = '\u0001'.repeat(10_000);
-    bob!.send({ cmd: '7', msg: escaped, id: 1 });
+    // The worst case: every character an emoji written as two escapes, 12 bytes, 60,000 in all.
+    const emoji = '😀'.repeat(5000);
+    const escaped = JSON.stringify(emoji).replace(
+      /[\ud800-\udfff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16)}`,
+    );
+    bob!.send(`{"cmd":"7","msg":${escaped},"id":1}\n`);
     assert.deepEqual(await bob!.next(), { cmd: '71', id: 1 });
-    assert.equal((await alice!.expect('70')).msg, escaped);
-    bob!.send({ cmd: '7', msg: '가'.repeat(10_001), id: 2 });
+    assert.equal((await alice!.expect('70')).msg, emoji);
+    bob!.send({ cmd: '7', msg: '가'.repeat(5001), id: 2 });
     assert.equal((await bob!.next()).cmd, '915');
     assert.equal(logsOf(server).filter((l) => /may not fit/.test(l)).length, 0);
   });
@@ -43,7 +47,7 @@ describe('length limits', () => {
     const [warning] = logsOf(server).filter((l) => /may not fit/.test(l));
     assert.match(
       warning ?? '',
-      /raise --max-frame-bytes to 121024 or lower --max-message-length to 10752/,
+      /raise --max-frame-bytes to 241024 or lower --max-message-length to 5376/,
     );
   });
 

@@ -5,7 +5,7 @@ import { eventually, join, joinAll, logsOf, startServer } from '../helpers.js';
 
 describe('logging', () => {
   it('one line per join and leave, told apart by how; no per-command lines at info', async (t) => {
-    const server = await startServer(t);
+    const server = await startServer(t, { http: true });
     const [alice, bob] = await joinAll(t, server, ['alice', 'bob']);
     alice!.send({ cmd: '7', msg: 'hi' });
     alice!.send({ cmd: '1' });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import net from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { WebSocket } from 'ws';
 import type { ChatServer } from '../../src/chat-server.js';
@@ -42,7 +43,7 @@ class WsClient {
 
 describe('the web edge: /ws, /healthz, /metrics', () => {
   it('a WebSocket member and a TCP member chat as equals, one JSON object per message', async (t) => {
-    const server = await startServer(t);
+    const server = await startServer(t, { http: true });
     const tcp = await join(t, server, 'tcp');
     const web = await WsClient.open(t, server);
     web.send({ cmd: '0', nickname: 'web' });
@@ -65,7 +66,7 @@ describe('the web edge: /ws, /healthz, /metrics', () => {
   });
 
   it('a message over the frame limit gets FRAME_TOO_LARGE and a close, as on TCP', async (t) => {
-    const server = await startServer(t, { maxFrameBytes: 1024 });
+    const server = await startServer(t, { http: true, maxFrameBytes: 1024 });
     const web = await WsClient.open(t, server);
     web.ws.send(JSON.stringify({ cmd: '0', nickname: 'x'.repeat(2000) }));
     assert.equal((await web.next(0)).cmd, '902');
@@ -73,14 +74,18 @@ describe('the web edge: /ws, /healthz, /metrics', () => {
   });
 
   it('a WebSocket client that does not read is cut off as a slow consumer', async (t) => {
-    const server = await startServer(t, { maxQueueBytes: 64 * 1024, drainTimeoutMs: 500 });
+    const server = await startServer(t, {
+      http: true,
+      maxQueueBytes: 64 * 1024,
+      drainTimeoutMs: 500,
+    });
     const talker = await join(t, server, 'talker');
     const deaf = await WsClient.open(t, server);
     deaf.send({ cmd: '0', nickname: 'deaf' });
     await deaf.next(0);
     await talker.expect('8');
     deaf.ws.pause();
-    const text = 'x'.repeat(8000);
+    const text = 'x'.repeat(4000);
     let left = false;
     for (let i = 0; i < 2000 && !left; i++) {
       talker.send({ cmd: '7', msg: text });
@@ -93,7 +98,7 @@ describe('the web edge: /ws, /healthz, /metrics', () => {
   });
 
   it('refuses a WebSocket from another site’s page; takes its own and non-browsers', async (t) => {
-    const server = await startServer(t, { allowedOrigins: ['https://chat.example'] });
+    const server = await startServer(t, { http: true, allowedOrigins: ['https://chat.example/'] });
     const host = `127.0.0.1:${server.webAddress!.port}`;
     const url = `ws://${host}/ws`;
     const evil = new WebSocket(url, { headers: { Origin: 'https://evil.example' } });
@@ -107,7 +112,7 @@ describe('the web edge: /ws, /healthz, /metrics', () => {
   });
 
   it('/healthz says serving, with security headers; /metrics counts by transport', async (t) => {
-    const server = await startServer(t);
+    const server = await startServer(t, { http: true });
     const health = await fetch(`${base(server)}/healthz`);
     assert.equal(health.status, 200);
     assert.deepEqual(await health.json(), { status: 'serving' });
@@ -133,7 +138,7 @@ describe('the web edge: /ws, /healthz, /metrics', () => {
   });
 
   it('/healthz answers 503 while the server shuts down', async (t) => {
-    const server = await startServer(t, { shutdownGraceMs: 2000 });
+    const server = await startServer(t, { http: true, shutdownGraceMs: 2000 });
     const member = await join(t, server, 'slow');
     member.socket.pause(); // holds the shutdown in its grace period
     const url = `${base(server)}/healthz`;
@@ -146,12 +151,12 @@ describe('the web edge: /ws, /healthz, /metrics', () => {
   });
 
   it('the client library connects by a ws:// URL, and talks with a TCP client', async (t) => {
-    const server = await startServer(t);
+    const server = await startServer(t, { http: true });
     const url = `${base(server).replace('http', 'ws')}/ws`;
     const web = await connect({ url, nickname: 'webby' });
     t.after(() => web.destroy());
     assert.equal(web.extended, true);
-    assert.deepEqual(web.limits, { maxFrameBytes: 65_536, maxMessageLength: 10_000 });
+    assert.deepEqual(web.limits, { maxFrameBytes: 65_536, maxMessageLength: 5_000 });
     const tcp = await connect({ host: '127.0.0.1', port: server.port, nickname: 'tcp' });
     t.after(() => tcp.destroy());
     const heard = new Promise<ChatEvent>((resolve) => web.once('chat', resolve));
@@ -162,5 +167,54 @@ describe('the web edge: /ws, /healthz, /metrics', () => {
     assert.deepEqual(await back, { type: 'chat', from: 'webby', msg: 'to tcp' });
     await web.exit();
     assert.equal(await web.closed(), undefined);
+  });
+
+  it('survives odd requests: a path that is no URL, an upgrade it refuses and a reset', async (t) => {
+    const server = await startServer(t, { http: true });
+    const { port } = server.webAddress!;
+    const raw = (text: string, reset = false) =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.write(text));
+        let got = '';
+        socket.on('data', (d: Buffer) => {
+          got += d.toString();
+          if (reset) socket.resetAndDestroy();
+        });
+        socket.on('close', () => resolve(got));
+        socket.on('error', () => resolve(got));
+        setTimeout(() => socket.destroy(), 2000).unref();
+      });
+    assert.match(
+      await raw('GET // HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      /^HTTP\/1\.1 404/,
+    );
+    const upgrade =
+      'GET /elsewhere HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+    assert.match(await raw(upgrade, true), /^HTTP\/1\.1 404/);
+    assert.match(await raw(upgrade), /^HTTP\/1\.1 404/);
+    const health = await fetch(`${base(server)}/healthz`);
+    assert.equal(health.status, 200, 'still serving');
+  });
+
+  it('invalid UTF-8 in a WebSocket message gets 901 and the socket stays open, as on TCP', async (t) => {
+    const server = await startServer(t, { http: true });
+    const web = await WsClient.open(t, server);
+    web.ws.send(Buffer.from([0x7b, 0x22, 0x63, 0x6d, 0x64, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), {
+      binary: false,
+    });
+    assert.equal((await web.next(0)).cmd, '901');
+    web.send({ cmd: '0', nickname: 'fine' });
+    assert.equal((await web.next(1)).cmd, '03');
+  });
+
+  it('refuses a page whose name was pointed at this machine (DNS rebinding)', async (t) => {
+    const server = await startServer(t, { http: true });
+    const { port } = server.webAddress!;
+    const rebound = new WebSocket(`ws://127.0.0.1:${port}/ws`, {
+      headers: { Host: `evil.example:${port}`, Origin: `http://evil.example:${port}` },
+    });
+    const [err] = (await once(rebound, 'error')) as [Error];
+    assert.match(err.message, /403/);
   });
 });

@@ -247,6 +247,8 @@ export class Connection
     if (this.session.closing) return;
     this.writer.drop();
     const unsendable = this.writer.pendingBytes > 0;
+    // Counted here: the error is seldom sent (the socket is full), but the cut-off happened.
+    if (unsendable) this.deps.services.counters.error('SLOW_CONSUMER');
     this.close({
       kind: 'error',
       error: 'SLOW_CONSUMER',
