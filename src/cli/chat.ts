@@ -72,6 +72,14 @@ export async function chat(args: string[]): Promise<number> {
   const out: Output = { notice: (text) => print(notice(options.style, text)), line: print };
   const setPrompt = () => rl.setPrompt(`[${client.room ?? 'chat'}] ${client.nickname}> `);
 
+  /** The nicknames Tab offers: the members of the client's room, now. */
+  const learnRoom = (joined: ChatClient) => {
+    known.clear();
+    void joined.users().then(
+      (list) => list.forEach((u) => known.add(u.nickname)),
+      () => undefined,
+    );
+  };
   /** Takes a joined client into use: its events printed, its room's nicknames known. */
   const attach = (joined: ChatClient) => {
     client = joined;
@@ -82,10 +90,7 @@ export async function chat(args: string[]): Promise<number> {
       if (event.type === 'serverError' && event.error.response?.fatal === true) return;
       print(formatEvent(event, options.style));
     });
-    void joined.users().then(
-      (list) => list.forEach((u) => known.add(u.nickname)),
-      () => undefined,
-    );
+    learnRoom(joined);
     setPrompt();
   };
   attach(client);
@@ -136,8 +141,11 @@ export async function chat(args: string[]): Promise<number> {
       out.notice('! not connected (reconnecting; \\exit to give up)');
       continue;
     }
+    const room = client.room;
     const keepGoing = await runLine(client, line, out);
     if (!keepGoing) break;
+    // Moved (\join, \leave): Tab offers the new room's members.
+    if (client.room !== room) learnRoom(client);
     if (interactive) {
       setPrompt();
       rl.prompt();
