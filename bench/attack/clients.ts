@@ -83,6 +83,14 @@ export async function inParallel(
   await Promise.all(Array.from({ length: Math.min(width, count) }, worker));
 }
 
+/**
+ * Fresh addresses for `count` connections, 25 to an address: under the per-address limits (64
+ * open, a burst of 32 new ones), so that those limits do not decide the attack.
+ */
+export function addressesFor(env: AttackEnv, count: number): string[] {
+  return Array.from({ length: Math.ceil(count / 25) }, () => env.address());
+}
+
 /** Loopback addresses from 127.0.1.1 on (127.0.0.1 is the canaries'). */
 export function addressAllocator(): () => string {
   let k = 0;

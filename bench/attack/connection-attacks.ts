@@ -2,7 +2,14 @@
  * Attacks on the server's connections: refused connections carrying data, slowloris, resets,
  * members that never read, and floods from many addresses.
  */
-import { Attacker, eventually, inParallel, sleep, type AttackEnv } from './clients.js';
+import {
+  Attacker,
+  addressesFor,
+  eventually,
+  inParallel,
+  sleep,
+  type AttackEnv,
+} from './clients.js';
 
 /** One attack: what it does, the rule it must not break, and how to check that. */
 export interface Attack {
@@ -71,7 +78,7 @@ const slowloris: Attack = {
   rule: 'every connection is closed with 918 at the registration timeout',
   async run(env) {
     const count = env.short ? 100 : 500;
-    const addresses = Array.from({ length: Math.ceil(count / 25) }, () => env.address());
+    const addresses = addressesFor(env, count);
     const frame = '{"cmd":"0","nickname":"slowloris"}';
     const clients: Attacker[] = [];
     await inParallel(count, 50, async (i) => {
@@ -100,7 +107,7 @@ const resets: Attack = {
   rule: 'every reset member leaves the room; the room holds only the canaries afterwards',
   async run(env) {
     const count = env.short ? 200 : 1000;
-    const addresses = Array.from({ length: Math.ceil(count / 25) }, () => env.address());
+    const addresses = addressesFor(env, count);
     let joined = 0;
     await inParallel(count, 50, async (i) => {
       const a = new Attacker(env.port, addresses[i % addresses.length]!);

@@ -2,7 +2,14 @@
  * Attacks by what a client sends: a burst glued to its CONNECT, endless lines, a million frames in
  * one write, invalid UTF-8, prototype keys, thousands of JOINs and ROOMS amplification.
  */
-import { Attacker, eventually, inParallel, sleep, type AttackEnv } from './clients.js';
+import {
+  Attacker,
+  addressesFor,
+  eventually,
+  inParallel,
+  sleep,
+  type AttackEnv,
+} from './clients.js';
 import type { Attack } from './connection-attacks.js';
 
 /** A member of the default room from a fresh address, or undefined when it could not join. */
@@ -218,7 +225,7 @@ const roomsAmplification: Attack = {
   rule: 'every answer is one page of at most 100 rooms; askers that wait as told are not cut off',
   async setup(env) {
     const count = env.short ? 300 : 3000;
-    const addresses = Array.from({ length: Math.ceil(count / 25) }, () => env.address());
+    const addresses = addressesFor(env, count);
     roomsMade = 0;
     await inParallel(count, 50, async (i) => {
       const a = new Attacker(env.port, addresses[i % addresses.length]!);

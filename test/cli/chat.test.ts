@@ -123,6 +123,21 @@ describe('natter chat', () => {
     const full = natter(t, ['chat', '--nick', 'other', '--host', '127.0.0.1', '--port', port]);
     assert.equal(await full.exitCode(), 1);
     assert.match(full.stderr, /the chat room is full/);
+    // natter bench against nothing: a sentence that says what to do, not a stack.
+    const bench = natter(t, [
+      'bench',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(closedPort),
+      '--clients',
+      '2',
+    ]);
+    assert.equal(await bench.exitCode(), 1);
+    assert.equal(
+      bench.stderr,
+      `natter: nothing is listening on 127.0.0.1:${closedPort}: start the server (npm start), or give its --host and --port\n`,
+    );
     const noNick = natter(t, ['chat']);
     assert.equal(await noNick.exitCode(), 2);
     assert.match(noNick.stderr, /--nick NAME is required/);

@@ -133,6 +133,27 @@ describe('natter serve', () => {
       second.stderr,
       `natter: port ${port} on 127.0.0.1 is already in use (another natter serve?): stop it, or choose another with --port\n`,
     );
+    // The HTTP listener's port taken: the sentence names its port and its flag.
+    const web = await natterServe(t);
+    const httpPort = Number(
+      (await web.server.waitFor(/WebSocket at ws:\/\/127\.0\.0\.1:(\d+)\/ws/))[1],
+    );
+    const third = natter(t, [
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--http-port',
+      String(httpPort),
+    ]);
+    assert.equal(await third.exitCode(), 1);
+    assert.match(
+      third.stderr,
+      new RegExp(
+        `^natter: port ${httpPort} on 127\\.0\\.0\\.1 is already in use .*--http-port\\n$`,
+      ),
+    );
     const nowhere = natter(t, ['serve', '--host', 'nosuchhost.invalid', '--port', '0']);
     assert.equal(await nowhere.exitCode(), 1);
     assert.match(
