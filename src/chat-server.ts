@@ -4,11 +4,10 @@ import type { ServerConfig } from './config/options.js';
 import type { ChatServerOptions, ServerStats } from './chat-server-options.js';
 import { ConfigError, configWith } from './config/resolve.js';
 import { attachStream, discardInput } from './transport/stream.js';
-import { TcpListeners, type ListeningAddress } from './transport/tcp.js';
+import type { ListeningAddress } from './transport/tcp.js';
 import { assemble, type ServerParts } from './server/assemble.js';
 import { systemClock, within, type Clock } from './server/clock.js';
-import type { HttpListener } from './transport/http.js';
-import { openWeb, type WebHost } from './transport/web.js';
+import { Edges } from './edges.js';
 import { Connection, type ConnectionDeps } from './server/connection/connection.js';
 import type { Link, LinkInput } from './server/link.js';
 import { loggerFor, type Logger } from './server/logger.js';
@@ -60,14 +59,12 @@ export class ChatServer {
   private readonly parts: ServerParts;
   private readonly timeouts: Timeouts;
   private readonly memory: MemoryRelease | undefined;
-  private readonly tcp: TcpListeners;
+  private readonly edges: Edges;
   private readonly deps: ConnectionDeps;
   private readonly connections = new Set<Connection>();
   private nextConnection = 0;
   private stopping: Promise<void> | undefined;
   private onIdle: (() => void) | undefined;
-  private http: HttpListener | undefined;
-  private websockets = 0;
 
   constructor(options: ChatServerOptions = {}) {
     const { directory, bus, logSink, nodeId, node, onClosed, clock, ...overrides } = options;
@@ -109,17 +106,20 @@ export class ChatServer {
       releaseWaitMs: node ? RELEASE_WAIT_MS : 0,
       gone: (conn) => this.forget(conn),
     };
-    this.tcp = new TcpListeners({
+    this.edges = new Edges(config, {
       accept: (socket, endpoints) => void this.handle(socket, endpoints),
       refuseFull: (socket) => {
         discardInput(socket);
         parts.admission.refuse(socket, { error: 'TOO_MANY_CONNECTIONS' });
       },
       descriptorsShort: () => parts.admission.descriptorsShort(this.connections.size),
+      connect: (link, endpoints) => this.connect(link, endpoints),
       connectionCount: () => this.connections.size,
+      local: () => parts.membership.localCounts(),
+      notServing: () => this.notServing(),
+      counters: parts.services.counters,
       clock: this.clock,
       logger,
-      keepAliveMs: config.keepAliveMs,
     });
     this.timeouts = new Timeouts(
       config,
@@ -134,34 +134,16 @@ export class ChatServer {
 
   /** Starts listening on TCP at the configured host and port. */
   async listen(): Promise<void> {
-    const { nodeId, logger, clock } = this;
+    const { nodeId, logger, clock, config, edges } = this;
     const { directory, membership, announcer, admission, fanout } = this.parts;
     await this.node?.start({ nodeId, directory, membership, announcer, logger, clock });
-    await this.tcp.listen(this.config.host, this.config.port);
+    await edges.listen();
     admission.measureDescriptors();
     this.memory?.start();
-    const { config, tcp } = this;
-    if (config.http)
-      this.http = await openWeb(config, this.webHost(), (d) => (this.websockets += d));
-    const exposed = admission.loopbackExemptionWarning(tcp.addresses.map((a) => a.address));
+    const { addresses, webAddress: web } = edges;
+    const exposed = admission.loopbackExemptionWarning(addresses.map((a) => a.address));
     const withoutFanout = config.nativeWrites && !fanout ? nativeUnavailable : undefined;
-    const web = this.http?.address;
-    logStart(logger, { addresses: tcp.addresses, web, nodeId, config, exposed, withoutFanout });
-  }
-
-  /** What the web edge reads of this server, and how it hands over its WebSockets. */
-  private webHost(): WebHost {
-    return {
-      connect: (link, endpoints) => this.connect(link, endpoints),
-      connections: () => ({
-        tcp: this.connections.size - this.websockets,
-        websocket: this.websockets,
-      }),
-      local: () => this.parts.membership.localCounts(),
-      serving: () => this.notServing() === undefined,
-      counters: this.parts.services.counters,
-      notServing: () => this.notServing(),
-    };
+    logStart(logger, { addresses, web, nodeId, config, exposed, withoutFanout });
   }
 
   /** Why no new member is taken now, or undefined when they are (`/healthz`). */
@@ -172,17 +154,17 @@ export class ChatServer {
 
   /** The TCP addresses the server listens on. */
   get addresses(): readonly ListeningAddress[] {
-    return this.tcp.addresses;
+    return this.edges.addresses;
   }
 
   /** Where the HTTP listener (`/ws`, `/healthz`, `/metrics`) listens, when there is one. */
   get webAddress(): { readonly address: string; readonly port: number } | undefined {
-    return this.http?.address;
+    return this.edges.webAddress;
   }
 
   /** The port of the first listening address. */
   get port(): number {
-    return this.tcp.addresses[0]?.port ?? 0;
+    return this.edges.addresses[0]?.port ?? 0;
   }
 
   /** Number of open connections, members or not. */
@@ -255,7 +237,7 @@ export class ChatServer {
     this.node?.stop();
     admission.close();
     membership.quiet();
-    const listenersClosed = this.tcp.close();
+    const listenersClosed = this.edges.closeChat();
     const open = [...this.connections];
     // Nothing more is read; what was accepted is delivered first: in a cluster it may still be
     // on its way back from Redis (rule 8.6).
@@ -270,7 +252,7 @@ export class ChatServer {
     await this.idle(Infinity);
     await listenersClosed;
     // Last: until here `/healthz` answers 503, shutting down.
-    await this.http?.close();
+    await this.edges.closeWeb();
     // In a cluster, the other nodes hear of every departure now, not when a heartbeat expires.
     await membership.settled();
     await this.node?.retire().catch(() => undefined);
