@@ -108,6 +108,7 @@ export class ChatServer {
     };
     this.edges = new Edges(config, {
       accept: (socket, endpoints) => void this.handle(socket, endpoints),
+      acceptEncrypted: (stream, endpoints) => this.serveStream(stream, endpoints), // no fan-out
       refuseFull: (socket) => {
         discardInput(socket);
         parts.admission.refuse(socket, { error: 'TOO_MANY_CONNECTIONS' });
@@ -140,10 +141,12 @@ export class ChatServer {
     await edges.listen();
     admission.measureDescriptors();
     this.memory?.start();
-    const { addresses, webAddress: web } = edges;
-    const exposed = admission.loopbackExemptionWarning(addresses.map((a) => a.address));
+    const { addresses, tlsAddresses, webAddress: web, certificates } = edges;
+    const listening = [...addresses, ...tlsAddresses].map((a) => a.address);
+    const exposed = admission.loopbackExemptionWarning(listening);
     const withoutFanout = config.nativeWrites && !fanout ? nativeUnavailable : undefined;
-    logStart(logger, { addresses, web, nodeId, config, exposed, withoutFanout });
+    const start = { addresses, tlsAddresses, web, certificates, nodeId, config, exposed };
+    logStart(logger, { ...start, withoutFanout });
   }
 
   /** Why no new member is taken now, or undefined when they are (`/healthz`). */
@@ -152,9 +155,24 @@ export class ChatServer {
     return this.node && !this.node.serving() ? 'the cluster (Redis) is unreachable' : undefined;
   }
 
-  /** The TCP addresses the server listens on. */
+  /** The addresses of the plain chat port (TCP); none when it is off (`tcp: false`). */
   get addresses(): readonly ListeningAddress[] {
     return this.edges.addresses;
+  }
+
+  /** The addresses of the chat port over TLS; none without a certificate (`tlsCert`). */
+  get tlsAddresses(): readonly ListeningAddress[] {
+    return this.edges.tlsAddresses;
+  }
+
+  /**
+   * Reads the TLS certificate and key again (`natter serve` does on SIGHUP): new connections,
+   * TLS and HTTPS, get them, open ones are untouched. A certificate that cannot be used is
+   * logged as a warning and the one in use is kept.
+   * @returns true when the certificate was reloaded
+   */
+  reloadCertificates(): boolean {
+    return this.edges.reloadCertificates();
   }
 
   /** Where the HTTP listener (`/ws`, `/healthz`, `/metrics`) listens, when there is one. */
@@ -162,7 +180,7 @@ export class ChatServer {
     return this.edges.webAddress;
   }
 
-  /** The port of the first listening address. */
+  /** The port of the plain chat port's first address; 0 when it is off. */
   get port(): number {
     return this.edges.addresses[0]?.port ?? 0;
   }
@@ -186,7 +204,11 @@ export class ChatServer {
    * @returns false when the client was turned away (it has been told why)
    */
   handle(stream: Duplex, endpoints: Endpoints): boolean {
-    const direct = this.parts.fanout && DirectSocket.of(stream);
+    return this.serveStream(stream, endpoints, this.parts.fanout && DirectSocket.of(stream));
+  }
+
+  /** Serves a stream; written directly (the native fan-out) only through `direct`. */
+  private serveStream(stream: Duplex, endpoints: Endpoints, direct?: DirectSocket): boolean {
     const input = this.open(stream, endpoints, direct);
     if (input) attachStream(stream, input);
     else discardInput(stream);
@@ -200,7 +222,7 @@ export class ChatServer {
    * @returns undefined when the client was turned away (it has been told why)
    */
   connect(link: Link, endpoints: Endpoints): LinkInput | undefined {
-    return this.open(link, endpoints, undefined);
+    return this.open(link, endpoints);
   }
 
   /**
@@ -213,11 +235,7 @@ export class ChatServer {
     return this.stopping;
   }
 
-  private open(
-    link: Link,
-    endpoints: Endpoints,
-    direct: DirectSocket | undefined,
-  ): Connection | undefined {
+  private open(link: Link, endpoints: Endpoints, direct?: DirectSocket): Connection | undefined {
     const { admission } = this.parts;
     const refusal = admission.check(endpoints, this.connections.size);
     if (refusal) {

@@ -52,12 +52,15 @@ async function readmeServer(t: TestContext, flags: string[]): Promise<Child | un
   let free = false;
   for (let i = 0; i < 50 && !free; i++) {
     if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    // The chat port and the HTTP listener's, the port after it.
-    free = (await portFree(20825)) && (await portFree(20826));
+    // The chat port, the HTTP listener's after it, and the TLS port after that.
+    free = (await portFree(20825)) && (await portFree(20826)) && (await portFree(20827));
   }
   if (!free) {
-    if (process.env.CI === 'true') assert.fail('port 20825 or 20826, the README server, is taken');
-    t.skip('port 20825 or 20826 is taken: stop what listens there to run the README examples');
+    if (process.env.CI === 'true')
+      assert.fail('port 20825, 20826 or 20827 (the README server) is taken');
+    t.skip(
+      'port 20825, 20826 or 20827 is taken: stop what listens there to run the README examples',
+    );
     return undefined;
   }
   // What `npm start -- flags` runs, without npm in between (npm does not always pass a signal
@@ -92,6 +95,8 @@ describe('README examples', () => {
       line.startsWith('{') ||
       line === NC ||
       line.startsWith('npx natter chat') ||
+      line.startsWith('openssl req ') ||
+      line.startsWith('npm start -- --tls-cert ') ||
       line.startsWith('printf ') ||
       line === 'npm start -- --max-users 20000 &' ||
       line.startsWith('npx natter bench --port 20825 ');
@@ -103,7 +108,10 @@ describe('README examples', () => {
   it('the chat examples and the nc session, against npm start', { timeout: 60_000 }, async (t) => {
     const server = await readmeServer(t, []);
     if (!server) return;
-    for (const line of shellLines().filter((l) => l.startsWith('npx natter chat'))) {
+    const chats = shellLines().filter(
+      (l) => l.startsWith('npx natter chat') && !l.includes('--tls'),
+    );
+    for (const line of chats) {
       const { code, out } = await shell(t, line);
       assert.equal(code, 0, `${line}\n${out}`);
       assert.match(out, /\* connected to .*:20825 as /, line);
@@ -141,6 +149,30 @@ describe('README examples', () => {
     server.proc.kill('SIGINT');
     assert.equal(await server.exitCode(), 0);
   });
+
+  it(
+    'the TLS example: the certificate made as written, the server, natter chat --tls',
+    { timeout: 60_000 },
+    async (t) => {
+      const lines = shellLines();
+      const openssl = lines.find((l) => l.startsWith('openssl req '))!;
+      const made = await shell(t, openssl);
+      assert.equal(made.code, 0, `${openssl}\n${made.out}`);
+      const start = lines.find((l) => l.startsWith('npm start -- --tls-cert '))!;
+      const server = await readmeServer(t, start.slice('npm start -- '.length).split(' '));
+      if (!server) return;
+      await server.waitFor(/listening with TLS on .*:20827/);
+      const chats = lines.filter((l) => l.startsWith('npx natter chat') && l.includes('--tls'));
+      assert.ok(chats.length > 0, 'a natter chat --tls example');
+      for (const line of chats) {
+        const { code, out } = await shell(t, line);
+        assert.equal(code, 0, `${line}\n${out}`);
+        assert.match(out, /\* connected to localhost:20827 over TLS as /, line);
+      }
+      server.proc.kill('SIGINT');
+      assert.equal(await server.exitCode(), 0);
+    },
+  );
 
   it(
     'the bench examples, against npm start -- --max-users 20000',

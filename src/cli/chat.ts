@@ -2,17 +2,24 @@ import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { connect, NatterError, type ChatClient, type ChatEvent } from '../client/index.js';
+import type { TlsOption } from '../client/tls-socket.js';
 import { CHAT_COMMANDS, commandList, runLine, type Output } from './chat-commands.js';
 import { formatEvent, notice, PLAIN, type Style } from './chat-format.js';
+import { certificateSentence, tlsOf } from './chat-tls.js';
 import { UsageError } from './usage.js';
 
 export { formatEvent, printable } from './chat-format.js';
 export { CHAT_COMMANDS, runLine } from './chat-commands.js';
 
 export const CHAT_USAGE = `Usage: natter chat --nick NAME [--host HOST] [--port PORT] [--room ROOM]
+                   [--tls [--ca FILE | --insecure]]
                    [--timestamps minutes|seconds|none] [--[no-]reconnect]
 
-Joins a chat server. Type a line to chat; commands start with a backslash (or a slash):
+Joins a chat server. --tls connects to its TLS chat port (20827 unless --port says otherwise),
+trusting the system's certificate authorities, or the certificates in --ca FILE (PEM), or, with
+--insecure, any certificate at all (for testing only: anyone in between could read along).
+
+Type a line to chat; commands start with a backslash (or a slash):
 `;
 
 /** Closes the server decided on because of what this user did: reconnecting would not help. */
@@ -26,6 +33,8 @@ const BACKOFF_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
 interface ChatOptions {
   host: string;
   port: number;
+  /** TLS, and what it trusts; undefined for plain TCP. */
+  tls: TlsOption | undefined;
   nickname: string;
   room: string | undefined;
   reconnect: boolean;
@@ -49,7 +58,7 @@ export async function chat(args: string[]): Promise<number> {
   try {
     client = await join(options);
   } catch (err) {
-    process.stderr.write(`natter: ${describeJoinError(err, options.nickname)}\n`);
+    process.stderr.write(`natter: ${describeJoinError(err, options)}\n`);
     return 1;
   }
 
@@ -95,7 +104,10 @@ export async function chat(args: string[]): Promise<number> {
   };
   attach(client);
   const where = client.room ? ` in ${client.room}` : '';
-  out.notice(`* connected to ${host}:${port} as ${client.nickname}${where}; \\help lists commands`);
+  const over = options.tls ? ' over TLS' : '';
+  out.notice(
+    `* connected to ${host}:${port}${over} as ${client.nickname}${where}; \\help lists commands`,
+  );
 
   let exitCode = 0;
   let leaving = false;
@@ -171,6 +183,9 @@ function parseChatArgs(args: string[]): ChatOptions | undefined {
         host: { type: 'string' },
         port: { type: 'string', short: 'p' },
         room: { type: 'string' },
+        tls: { type: 'boolean' },
+        ca: { type: 'string' },
+        insecure: { type: 'boolean' },
         timestamps: { type: 'string' },
         reconnect: { type: 'boolean' },
         'no-reconnect': { type: 'boolean' },
@@ -183,7 +198,8 @@ function parseChatArgs(args: string[]): ChatOptions | undefined {
   }
   if (values.help) return undefined;
   if (!values.nick) throw new UsageError('--nick NAME is required');
-  const port = values.port === undefined ? 20825 : Number(values.port);
+  const tls = tlsOf(values);
+  const port = values.port === undefined ? (tls ? 20827 : 20825) : Number(values.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new UsageError(`--port must be a number from 1 to 65535, got ${values.port}`);
   }
@@ -197,6 +213,7 @@ function parseChatArgs(args: string[]): ChatOptions | undefined {
   return {
     host: values.host ?? 'localhost',
     port,
+    tls,
     nickname: values.nick,
     room: values.room,
     reconnect: values['no-reconnect'] ? false : (values.reconnect ?? terminal),
@@ -205,8 +222,8 @@ function parseChatArgs(args: string[]): ChatOptions | undefined {
 }
 
 function join(options: ChatOptions): Promise<ChatClient> {
-  const { host, port, nickname, room } = options;
-  return connect({ host, port, nickname, ...(room ? { room } : {}) });
+  const { host, port, tls, nickname, room } = options;
+  return connect({ host, port, nickname, ...(room ? { room } : {}), ...(tls ? { tls } : {}) });
 }
 
 /**
@@ -232,7 +249,7 @@ async function reconnect(
     try {
       return await join(options);
     } catch (err) {
-      out.notice(`! ${describeJoinError(err, options.nickname)}`);
+      out.notice(`! ${describeJoinError(err, options)}`);
       const code = err instanceof NatterError ? err.code : '';
       lasting = LASTING_REFUSALS.has(code) ? lasting + 1 : 0;
       if (lasting >= LASTING_TRIES) {
@@ -266,11 +283,13 @@ function complete(line: string, known: Set<string>): [string[], string] {
   return [hits, word];
 }
 
-function describeJoinError(err: unknown, nickname: string): string {
+function describeJoinError(err: unknown, options: ChatOptions): string {
   if (!(err instanceof NatterError)) return String(err);
+  const untrusted = certificateSentence(err, options.host, options.port, options.tls);
+  if (untrusted) return untrusted;
   switch (err.code) {
     case '01':
-      return `the nickname "${nickname}" is already taken; choose another with --nick`;
+      return `the nickname "${options.nickname}" is already taken; choose another with --nick`;
     case '02':
       return 'the chat room is full; try again later';
     default:

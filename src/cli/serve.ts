@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_CONFIG, OPTIONS, envName, flagName } from '../config/options.js';
 import { ConfigError, resolveConfig, type RawOptions } from '../config/resolve.js';
 import { createClusterServer } from '../cluster/index.js';
+import { CertificateError } from '../transport/certificates.js';
 import { CliError, UsageError } from './usage.js';
 
 /** `natter serve --help` */
@@ -99,12 +100,13 @@ function negativeValues(
 
 /** A sentence for a failure to listen, naming the option and the fix; undefined if unknown. */
 function listenProblem(
-  err: NodeJS.ErrnoException & { port?: number },
+  err: NodeJS.ErrnoException & { port?: number; option?: string },
   host: string,
   port: number,
 ): string | undefined {
-  // The chat port, or the HTTP listener's.
-  const flag = err.port !== undefined && err.port !== port ? '--http-port' : '--port';
+  // The chat port, the TLS port or the HTTP listener's, as the listener that failed says.
+  const spec = OPTIONS.find((o) => o.key === err.option);
+  const flag = spec ? `--${flagName(spec)}` : '--port';
   if (err.port !== undefined) port = err.port;
   switch (err.code) {
     case 'EADDRINUSE':
@@ -152,9 +154,21 @@ export async function serve(args: string[]): Promise<number> {
       ...(file ? { file } : {}),
       ...(parsed.bannedWordsFile ? { bannedWordsFile: parsed.bannedWordsFile } : {}),
     });
+    // With a certificate, SIGHUP reloads it (without one it ends the process, as by default);
+    // one that arrives while starting is carried out once started.
+    let reloadWanted = false;
+    let reload = () => void (reloadWanted = true);
+    if (config.tlsCert !== '') process.on('SIGHUP', () => reload());
     server = await createClusterServer(config);
+    const started = server;
+    reload = () => {
+      started.logger.info('SIGHUP received: reloading the TLS certificate.');
+      started.reloadCertificates();
+    };
+    if (reloadWanted) reload();
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
+    if (err instanceof CertificateError) throw new CliError(err.message);
     const problem = config && listenProblem(err as NodeJS.ErrnoException, config.host, config.port);
     if (problem) throw new CliError(problem);
     throw err;

@@ -2,13 +2,28 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ChatClient } from './chat-client.js';
 import { NatterError } from './errors.js';
+import {
+  DEFAULT_TLS_PORT,
+  certificateProblem,
+  connectTls,
+  notTls,
+  tlsOptions,
+  type TlsOption,
+} from './tls-socket.js';
 
 /** Options for {@link connect}. */
 export interface ConnectOptions {
   /** Server host; default `localhost`. */
   host?: string;
-  /** Server port; default 20825. */
+  /** Server port; default 20825, or 20827 with `tls`. */
   port?: number;
+  /**
+   * TLS: `true` (the system's certificate authorities, the host name checked), or Node's
+   * `tls.connect` options (`ca`, `rejectUnauthorized`, `servername`...). With `host` and `port`,
+   * the server's chat port over TLS (docs/protocol.md, rule 2.9); with a `wss://` url, the
+   * options of its connection.
+   */
+  tls?: TlsOption;
   nickname: string;
   /** A room to join instead of the server's default room. */
   room?: string;
@@ -75,16 +90,16 @@ export async function connect(options: ConnectOptions): Promise<ChatClient> {
 
 function openSocket(options: ConnectOptions): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({
-      host: options.host ?? 'localhost',
-      port: options.port ?? 20825,
-      noDelay: true,
-    });
+    const host = options.host ?? 'localhost';
+    const port = options.port ?? (options.tls ? DEFAULT_TLS_PORT : 20825);
+    const socket = options.tls
+      ? connectTls(host, port, options.tls)
+      : net.connect({ host, port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new NatterError('ETIMEDOUT', 'timed out connecting to the server'));
     }, options.timeoutMs ?? 10_000);
-    socket.once('connect', () => {
+    socket.once(options.tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       socket.off('error', onError);
       resolve(socket);
@@ -103,7 +118,10 @@ function openSocket(options: ConnectOptions): Promise<net.Socket> {
  */
 async function openWebSocket(url: string, options: ConnectOptions): Promise<Duplex> {
   const { WebSocket, createWebSocketStream } = await import('ws');
-  const ws = new WebSocket(url, { perMessageDeflate: false });
+  if (options.tls && !url.startsWith('wss:')) {
+    throw new NatterError('EINVAL', `tls is given for ${url}: TLS needs a wss:// URL`);
+  }
+  const ws = new WebSocket(url, { perMessageDeflate: false, ...tlsOptions(options.tls) });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       ws.terminate();
@@ -116,16 +134,32 @@ async function openWebSocket(url: string, options: ConnectOptions): Promise<Dupl
     ws.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       const refused = err.code === 'ECONNREFUSED';
-      const text = refused ? `connection refused by ${url}: is the server running?` : err.message;
+      const problem = certificateProblem(err);
+      const text = refused
+        ? `connection refused by ${url}: is the server running?`
+        : problem
+          ? `${problem} (${TRUST_HINT})`
+          : err.message;
       reject(new NatterError(err.code ?? 'ECONNECT', `cannot connect to ${url}: ${text}`));
     });
   });
   return createWebSocketStream(ws);
 }
 
+/** How to trust a server's certificate, for the library's messages. */
+const TRUST_HINT =
+  'give the certificate that signed it as tls: { ca }, or tls: { rejectUnauthorized: false } ' +
+  'to skip the check';
+
 function describeNetworkError(err: NodeJS.ErrnoException, options: ConnectOptions): string {
-  const where = `${options.host ?? 'localhost'}:${options.port ?? 20825}`;
+  const port = options.port ?? (options.tls ? DEFAULT_TLS_PORT : 20825);
+  const where = `${options.host ?? 'localhost'}:${port}`;
   if (err.code === 'ECONNREFUSED') return `connection refused by ${where}: is the server running?`;
+  const problem = certificateProblem(err);
+  if (problem) return `cannot connect to ${where} over TLS: ${problem} (${TRUST_HINT})`;
+  if (notTls(err)) {
+    return `${where} does not answer in TLS: it may be a plain chat port (the TLS one is ${DEFAULT_TLS_PORT} unless the server was told otherwise)`;
+  }
   if (err.code === 'ENOTFOUND') return `unknown host ${options.host}`;
   return `cannot connect to ${where}: ${err.message}`;
 }

@@ -29,14 +29,22 @@ export async function createClusterServer(options: ChatServerOptions = {}): Prom
     nodeId,
     logger,
   });
-  const server = new ChatServer({
-    ...options,
-    nodeId,
-    directory: backends.directory,
-    bus: backends.bus,
-    node: new Liveness(backends.registry),
-    onClosed: () => backends.close(),
-  });
+  let server: ChatServer;
+  try {
+    server = new ChatServer({
+      ...options,
+      nodeId,
+      directory: backends.directory,
+      bus: backends.bus,
+      node: new Liveness(backends.registry),
+      onClosed: () => backends.close(),
+    });
+  } catch (err) {
+    // A certificate that cannot be read, say: the connections to Redis must not keep the
+    // process alive.
+    await backends.close();
+    throw err;
+  }
   try {
     await server.listen();
   } catch (err) {

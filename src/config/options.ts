@@ -18,6 +18,14 @@ export interface ServerConfig {
   host: string;
   /** TCP port; 0 picks a free one. */
   port: number;
+  /** The plain chat port; off leaves TLS and the HTTP listener (one of them must be on). */
+  tcp: boolean;
+  /** TLS: the certificate chain (PEM file); with `tlsKey`, the chat port over TLS and HTTPS. */
+  tlsCert: string;
+  /** The certificate's private key (PEM file, unencrypted). */
+  tlsKey: string;
+  /** The TLS chat port; -1: the chat port + 2 (20827), or a free one when the chat port is 0. */
+  tlsPort: number;
   /** Members per room, the default room included (the seed's MAX_USER_IN_CHATROOM). */
   maxUsers: number;
   /** Phrases that get a CHAT or WHISPER sender disconnected (case-insensitive substrings). */
@@ -90,6 +98,10 @@ export interface ServerConfig {
 export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   host: 'localhost',
   port: 20825,
+  tcp: true,
+  tlsCert: '',
+  tlsKey: '',
+  tlsPort: -1,
   maxUsers: 10,
   bannedPhrases: ['i hate professor'],
   defaultRoom: 'lobby',
@@ -144,6 +156,10 @@ export interface OptionSpec {
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'host', kind: 'string', help: 'address or name to listen on' },
   { key: 'port', kind: 'integer', min: 0, max: 65535, help: 'TCP port (0: any free port)' },
+  { key: 'tcp', kind: 'boolean', help: 'the plain chat port (off: TLS or HTTP only)' },
+  { key: 'tlsCert', kind: 'string', help: 'certificate chain, PEM (with --tls-key: TLS, HTTPS)' },
+  { key: 'tlsKey', kind: 'string', help: "the certificate's private key, PEM" },
+  { key: 'tlsPort', kind: 'integer', min: -1, max: 65535, help: 'TLS port (-1: chat port + 2)' },
   { key: 'maxUsers', kind: 'integer', min: 1, max: 1_000_000, help: 'members per room' },
   {
     key: 'bannedPhrases',

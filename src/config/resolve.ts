@@ -39,6 +39,8 @@ export function resolveConfig(sources: {
     bannedPhrases: [...DEFAULT_CONFIG.bannedPhrases],
   };
   const layers: [string, RawOptions][] = [];
+  /** Where each option was last set, as the user wrote it, for the sentences of validation. */
+  const named: Partial<Record<keyof ServerConfig, string>> = {};
   if (sources.file) layers.push([sources.file, readJsonFile(sources.file)]);
   if (sources.env) layers.push(['environment', fromEnv(sources.env)]);
   if (sources.flags) layers.push(['flags', sources.flags]);
@@ -46,11 +48,13 @@ export function resolveConfig(sources: {
     for (const spec of OPTIONS) {
       const value = raw[spec.key];
       if (value === undefined) continue;
-      (config as unknown as Record<string, unknown>)[spec.key] = convert(spec, value, origin);
+      const converted = convert(spec, value, origin);
+      (config as unknown as Record<string, unknown>)[spec.key] = converted;
+      named[spec.key] = whereSet(spec, origin, converted);
     }
   }
   if (sources.bannedWordsFile) config.bannedPhrases = readPhrases(sources.bannedWordsFile);
-  return validateConfig(config);
+  return validateConfig(config, (key) => named[key] ?? key);
 }
 
 /**
@@ -66,8 +70,16 @@ export function configWith(overrides: Partial<ServerConfig>): ServerConfig {
   return validateConfig(config);
 }
 
-/** Checks relations between options; throws {@link ConfigError}. */
-export function validateConfig(config: ServerConfig): ServerConfig {
+/**
+ * Checks relations between options; throws {@link ConfigError}.
+ * @param name how the user wrote an option (a flag, a variable, a key in a file); the key itself
+ *   for a configuration made in code
+ */
+export function validateConfig(
+  config: ServerConfig,
+  name: (key: keyof ServerConfig) => string = (key) => key,
+): ServerConfig {
+  checkListeners(config, name);
   const problem = nameProblem(config.defaultRoom, config.maxRoomNameLength);
   if (problem) throw new ConfigError(`defaultRoom ${problem}`);
   if (config.host === '') throw new ConfigError('host must not be empty');
@@ -94,6 +106,43 @@ export function validateConfig(config: ServerConfig): ServerConfig {
   return config;
 }
 
+/** TLS needs a certificate and its key; the plain chat port may be off only with another on. */
+function checkListeners(config: ServerConfig, name: (key: keyof ServerConfig) => string): void {
+  const { tlsCert, tlsKey } = config;
+  if ((tlsCert === '') !== (tlsKey === '')) {
+    const [given, missing] = tlsCert === '' ? ['tlsKey', 'tlsCert'] : ['tlsCert', 'tlsKey'];
+    const [without, what] =
+      given === 'tlsCert' ? ['a private key', 'the key'] : ['a certificate', 'the certificate'];
+    throw new ConfigError(
+      `${name(given as keyof ServerConfig)} is set without ${without}: TLS needs both, so also ` +
+        `give ${what} (a PEM file) with ${optionNames(missing as keyof ServerConfig)}, or neither`,
+    );
+  }
+  if (!config.tcp && tlsCert === '' && !config.http) {
+    const off = name('tcp');
+    throw new ConfigError(
+      `${off === 'tcp' ? 'tcp: false' : off} turns the plain chat port off, which leaves nothing to connect to: ` +
+        'serve TLS (--tls-cert and --tls-key) or keep the HTTP listener on (--http)',
+    );
+  }
+}
+
+/** The three ways to give an option: `--tls-key (or NATTER_TLS_KEY, or "tlsKey" in ...)`. */
+function optionNames(key: keyof ServerConfig): string {
+  const spec = OPTIONS.find((o) => o.key === key)!;
+  return `--${flagName(spec)} (or ${envName(key)}, or "${key}" in the config file)`;
+}
+
+/**
+ * The port of a listener beside the chat port: `chosen` unless it is -1, else the chat port +
+ * `offset` (the HTTP listener 1, TLS 2), or 0 (a free port) when the chat port is 0 or the sum
+ * is no port.
+ */
+export function besidePort(chosen: number, chatPort: number, offset: number): number {
+  if (chosen >= 0) return chosen;
+  return chatPort === 0 || chatPort + offset > 65535 ? 0 : chatPort + offset;
+}
+
 function fromEnv(env: NodeJS.ProcessEnv): RawOptions {
   const raw: RawOptions = {};
   for (const spec of OPTIONS) {
@@ -103,14 +152,14 @@ function fromEnv(env: NodeJS.ProcessEnv): RawOptions {
   return raw;
 }
 
+/** An option named as the user wrote it: the flag, the variable, or the key in the file. */
+function whereSet(spec: OptionSpec, origin: string, value?: unknown): string {
+  if (origin === 'flags') return `--${value === false ? 'no-' : ''}${flagName(spec)}`;
+  return origin === 'environment' ? envName(spec.key) : `"${spec.key}" in ${origin}`;
+}
+
 function convert(spec: OptionSpec, value: unknown, origin: string): unknown {
-  // Named as the user wrote it: the flag, the variable, or the key in the file.
-  const where =
-    origin === 'flags'
-      ? `--${flagName(spec)}`
-      : origin === 'environment'
-        ? envName(spec.key)
-        : `"${spec.key}" in ${origin}`;
+  const where = whereSet(spec, origin);
   switch (spec.kind) {
     case 'string':
       if (typeof value !== 'string') throw new ConfigError(`${where} must be a string`);

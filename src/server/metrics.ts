@@ -4,7 +4,7 @@ import type { Counters } from './counters.js';
 /** What the metrics read of the server, when they are scraped. */
 export interface MetricsSource {
   /** Open connections by transport. */
-  connections(): { readonly tcp: number; readonly websocket: number };
+  connections(): { readonly tcp: number; readonly tls: number; readonly websocket: number };
   /** Members and rooms with members on this node. */
   local(): { readonly members: number; readonly rooms: number };
   /** Whether the server takes new members (not shutting down, its cluster reachable). */
@@ -32,6 +32,7 @@ export class Metrics {
       collect() {
         const open = source.connections();
         this.set({ transport: 'tcp' }, open.tcp);
+        this.set({ transport: 'tls' }, open.tls);
         this.set({ transport: 'websocket' }, open.websocket);
       },
     });

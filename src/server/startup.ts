@@ -3,9 +3,18 @@ import type { ServerConfig } from '../config/options.js';
 import { configWarnings } from '../config/resolve.js';
 import type { Logger } from './logger.js';
 
+/** An address and port a listener listens on. */
+type At = { readonly address: string; readonly port: number };
+
 /** What a server says when it starts. */
 export interface StartInfo {
-  readonly addresses: readonly { readonly address: string; readonly port: number }[];
+  /** The plain chat port's addresses (none when it is off). */
+  readonly addresses: readonly At[];
+  /** The TLS chat port's addresses (none without a certificate). */
+  readonly tlsAddresses?: readonly At[];
+  /** The certificate, when there is one: the HTTP listener serves HTTPS and WSS. */
+  readonly certificates?:
+    { describe(): string; validityProblem(now: number): string | undefined } | undefined;
   /** The HTTP listener's address, when there is one. */
   readonly web?: { readonly address: string; readonly port: number } | undefined;
   readonly nodeId: string;
@@ -26,11 +35,22 @@ export function logStart(logger: Logger, info: StartInfo): void {
   for (const { address, port } of info.addresses) {
     logger.notice(`Natter is listening on ${formatAddress(address, port)} (pid ${process.pid})`);
   }
+  for (const { address, port } of info.tlsAddresses ?? []) {
+    const at = formatAddress(address, port);
+    logger.notice(`Natter is listening with TLS on ${at} (pid ${process.pid})`);
+  }
+  const { certificates } = info;
   if (info.web) {
     const at = formatAddress(info.web.address, info.web.port);
+    const s = certificates ? 's' : '';
     logger.notice(
-      `WebSocket at ws://${at}/ws, health at http://${at}/healthz, metrics at /metrics`,
+      `WebSocket at ws${s}://${at}/ws, health at http${s}://${at}/healthz, metrics at /metrics`,
     );
+  }
+  if (certificates) {
+    logger.info(`TLS certificate: ${certificates.describe()}`);
+    const problem = certificates.validityProblem(Date.now());
+    if (problem) logger.warn(problem);
   }
   const { redis, redisPrefix } = info.config;
   if (redis !== '') {

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -26,6 +27,16 @@ export interface HttpOptions {
   readonly allowedOrigins: readonly string[];
   /** Names the server is reached by (its configured hosts), besides IP addresses and localhost. */
   readonly names: readonly string[];
+  /** With a certificate: HTTPS (and WSS) instead of HTTP (and WS). */
+  readonly secure?: HttpsOptions;
+}
+
+/** What an HTTPS listener is made from. */
+export interface HttpsOptions {
+  /** The certificate chain and key, as PEM, read when a server is created. */
+  pem(): { readonly cert: Buffer; readonly key: Buffer };
+  /** A client that has not finished its TLS handshake within this is closed. */
+  readonly handshakeMs: number;
 }
 
 /** Headers on every answer: no inline scripts, no sniffing, no framing, no referrer. */
@@ -40,11 +51,12 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 
 /**
  * The HTTP listener beside the chat port: `/healthz`, `/metrics`, and `/ws`, the chat protocol
- * over WebSocket (one JSON request or answer per text message).
+ * over WebSocket (one JSON request or answer per text message). With a certificate it serves
+ * HTTPS and WSS, the same routes.
  */
 export class HttpListener {
   /** One server per address the host resolves to, all on one port (as the TCP listeners). */
-  private readonly servers: http.Server[] = [];
+  private readonly servers: (http.Server | https.Server)[] = [];
   private readonly wss: WebSocketServer;
 
   constructor(
@@ -69,8 +81,12 @@ export class HttpListener {
    */
   async listen(host: string, port: number): Promise<void> {
     const resolved = isIP(host) ? [{ address: host }] : await lookup(host, { all: true });
+    const { secure } = this.options;
+    const handler: http.RequestListener = (req, res) => void this.serve(req, res);
     for (const { address } of resolved) {
-      const server = http.createServer((req, res) => void this.serve(req, res));
+      const server = secure
+        ? https.createServer({ ...secure.pem(), handshakeTimeout: secure.handshakeMs }, handler)
+        : http.createServer(handler);
       server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -90,6 +106,13 @@ export class HttpListener {
     return address && typeof address === 'object'
       ? { address: address.address, port: address.port }
       : undefined;
+  }
+
+  /** Serves new HTTPS connections with another certificate; open ones keep theirs. */
+  useCertificate(pem: { readonly cert: Buffer; readonly key: Buffer }): void {
+    for (const server of this.servers) {
+      if (server instanceof https.Server) server.setSecureContext(pem);
+    }
   }
 
   /** Stops listening; open WebSockets are the server's to close, as connections. */

@@ -1,9 +1,10 @@
 import type { WebSocket } from 'ws';
 import type { ServerConfig } from '../config/options.js';
+import { besidePort } from '../config/resolve.js';
 import type { LinkInput } from '../server/link.js';
 import { Metrics, type MetricsSource } from '../server/metrics.js';
 import type { Endpoints } from '../server/session.js';
-import { HttpListener } from './http.js';
+import { HttpListener, type HttpsOptions } from './http.js';
 import { WebSocketLink } from './websocket.js';
 
 /** What the web edge needs of the server behind it. */
@@ -18,11 +19,13 @@ export interface WebHost extends MetricsSource {
  * The HTTP listener with its routes wired to the server: `/ws` serves each WebSocket as a
  * connection (the same limits and rules as TCP), `/healthz` and `/metrics` report on it.
  * @param websockets told when a WebSocket connection opens (+1) and closes (-1)
+ * @param secure with a certificate: HTTPS and WSS instead of HTTP and WS
  */
 export async function openWeb(
   config: ServerConfig,
   host: WebHost,
   websockets: (delta: 1 | -1) => void,
+  secure?: HttpsOptions,
 ): Promise<HttpListener> {
   const metrics = new Metrics(host);
   const listener = new HttpListener(
@@ -49,10 +52,10 @@ export async function openWeb(
       maxMessageBytes: config.maxFrameBytes + 1024,
       allowedOrigins: config.allowedOrigins,
       names: [config.host, config.httpHost].filter((name) => name !== ''),
+      ...(secure ? { secure } : {}),
     },
   );
-  const { port: chat, httpPort } = config;
-  const port = httpPort >= 0 ? httpPort : chat === 0 || chat === 65535 ? 0 : chat + 1;
+  const port = besidePort(config.httpPort, config.port, 1);
   try {
     await listener.listen(config.httpHost || config.host, port);
   } catch (err) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DEFAULT_CONFIG, OPTIONS, envName, flagName } from '../../src/config/options.js';
-import { ConfigError, resolveConfig } from '../../src/config/resolve.js';
+import { ConfigError, besidePort, configWith, resolveConfig } from '../../src/config/resolve.js';
 
 /** The directories tempFile made, removed when the tests are done. */
 const tempDirs: string[] = [];
@@ -83,6 +83,55 @@ describe('configuration', () => {
       () => resolveConfig({ file: '/nonexistent/natter.json' }),
       /cannot read config file/,
     );
+  });
+
+  it('TLS takes a certificate and its key together; each mistake names the option as written', () => {
+    const config = resolveConfig({ flags: { tlsCert: 'c.pem', tlsKey: 'k.pem', tlsPort: '443' } });
+    assert.deepEqual([config.tlsCert, config.tlsKey, config.tlsPort], ['c.pem', 'k.pem', 443]);
+    assert.equal(resolveConfig({}).tlsPort, -1);
+    assert.throws(
+      () => resolveConfig({ flags: { tlsCert: 'c.pem' } }),
+      /^ConfigError: --tls-cert is set without a private key: TLS needs both, so also give the key \(a PEM file\) with --tls-key \(or NATTER_TLS_KEY, or "tlsKey" in the config file\), or neither$/,
+    );
+    assert.throws(
+      () => resolveConfig({ env: { NATTER_TLS_KEY: 'k.pem' } }),
+      /^ConfigError: NATTER_TLS_KEY is set without a certificate: TLS needs both, so also give the certificate \(a PEM file\) with --tls-cert \(or NATTER_TLS_CERT, or "tlsCert" in the config file\), or neither$/,
+    );
+    assert.throws(
+      () => resolveConfig({ file: tempFile('t.json', '{"tlsCert": "c.pem"}') }),
+      /^ConfigError: "tlsCert" in .*t\.json is set without a private key/,
+    );
+    assert.throws(() => configWith({ tlsKey: 'k.pem' }), /^ConfigError: tlsKey is set without/);
+    assert.throws(
+      () => resolveConfig({ flags: { tlsPort: '-2' } }),
+      /--tls-port must be a whole number from -1 to 65535, got "-2"/,
+    );
+  });
+
+  it('the plain chat port may be off only with TLS or the HTTP listener on', () => {
+    assert.equal(resolveConfig({ flags: { tcp: false } }).tcp, false);
+    assert.equal(
+      resolveConfig({ flags: { tcp: false, tlsCert: 'c', tlsKey: 'k', http: false } }).http,
+      false,
+    );
+    assert.throws(
+      () => resolveConfig({ flags: { tcp: false, http: false } }),
+      /^ConfigError: --no-tcp turns the plain chat port off, which leaves nothing to connect to: serve TLS \(--tls-cert and --tls-key\) or keep the HTTP listener on \(--http\)$/,
+    );
+    assert.throws(
+      () => resolveConfig({ env: { NATTER_TCP: '0', NATTER_HTTP: 'false' } }),
+      /^ConfigError: NATTER_TCP turns the plain chat port off/,
+    );
+    assert.throws(() => configWith({ tcp: false, http: false }), /^ConfigError: tcp: false turns/);
+  });
+
+  it('listeners beside the chat port: port + 1 (HTTP) and + 2 (TLS) unless given, free on port 0', () => {
+    assert.equal(besidePort(-1, 20825, 2), 20827);
+    assert.equal(besidePort(-1, 20825, 1), 20826);
+    assert.equal(besidePort(443, 20825, 2), 443);
+    assert.equal(besidePort(0, 20825, 2), 0);
+    assert.equal(besidePort(-1, 0, 2), 0);
+    assert.equal(besidePort(-1, 65534, 2), 0);
   });
 
   it('the README documents every option with its flag, variable and default', () => {

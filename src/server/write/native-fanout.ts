@@ -34,6 +34,8 @@ export class DirectSocket {
    * its own machinery (TLS, a WebSocket adapter, a test pipe).
    */
   static of(stream: Duplex): DirectSocket | undefined {
+    // A TLS socket says so whatever its handle: its bytes must go through the encryption.
+    if ((stream as { encrypted?: unknown }).encrypted === true) return undefined;
     const handle = (stream as { _handle?: unknown })._handle;
     if (typeof handle !== 'object' || handle === null) return undefined;
     // Only libuv's own socket handles: a TLS socket's handle (TLSWrap) reports the descriptor of
