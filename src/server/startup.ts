@@ -29,7 +29,8 @@ export function logStart(logger: Logger, info: StartInfo): void {
   if (info.web) {
     const at = formatAddress(info.web.address, info.web.port);
     logger.notice(
-      `WebSocket at ws://${at}/ws, health at http://${at}/healthz, metrics at /metrics`,
+      `Web client at http://${at}/ (WebSocket at ws://${at}/ws, health at /healthz, ` +
+        'metrics at /metrics)',
     );
   }
   const { redis, redisPrefix } = info.config;

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { plainAddress } from '../addresses.js';
+import type { StaticFiles } from './static.js';
 import type { Endpoints } from '../server/session.js';
 
 /** What the HTTP listener serves, from the server behind it. */
@@ -26,6 +27,8 @@ export interface HttpOptions {
   readonly allowedOrigins: readonly string[];
   /** Names the server is reached by (its configured hosts), besides IP addresses and localhost. */
   readonly names: readonly string[];
+  /** The web client, served at `/`. */
+  readonly files?: StaticFiles;
 }
 
 /** Headers on every answer: no inline scripts, no sniffing, no framing, no referrer. */
@@ -128,6 +131,11 @@ export class HttpListener {
       res.setHeader('Upgrade', 'websocket');
       return this.send(res, 426, 'text/plain', 'a WebSocket endpoint\n');
     }
+    if (this.options.files?.serve(req, res, path)) return;
+    if (path === '/') {
+      const why = 'the web client is not built here: `npm run build` builds it\n';
+      return this.send(res, 404, 'text/plain', why);
+    }
     this.send(res, 404, 'text/plain', 'not found\n');
   }
 
@@ -184,11 +192,11 @@ function refuse(socket: Duplex, status: number, text: string): void {
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
-/** The request's path; `/` for a target that is no path at all (`//`, `*`, garbage). */
+/** The request's path; empty (found nowhere) for a target that is no path (`//`, `*`, garbage). */
 function pathOf(req: http.IncomingMessage): string {
   try {
     return new URL(req.url ?? '/', 'http://localhost').pathname;
   } catch {
-    return '/';
+    return '';
   }
 }
