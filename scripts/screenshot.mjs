@@ -1,6 +1,8 @@
 // Takes the README's screenshot of the web client (docs/web-client.png): a server on free
 // loopback ports, a conversation between a browser page and two terminal clients, one picture.
 // Needs a build (`npm run build`) and Chromium (apt-get install -y chromium).
+import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
 import { createServer } from '../dist/src/index.js';
 import { connect } from '../dist/src/client/index.js';
@@ -19,7 +21,7 @@ try {
   await page.getByLabel('Nickname', { exact: true }).press('Enter');
   const box = page.getByLabel('Message', { exact: true });
   await box.waitFor();
-  const pause = () => new Promise((resolve) => setTimeout(resolve, 150));
+  const pause = () => sleep(150);
   const bob = await tcp('bob');
   await pause();
   await minsu.chat('안녕하세요! 다들 잘 지내요? 👋');
@@ -31,7 +33,7 @@ try {
   await pause();
   await bob.whisper('alice', 'lunch at noon?');
   await pause();
-  await page.getByRole('button', { name: 'bob' }).click();
+  await page.getByRole('button', { name: 'Whisper back to bob' }).click();
   await box.fill('yes, see you there');
   await box.press('Enter');
   await pause();
@@ -43,7 +45,7 @@ try {
   await page.locator('#rtt', { hasText: /ms$/ }).waitFor();
   await pause();
   await page.screenshot({ path: 'docs/web-client.png' });
-  console.log('wrote docs/web-client.png');
+  process.stdout.write('wrote docs/web-client.png\n');
   minsu.destroy();
   bob.destroy();
 } finally {

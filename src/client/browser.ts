@@ -48,11 +48,13 @@ export async function connect(options: BrowserConnectOptions): Promise<ChatClien
   const Socket = (globalThis as { WebSocket?: WebSocketClass }).WebSocket;
   if (!Socket) throw new NatterError('ENOTSUP', 'this environment has no WebSocket');
   const ws = new Socket(options.url);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const deadline = Date.now() + timeoutMs;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       ws.close();
       reject(new NatterError('ETIMEDOUT', `timed out connecting to ${options.url}`));
-    }, options.timeoutMs ?? 10_000);
+    }, timeoutMs);
     ws.addEventListener('open', () => {
       clearTimeout(timer);
       resolve();
@@ -64,7 +66,9 @@ export async function connect(options: BrowserConnectOptions): Promise<ChatClien
       reject(new NatterError('ECONNREFUSED', `cannot connect to ${options.url}`));
     });
   });
-  return joinOver(new WebSocketStream(ws), options);
+  // Opening and joining share one deadline.
+  const left = Math.max(1, deadline - Date.now());
+  return joinOver(new WebSocketStream(ws), { ...options, timeoutMs: left });
 }
 
 /** A browser WebSocket as the stream a {@link ChatClient} reads and writes: a frame a message. */
@@ -84,17 +88,21 @@ class WebSocketStream implements ClientStream {
       for (const listener of this.listeners.data) listener(chunk);
     });
     ws.addEventListener('close', ({ code, reason }) => {
-      if (this.closed) return;
-      this.closed = true;
       // 1000 and 1001 are a closing handshake; anything else is a connection that was lost.
-      if (code !== 1000 && code !== 1001 && code !== 1005) {
-        const err = Object.assign(new Error(reason || `connection lost (WebSocket ${code})`), {
-          code: 'ECONNRESET',
-        });
-        for (const listener of this.listeners.error) listener(err);
-      }
-      for (const listener of this.listeners.close) listener();
+      const lost = code !== 1000 && code !== 1001 && code !== 1005;
+      this.finish(lost ? reason || 'the connection was lost' : undefined);
     });
+  }
+
+  /** Tells the client the connection is over, once: with why, when it was lost. */
+  private finish(lost: string | undefined): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (lost !== undefined) {
+      const err = Object.assign(new Error(lost), { code: 'ECONNRESET' });
+      for (const listener of this.listeners.error) listener(err);
+    }
+    for (const listener of this.listeners.close) listener();
   }
 
   write(frame: string, done?: (err?: Error | null) => void): boolean {
@@ -111,8 +119,14 @@ class WebSocketStream implements ClientStream {
     this.ws.close(1000);
   }
 
+  /**
+   * Closes at once. A browser waits for the server's closing handshake (up to a minute, in
+   * Chromium) before it reports the close; a server that is gone never sends one, so the client
+   * is told now.
+   */
   destroy(): void {
     this.ws.close();
+    queueMicrotask(() => this.finish(undefined));
   }
 
   on(event: 'data', listener: (chunk: Uint8Array) => void): this;

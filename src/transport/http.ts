@@ -31,11 +31,24 @@ export interface HttpOptions {
   readonly files?: StaticFiles;
 }
 
-/** Headers on every answer: no inline scripts, no sniffing, no framing, no referrer. */
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; " +
-    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+/**
+ * Headers on every answer: no inline scripts, no sniffing, no framing, no referrer. The page may
+ * open WebSockets to its own server only (`'self'` covers `ws:` in current browsers; older ones
+ * need the scheme spelled, so the host the page was asked from is named too).
+ */
+function securityHeaders(host: string | undefined): Record<string, string> {
+  const own =
+    host !== undefined && /^[a-z0-9.:[\]-]+$/i.test(host) ? ` ws://${host} wss://${host}` : '';
+  return {
+    'Content-Security-Policy':
+      `default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'${own}; ` +
+      "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; " +
+      "form-action 'self'",
+    ...SAFETY_HEADERS,
+  };
+}
+
+const SAFETY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
@@ -116,7 +129,9 @@ export class HttpListener {
   }
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(securityHeaders(req.headers.host))) {
+      res.setHeader(name, value);
+    }
     const path = pathOf(req);
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.send(res, 405, 'text/plain', '');
     if (path === '/healthz') {

@@ -15,12 +15,13 @@ const TYPES: Readonly<Record<string, string>> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-/** One file as served: its bytes, gzipped once, and a tag that changes with its content. */
+/** One file as served: its bytes, gzipped once, and a tag for each that changes with them. */
 interface StaticFile {
   readonly type: string;
   readonly body: Buffer;
   readonly gzipped: Buffer;
   readonly etag: string;
+  readonly gzippedEtag: string;
 }
 
 /**
@@ -38,8 +39,14 @@ export class StaticFiles {
       const type = TYPES[extname(name)];
       if (!type) continue;
       const body = readFileSync(join(dir, name));
-      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-      this.files.set(`/${name}`, { type, body, gzipped: gzipSync(body, { level: 9 }), etag });
+      const hash = createHash('sha256').update(body).digest('base64url').slice(0, 22);
+      this.files.set(`/${name}`, {
+        type,
+        body,
+        gzipped: gzipSync(body, { level: 9 }),
+        etag: `"${hash}"`,
+        gzippedEtag: `"${hash}-gz"`,
+      });
     }
     const index = this.files.get('/index.html');
     if (index) this.files.set('/', index);
@@ -54,15 +61,16 @@ export class StaticFiles {
   serve(req: http.IncomingMessage, res: http.ServerResponse, path: string): boolean {
     const file = this.files.get(path);
     if (!file) return false;
+    const gzip = acceptsGzip(req.headers['accept-encoding']);
+    const etag = gzip ? file.gzippedEtag : file.etag;
     res.setHeader('Content-Type', file.type);
     res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('ETag', file.etag);
+    res.setHeader('ETag', etag);
     res.setHeader('Vary', 'Accept-Encoding');
-    if (req.headers['if-none-match'] === file.etag) {
+    if (matches(req.headers['if-none-match'], etag)) {
       res.writeHead(304).end();
       return true;
     }
-    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     const body = gzip ? file.gzipped : file.body;
     if (gzip) res.setHeader('Content-Encoding', 'gzip');
     res.setHeader('Content-Length', body.length);
@@ -70,4 +78,24 @@ export class StaticFiles {
     res.end(req.method === 'HEAD' ? undefined : body);
     return true;
   }
+}
+
+/** True when `Accept-Encoding` lists gzip (or `*`) with a weight above zero. */
+function acceptsGzip(header: string | undefined): boolean {
+  for (const part of (header ?? '').split(',')) {
+    const [coding = '', ...params] = part.trim().toLowerCase().split(';');
+    if (coding.trim() !== 'gzip' && coding.trim() !== '*') continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
+}
+
+/** True when `If-None-Match` (a list, weak tags allowed, or `*`) names `etag`. */
+function matches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .some((tag) => tag === etag || tag === '*');
 }

@@ -44,6 +44,16 @@ test('assets revalidate by ETag; HEAD has no body; nothing outside the build is 
   assert.equal(first.headers.get('cache-control'), 'no-cache');
   const again = await fetch(`${base}/app.js`, { headers: { 'If-None-Match': etag } });
   assert.equal(again.status, 304);
+  // A list and weak tags are understood too.
+  const listed = await fetch(`${base}/app.js`, { headers: { 'If-None-Match': `"x", W/${etag}` } });
+  assert.equal(listed.status, 304);
+  // The plain and the gzipped body are different representations, with different tags.
+  const plain = await rawGet(base, '/app.js', 'identity');
+  const refused = await rawGet(base, '/app.js', 'gzip;q=0, identity');
+  assert.equal(plain.encoding, undefined);
+  assert.equal(refused.encoding, undefined);
+  assert.notEqual(plain.etag, etag);
+  assert.equal((await rawGet(base, '/app.js', 'br, gzip;q=0.5')).encoding, 'gzip');
   const head = await fetch(`${base}/`, { method: 'HEAD' });
   assert.equal(head.status, 200);
   assert.equal(await head.text(), '');
@@ -58,7 +68,7 @@ async function rawGet(
   base: string,
   path: string,
   acceptEncoding: string,
-): Promise<{ encoding: string | undefined; body: Buffer }> {
+): Promise<{ encoding: string | undefined; etag: string | undefined; body: Buffer }> {
   const http = await import('node:http');
   return new Promise((resolve, reject) => {
     const req = http.get(`${base}${path}`, { headers: { 'Accept-Encoding': acceptEncoding } });
@@ -66,7 +76,11 @@ async function rawGet(
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
-        resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }),
+        resolve({
+          encoding: res.headers['content-encoding'],
+          etag: res.headers.etag,
+          body: Buffer.concat(chunks),
+        }),
       );
     });
     req.on('error', reject);

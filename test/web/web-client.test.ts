@@ -3,7 +3,6 @@
  * in one conversation, whispers, renames, rooms, a restarted server, markup as text, refusals.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, test, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import { connect, type ChatClient, type ChatEvent } from '../../src/client/index.js';
@@ -85,7 +84,7 @@ test('two pages and a TCP client chat with each other, every way', async (t) => 
   await alice.locator('#rtt', { hasText: /^\d+(\.\d)? ms$/ }).waitFor();
 });
 
-test('whispers go both ways and are shown as whispers', async (t) => {
+test('whispers go both ways, into other rooms too, and are shown as whispers', async (t) => {
   const browser = await needBrowser(t);
   if (!browser) return;
   const { server, url } = await webServer(t);
@@ -100,16 +99,49 @@ test('whispers go both ways and are shown as whispers', async (t) => {
     'carol to get the whisper',
   );
   await shows(page, /You whisper to carol\s*psst carol/);
+  // A whisper reaches any room: moving away does not end it.
+  await carol.client.joinRoom('elsewhere');
+  await shows(page, /carol moved to elsewhere/);
+  await page.locator('#whisper-bar', { hasText: 'Whispering to carol' }).waitFor();
+  await say(page, 'still there?');
+  await eventually(
+    () => carol.events.some((e) => e.type === 'whisper' && e.msg === 'still there?'),
+    'the whisper into another room',
+  );
+  await page.getByRole('button', { name: 'Stop whispering' }).click();
   await carol.client.whisper('alice', 'psst alice');
   await shows(page, /carol whispers\s*psst alice/);
-  assert.equal(await page.locator('#messages li.whisper').count(), 2);
+  assert.equal(await page.locator('#messages li.whisper').count(), 3);
+  // Answering a whisper from someone who is not in the room.
+  await page.getByRole('button', { name: 'Whisper back to carol' }).click();
+  assert.equal(await page.evaluate('document.activeElement?.id'), 'message');
+  await say(page, 'yes');
+  await eventually(
+    () => carol.events.some((e) => e.type === 'whisper' && e.msg === 'yes'),
+    'the reply',
+  );
   // Back to the room.
   await page.getByRole('button', { name: 'Stop whispering' }).click();
+  const dave = await tcpMember(t, server, 'dave');
   await say(page, 'to everyone');
   await eventually(
-    () => carol.events.some((e) => e.type === 'chat' && e.msg === 'to everyone'),
-    'carol to get the chat',
+    () => dave.events.some((e) => e.type === 'chat' && e.msg === 'to everyone'),
+    'dave to get the chat',
   );
+  assert.ok(!carol.events.some((e) => e.type === 'chat' && e.msg === 'to everyone'));
+});
+
+test('the member list keeps the keyboard focus while members come and go', async (t) => {
+  const browser = await needBrowser(t);
+  if (!browser) return;
+  const { server, url } = await webServer(t);
+  const page = await openPage(t, browser, url);
+  await logIn(page, 'alice');
+  await tcpMember(t, server, 'bob');
+  await page.getByRole('button', { name: 'bob' }).focus();
+  await tcpMember(t, server, 'carol');
+  await page.locator('#member-list li', { hasText: 'carol' }).waitFor();
+  assert.equal(await page.evaluate('document.activeElement?.textContent'), 'bob');
 });
 
 test('a rename shows everywhere, and the renamed member keeps chatting', async (t) => {
@@ -187,14 +219,25 @@ test('markup in nicknames, room names and messages is shown as text and runs not
   const evil = await tcpMember(t, server, markupName);
   await evil.client.chat(markupMsg);
   await shows(page, /window\.pwned=3/);
+  // In the member list, and in the whisper bar when chosen.
+  await page.locator('#member-list button', { hasText: markupName }).click();
+  assert.equal(await page.locator('#whisper-to').textContent(), markupName);
+  await page.getByRole('button', { name: 'Stop whispering' }).click();
+  // A room name with markup, in the list, the title, the window's title and the lines.
   await evil.client.joinRoom(markupRoom);
   await shows(page, /moved to <b>bold<\/b>/);
-  await page.locator('#room-list', { hasText: '<b>bold</b> (1/10)' }).waitFor();
+  await page.locator('#room-list button', { hasText: '<b>bold</b> (1/10)' }).click();
+  await shows(page, /You are now in <b>bold<\/b>/);
+  assert.equal(await page.locator('#room-title').textContent(), markupRoom);
+  assert.match(await page.title(), /^<b>bold<\/b> – Natter$/);
+  await evil.client.whisper('alice', markupMsg);
+  await shows(page, /whispers.*window\.pwned=3/);
   const texts = await lines(page);
   assert.ok(texts.some((line) => line.includes(`${markupName} joined.`)));
   assert.ok(texts.some((line) => line.includes(markupMsg)));
-  assert.equal(await page.locator('#messages img, #messages script, #messages b').count(), 0);
-  assert.equal(await page.locator('#room-list b, #member-list img').count(), 0);
+  // Not one element was made from user text, anywhere on the page.
+  const made = 'img, script, b, iframe, object';
+  assert.equal(await page.locator(`body :is(${made})`).count(), 0);
   assert.equal(await page.evaluate('window.pwned'), undefined);
 });
 
@@ -240,37 +283,47 @@ test('a taken nickname and a full room are refused with a sentence', async (t) =
   assert.equal(await page.locator('#chat').isHidden(), true);
 });
 
-/** A port free now on 127.0.0.1 (so a restarted server can take the same one). */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 test('the page reconnects after the server restarts, rejoining its room with its nickname', async (t) => {
   const browser = await needBrowser(t);
   if (!browser) return;
-  const [port, httpPort] = [await freePort(), await freePort()];
-  const options = { host: '127.0.0.1', port, http: true, httpPort, logLevel: 'silent' as const };
-  let server = await createServer(options);
+  const first = {
+    host: '127.0.0.1',
+    port: 0,
+    http: true,
+    httpPort: 0,
+    logLevel: 'silent' as const,
+  };
+  let server = await createServer(first);
   t.after(() => server.close());
-  const page = await openPage(t, browser, `http://127.0.0.1:${httpPort}/`);
-  await logIn(page, 'alice', 'dev');
-  await page.locator('#room-title', { hasText: 'dev' }).waitFor();
+  // The restarted server takes the same ports, as a restarted process would.
+  const again = { ...first, port: server.port, httpPort: server.webAddress!.port };
+  const page = await openPage(t, browser, `http://127.0.0.1:${again.httpPort}/`);
+  await logIn(page, 'alice');
+  // What the page changed since it joined is what it rejoins with.
+  await page.getByLabel('New room').fill('dev');
+  await page.getByLabel('New room').press('Enter');
+  await shows(page, /You are now in dev/);
+  await page.getByLabel('New name').fill('alicia');
+  await page.getByRole('button', { name: 'Rename' }).click();
+  await shows(page, /You are now alicia/);
   await server.close();
   await shows(page, /The server is restarting\. Reconnecting in \d+ s/);
-  server = await createServer(options);
-  await shows(page, /Reconnected as alice in dev/);
+  // Unsent while disconnected: kept in the box, and the user is told.
+  await say(page, 'kept for later');
+  await page.locator('#compose-error', { hasText: /Not connected/ }).waitFor();
+  assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), 'kept for later');
+  server = await createServer(again);
+  await page
+    .locator('#messages li', { hasText: /Reconnected as alicia in dev/ })
+    .waitFor({ timeout: 15_000 });
   const bob = await tcpMember(t, server, 'bob', 'dev');
   assert.deepEqual(
     (await bob.client.users()).map((u) => u.nickname),
-    ['alice', 'bob'],
+    ['alicia', 'bob'],
   );
-  await say(page, 'back again');
+  await page.getByLabel('Message', { exact: true }).press('Enter');
   await eventually(
-    () => bob.events.some((e) => e.type === 'chat' && e.msg === 'back again'),
+    () => bob.events.some((e) => e.type === 'chat' && e.msg === 'kept for later'),
     'bob to get the chat after the restart',
   );
 });
@@ -296,6 +349,18 @@ test('on a phone-sized screen, with the keyboard alone: join, send, new lines, d
     () => bob.events.some((e) => e.type === 'chat' && e.msg === 'two\nlines'),
     'one message of two lines',
   );
+  // The conversation has most of the screen; rooms and members open from the bar.
+  const height = await page.locator('#messages').evaluate((e) => e.getBoundingClientRect().height);
+  assert.ok(height > 700 * 0.5, `the conversation is ${height} px high`);
+  assert.equal(await page.locator('#member-list').isVisible(), false);
+  await page.getByRole('button', { name: 'Members' }).click();
+  await page.getByRole('button', { name: 'bob' }).click();
+  await page.locator('#whisper-bar', { hasText: 'Whispering to bob' }).waitFor();
+  assert.equal(await page.locator('#member-list').isVisible(), false);
+  await page.getByRole('button', { name: 'Rooms' }).click();
+  await page.getByLabel('New room').fill('phones');
+  await page.getByLabel('New room').press('Enter');
+  await page.locator('#room-title', { hasText: 'phones' }).waitFor();
   // Nothing is wider than the screen.
   const overflow = await page.evaluate(
     'document.documentElement.scrollWidth - document.documentElement.clientWidth',

@@ -7,6 +7,7 @@ import {
 } from '../../src/client/browser.js';
 import { byId } from './dom.js';
 import { MessageList } from './message-list.js';
+import { closePanels, panelToggles } from './panels.js';
 import { MemberList, RoomList } from './people.js';
 import { sentenceFor } from './sentences.js';
 import { Session } from './session.js';
@@ -29,13 +30,21 @@ const composeError = byId('compose-error');
 const whisperBar = byId('whisper-bar');
 const whisperTo = byId('whisper-to');
 const messages = new MessageList(byId<HTMLOListElement>('messages'));
-const members = new MemberList(byId<HTMLUListElement>('member-list'), startWhisper);
-const rooms = new RoomList(byId<HTMLUListElement>('room-list'), (room) => void joinRoom(room));
+const members = new MemberList(byId<HTMLUListElement>('member-list'), (nickname) => {
+  closePanels();
+  startWhisper(nickname);
+});
+const rooms = new RoomList(byId<HTMLUListElement>('room-list'), (room) => {
+  closePanels();
+  void joinRoom(room);
+});
+panelToggles();
 
 let session: Session | undefined;
 let client: ChatClient | undefined;
 let whisperTarget: string | undefined;
 let roomsTimer: ReturnType<typeof setTimeout> | undefined;
+let unread = 0;
 
 /** `/ws` on the server that served this page, over TLS when the page was. */
 function socketUrl(): string {
@@ -80,16 +89,20 @@ function onJoined(joined: ChatClient, users: readonly User[], reconnected: boole
   client = joined;
   loginView.hidden = true;
   chatView.hidden = false;
+  showToggles(true);
   members.reset(users, joined.nickname);
   showRoom(joined.room);
-  if (reconnected) {
-    messages.system('Reconnected as ', messages.name(joined.nickname), ' in ', roomName(), '.');
-  } else {
-    messages.system('You joined as ', messages.name(joined.nickname), ' in ', roomName(), '.');
-    messageBox.focus();
-  }
+  const verb = reconnected ? 'Reconnected as ' : 'You joined as ';
+  messages.system(verb, messages.name(joined.nickname), ' in ', roomName(), '.');
+  if (!reconnected) messageBox.focus();
   status.textContent = `Connected as ${joined.nickname}`;
+  composeError.textContent = '';
   refreshRooms();
+}
+
+/** The bar's Rooms and Members buttons (narrow screens only: style.css), while in the chat. */
+function showToggles(shown: boolean): void {
+  for (const id of ['show-rooms', 'show-members']) byId(id).hidden = !shown;
 }
 
 function roomName(): HTMLElement {
@@ -98,17 +111,18 @@ function roomName(): HTMLElement {
 
 function showRoom(room: string | undefined): void {
   roomTitle.textContent = room ?? 'Lobby';
-  document.title = `${room ?? 'Lobby'} – Natter`;
+  showUnread();
 }
 
 function onEvent(event: ChatEvent): void {
   const self = client?.nickname ?? '';
   switch (event.type) {
     case 'chat':
-      return messages.chat(event.from, event.msg);
+      messages.chat(event.from, event.msg);
+      return noteUnread();
     case 'whisper':
-      messages.whisper('in', event.from, event.msg);
-      return;
+      messages.whisper('in', event.from, event.msg, () => startWhisper(event.from));
+      return noteUnread();
     case 'join':
       members.add(event.nickname, self);
       messages.system(messages.name(event.nickname), ' joined.');
@@ -116,12 +130,12 @@ function onEvent(event: ChatEvent): void {
     case 'leave':
       members.remove(event.nickname, self);
       messages.system(messages.name(event.nickname), ' left.');
+      // Whispers reach any room, but not someone who has left the chat.
       if (whisperTarget === event.nickname) stopWhisper();
       return refreshRoomsSoon();
     case 'move':
       members.remove(event.nickname, self);
       messages.system(messages.name(event.nickname), ' moved to ', messages.name(event.room), '.');
-      if (whisperTarget === event.nickname) stopWhisper();
       return refreshRoomsSoon();
     case 'rename':
       members.rename(event.nickname, event.newNickname, self);
@@ -131,7 +145,7 @@ function onEvent(event: ChatEvent): void {
         messages.name(event.newNickname),
         '.',
       );
-      if (whisperTarget === event.nickname) startWhisper(event.newNickname);
+      if (whisperTarget === event.nickname) setWhisperTarget(event.newNickname);
       return;
     case 'missed':
       messages.system('Some messages of this room did not reach you.');
@@ -142,12 +156,16 @@ function onEvent(event: ChatEvent): void {
   }
 }
 
-function onLost(reason: NatterError | undefined, delayMs: number): void {
+function onLost(reason: NatterError | undefined, delayMs: number, attempt: number): void {
   client = undefined;
-  const why = reason ? sentenceFor(reason) : 'The connection was lost.';
+  clearTimeout(roomsTimer);
   const seconds = Math.max(1, Math.round(delayMs / 1000));
-  messages.system(`${why} Reconnecting in ${seconds} s…`);
-  status.textContent = 'Reconnecting…';
+  // One line in the conversation for the loss; the attempts after it only in the status bar.
+  if (attempt === 1) {
+    const why = reason ? sentenceFor(reason) : 'The connection was lost.';
+    messages.system(`${why} Reconnecting in ${seconds} s…`);
+  }
+  status.textContent = `Reconnecting in ${seconds} s…`;
   rttOut.textContent = '–';
 }
 
@@ -155,12 +173,17 @@ function onEnded(reason: NatterError): void {
   client = undefined;
   session = undefined;
   clearTimeout(roomsTimer);
+  stopWhisper();
+  const sentence = sentenceFor(reason, nicknameInput.value.trim());
+  // The conversation so far stays; it is there again after the next login.
+  messages.system(`Disconnected. ${sentence}`);
   chatView.hidden = true;
   loginView.hidden = false;
-  messages.clear();
+  showToggles(false);
+  closePanels();
   status.textContent = '';
   rttOut.textContent = '–';
-  loginError.textContent = sentenceFor(reason, nicknameInput.value.trim());
+  loginError.textContent = sentence;
   nicknameInput.focus();
 }
 
@@ -175,16 +198,21 @@ messageBox.addEventListener('keydown', (event) => {
 composeForm.addEventListener('submit', (event) => {
   event.preventDefault();
   const text = messageBox.value;
-  if (!text.trim() || !client) return;
+  if (!text.trim()) return;
+  if (!client) {
+    composeError.textContent =
+      'Not connected: your message stays here until the connection is back.';
+    return;
+  }
   composeError.textContent = '';
   messageBox.value = '';
-  void send(client, text);
+  void send(client, text, whisperTarget);
 });
 
-async function send(to: ChatClient, text: string): Promise<void> {
+/** Sends a chat, or a whisper to `target`: the target is the one chosen when Send was pressed. */
+async function send(to: ChatClient, text: string, target: string | undefined): Promise<void> {
   // A message over the server's limit goes as several, in order.
   for (const part of splitMessage(text, to.limits)) {
-    const target = whisperTarget;
     const line = target ? messages.whisper('out', target, part) : messages.own(to.nickname, part);
     try {
       await (target ? to.whisper(target, part) : to.chat(part));
@@ -198,10 +226,15 @@ async function send(to: ChatClient, text: string): Promise<void> {
 }
 
 function startWhisper(nickname: string): void {
+  setWhisperTarget(nickname);
+  messageBox.focus();
+}
+
+/** Whom the message box whispers to; the focus stays where it is. */
+function setWhisperTarget(nickname: string): void {
   whisperTarget = nickname;
   whisperTo.textContent = nickname;
   whisperBar.hidden = false;
-  messageBox.focus();
 }
 
 function stopWhisper(): void {
@@ -215,22 +248,22 @@ byId('whisper-cancel').addEventListener('click', () => {
 });
 
 async function joinRoom(room: string): Promise<void> {
-  if (!client) return;
+  const current = client;
+  if (!current) return;
   composeError.textContent = '';
   try {
-    const joined = await client.joinRoom(room);
-    await enteredRoom(joined.room);
+    const joined = await current.joinRoom(room);
+    await enteredRoom(current, joined.room);
   } catch (err) {
     composeError.textContent = sentenceFor(err as NatterError);
   }
 }
 
-async function enteredRoom(room: string): Promise<void> {
+async function enteredRoom(current: ChatClient, room: string): Promise<void> {
   session?.remember({ room });
-  stopWhisper();
   showRoom(room);
+  members.reset(await current.users().catch(() => []), current.nickname);
   messages.system('You are now in ', messages.name(room), '.');
-  members.reset(await client!.users().catch(() => []), client!.nickname);
   refreshRooms();
 }
 
@@ -241,16 +274,19 @@ roomForm.addEventListener('submit', (event) => {
   const room = roomInput.value.trim();
   if (!room) return;
   roomInput.value = '';
+  closePanels();
   void joinRoom(room);
 });
 
 byId('leave').addEventListener('click', () => {
-  if (!client) return;
+  const current = client;
+  if (!current) return;
   composeError.textContent = '';
-  client.leaveRoom().then(
-    (joined) => enteredRoom(joined.room),
-    (err: NatterError) => (composeError.textContent = sentenceFor(err)),
-  );
+  closePanels();
+  current
+    .leaveRoom()
+    .then((joined) => enteredRoom(current, joined.room))
+    .catch((err: NatterError) => (composeError.textContent = sentenceFor(err)));
 });
 
 const renameForm = byId<HTMLFormElement>('rename-form');
@@ -290,4 +326,26 @@ function refreshRoomsSoon(): void {
   roomsTimer = setTimeout(refreshRooms, 300);
 }
 
+/** While the tab is hidden, the title counts what arrived. */
+function noteUnread(): void {
+  if (!document.hidden) return;
+  unread++;
+  showUnread();
+}
+
+function showUnread(): void {
+  const room = client?.room ?? roomTitle.textContent ?? 'Lobby';
+  document.title = `${unread > 0 ? `(${unread}) ` : ''}${room} – Natter`;
+}
+
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden) return;
+  unread = 0;
+  showUnread();
+});
+
 addEventListener('pagehide', () => void session?.stop());
+// A page brought back from the browser's back-forward cache had left the chat: start afresh.
+addEventListener('pageshow', (event) => {
+  if (event.persisted) location.reload();
+});

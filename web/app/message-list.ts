@@ -39,20 +39,31 @@ export class MessageList {
     };
   }
 
-  /** A whisper: received (`from` → you) or sent (you → `to`). */
-  whisper(direction: 'in' | 'out', who: string, msg: string): PendingLine {
+  /**
+   * A whisper: received (`from` → you, with a button to answer it) or sent (you → `to`).
+   * @param reply for a received one: starts a whisper back
+   */
+  whisper(direction: 'in' | 'out', who: string, msg: string, reply?: () => void): PendingLine {
     const line = el('li', `whisper ${direction === 'out' ? 'own pending' : ''}`.trim());
     line.append(timeOf(new Date()));
     const label = el('span', 'from');
     if (direction === 'in') label.append(userText('', who), ' whispers');
     else label.append('You whisper to ', userText('', who));
     line.append(label, userText('text', msg));
+    if (reply) {
+      const button = el('button', 'reply', 'Reply');
+      button.type = 'button';
+      button.setAttribute('aria-label', `Whisper back to ${who}`);
+      button.addEventListener('click', reply);
+      line.append(button);
+    }
     this.append(line);
     return {
       sent: () => line.classList.remove('pending'),
       failed: () => {
         line.classList.remove('pending');
         line.classList.add('failed');
+        line.append(el('span', 'hint', ' (not sent)'));
       },
     };
   }

@@ -58,12 +58,13 @@ export class MemberList {
         button.type = 'button';
         button.dir = 'auto';
         button.title = `Whisper to ${nickname}`;
+        button.dataset.key = nickname;
         button.addEventListener('click', () => this.whisperTo(nickname));
         item.append(button);
       }
       return item;
     });
-    this.list.replaceChildren(...items);
+    keepFocus(this.list, () => this.list.replaceChildren(...items));
   }
 }
 
@@ -82,11 +83,27 @@ export class RoomList {
       const name = el('span', undefined, room.name);
       name.dir = 'auto';
       button.append(name, ` (${room.userCount}/${room.capacity})`);
+      button.dataset.key = room.name;
       if (room.name === current) button.setAttribute('aria-current', 'true');
       else button.addEventListener('click', () => this.join(room.name));
       item.append(button);
       return item;
     });
-    this.list.replaceChildren(...items);
+    keepFocus(this.list, () => this.list.replaceChildren(...items));
+  }
+}
+
+/**
+ * Redraws a list without losing the keyboard's place: the button that had the focus has it
+ * again after the redraw, if its name is still there.
+ */
+function keepFocus(list: HTMLElement, redraw: () => void): void {
+  const focused = document.activeElement;
+  const key =
+    focused instanceof HTMLElement && list.contains(focused) ? focused.dataset.key : undefined;
+  redraw();
+  if (key === undefined) return;
+  for (const button of list.querySelectorAll<HTMLElement>('[data-key]')) {
+    if (button.dataset.key === key) return button.focus();
   }
 }

@@ -46,6 +46,9 @@ export function sentenceFor(err: NatterError, nickname = ''): string {
     case 'ECONNREFUSED':
     case 'ETIMEDOUT':
       return 'Cannot reach the server. Check your connection and try again.';
+    case 'ECONNRESET':
+    case 'CLOSED':
+      return 'The connection was lost.';
     default:
       if (/ban/i.test(err.errorName ?? '') || /\bbanned\b/i.test(err.message)) {
         return `You are banned from this server: ${lower(err.message)}.`;
