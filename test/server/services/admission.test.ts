@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Counters } from '../../../src/server/counters.js';
 import { Logger } from '../../../src/server/logger.js';
 import { Admission } from '../../../src/server/services/admission.js';
 import { FakeClock } from '../../fake-clock.js';
@@ -12,7 +13,7 @@ function admission(exemptAddresses: string[]): Admission {
     ipConnectRate: 1,
     exemptAddresses,
   };
-  return new Admission(limits, new FakeClock(), new Logger('silent'));
+  return new Admission(limits, new FakeClock(), new Logger('silent'), new Counters());
 }
 
 describe('Admission', () => {
