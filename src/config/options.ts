@@ -64,6 +64,11 @@ export interface ServerConfig {
   ipConnectRate: number;
   /** Addresses and CIDR blocks exempt from flood control and the per-address limits. */
   exemptAddresses: string[];
+  /**
+   * Every connection to the chat port begins with a PROXY protocol header (v1 or v2) from a load
+   * balancer, naming the client: its address is the client's for every purpose.
+   */
+  proxyProtocol: boolean;
   /** The HTTP listener (`/ws`, `/healthz`, `/metrics`) beside the chat port. */
   http: boolean;
   /** Its address; empty: the same as `host`. */
@@ -113,6 +118,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   ipConnectBurst: 32,
   ipConnectRate: 4,
   exemptAddresses: ['127.0.0.0/8', '::1'],
+  proxyProtocol: false,
   http: true,
   httpHost: '',
   httpPort: -1,
@@ -236,6 +242,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'list',
     flag: 'exempt-address',
     help: 'address or CIDR block exempt from flood control and per-address limits; repeat for more, "" for none',
+  },
+  {
+    key: 'proxyProtocol',
+    kind: 'boolean',
+    help: 'every chat-port connection begins with a PROXY protocol header (v1 or v2) naming the client',
   },
   { key: 'http', kind: 'boolean', help: 'the HTTP listener: /ws (WebSocket), /healthz, /metrics' },
   { key: 'httpHost', kind: 'string', help: 'address of the HTTP listener ("": the same as host)' },
