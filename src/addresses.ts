@@ -24,6 +24,14 @@ export function plainAddress(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
+/**
+ * An IPv6 address in its usual text (`2001:0db8::0001` -> `2001:db8::1`), or as IPv4 when it is
+ * IPv4-mapped (`::ffff:192.0.2.1` -> `192.0.2.1`); `address` must be a valid IPv6 address.
+ */
+export function ipv6Text(address: string): string {
+  return plainAddress(new net.SocketAddress({ address, family: 'ipv6' }).address);
+}
+
 /** `127.0.0.1:20825`, `[::1]:20825` */
 export function formatAddress(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;

@@ -64,10 +64,7 @@ export interface ServerConfig {
   ipConnectRate: number;
   /** Addresses and CIDR blocks exempt from flood control and the per-address limits. */
   exemptAddresses: string[];
-  /**
-   * Every connection to the chat port begins with a PROXY protocol header (v1 or v2) from a load
-   * balancer, naming the client: its address is the client's for every purpose.
-   */
+  /** Chat-port connections begin with a PROXY protocol header naming the client (rule 3.14). */
   proxyProtocol: boolean;
   /** The HTTP listener (`/ws`, `/healthz`, `/metrics`) beside the chat port. */
   http: boolean;
@@ -77,6 +74,8 @@ export interface ServerConfig {
   httpPort: number;
   /** Origins a browser page may open `/ws` from, besides the server's own; `*` for any. */
   allowedOrigins: string[];
+  /** Reverse proxies (addresses, CIDR blocks) whose `X-Forwarded-For` names a `/ws` client. */
+  trustProxy: string[];
   /** Room fan-out through the native addon where it is built (`npm install` builds it). */
   nativeWrites: boolean;
   /**
@@ -123,6 +122,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   httpHost: '',
   httpPort: -1,
   allowedOrigins: [],
+  trustProxy: [],
   nativeWrites: true,
   releaseMemory: true,
   redis: '',
@@ -243,11 +243,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'exempt-address',
     help: 'address or CIDR block exempt from flood control and per-address limits; repeat for more, "" for none',
   },
-  {
-    key: 'proxyProtocol',
-    kind: 'boolean',
-    help: 'every chat-port connection begins with a PROXY protocol header (v1 or v2) naming the client',
-  },
+  { key: 'proxyProtocol', kind: 'boolean', help: 'chat connections begin with a PROXY header' },
   { key: 'http', kind: 'boolean', help: 'the HTTP listener: /ws (WebSocket), /healthz, /metrics' },
   { key: 'httpHost', kind: 'string', help: 'address of the HTTP listener ("": the same as host)' },
   {
@@ -263,6 +259,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'allowed-origin',
     help: 'an origin whose pages may open /ws besides the server\'s own; repeat for more, "*" for any',
   },
+  { key: 'trustProxy', kind: 'list', help: 'a proxy (address, CIDR) whose X-Forwarded-For counts' },
   {
     key: 'nativeWrites',
     kind: 'boolean',

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { plainAddress } from '../addresses.js';
 import type { Endpoints } from '../server/session.js';
+import { ForwardedFor } from './forwarded.js';
 
 /** What the HTTP listener serves, from the server behind it. */
 export interface HttpHost {
@@ -26,6 +27,8 @@ export interface HttpOptions {
   readonly allowedOrigins: readonly string[];
   /** Names the server is reached by (its configured hosts), besides IP addresses and localhost. */
   readonly names: readonly string[];
+  /** Reverse proxies whose `X-Forwarded-For` names the client of `/ws` (rule 3.14). */
+  readonly trustProxy: readonly string[];
 }
 
 /** Headers on every answer: no inline scripts, no sniffing, no framing, no referrer. */
@@ -46,11 +49,13 @@ export class HttpListener {
   /** One server per address the host resolves to, all on one port (as the TCP listeners). */
   private readonly servers: http.Server[] = [];
   private readonly wss: WebSocketServer;
+  private readonly forwarded: ForwardedFor;
 
   constructor(
     private readonly host: HttpHost,
     private readonly options: HttpOptions,
   ) {
+    this.forwarded = new ForwardedFor(options.trustProxy);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes,
@@ -144,7 +149,11 @@ export class HttpListener {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const s = req.socket;
       this.host.websocket(ws, {
-        remoteAddress: plainAddress(s.remoteAddress ?? ''),
+        // Behind a trusted proxy, the client it names; from anyone else, the header is ignored.
+        remoteAddress: this.forwarded.client(
+          plainAddress(s.remoteAddress ?? ''),
+          req.headers['x-forwarded-for'],
+        ),
         remotePort: s.remotePort ?? 0,
         localAddress: plainAddress(s.localAddress ?? ''),
         localPort: s.localPort ?? 0,

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { plainAddress } from '../addresses.js';
+import { ipv6Text, plainAddress } from '../addresses.js';
 import type { Clock } from '../server/clock.js';
 import type { Endpoints } from '../server/session.js';
 
@@ -156,11 +156,6 @@ function ipv6FromBytes(view: Buffer, at: number): string {
   const groups: string[] = [];
   for (let i = 0; i < 8; i++) groups.push(view.readUInt16BE(at + 2 * i).toString(16));
   return ipv6Text(groups.join(':'));
-}
-
-/** The usual text of an IPv6 address (`::1`); an IPv4-mapped one as IPv4 (`1.2.3.4`). */
-function ipv6Text(address: string): string {
-  return plainAddress(new net.SocketAddress({ address, family: 'ipv6' }).address);
 }
 
 /** A connection that did not begin with a valid PROXY header in time; it has been closed. */

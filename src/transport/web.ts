@@ -49,6 +49,7 @@ export async function openWeb(
       maxMessageBytes: config.maxFrameBytes + 1024,
       allowedOrigins: config.allowedOrigins,
       names: [config.host, config.httpHost].filter((name) => name !== ''),
+      trustProxy: config.trustProxy,
     },
   );
   const { port: chat, httpPort } = config;
