@@ -64,6 +64,8 @@ export interface ServerConfig {
   ipConnectRate: number;
   /** Addresses and CIDR blocks exempt from flood control and the per-address limits. */
   exemptAddresses: string[];
+  /** The per-address limits count an IPv6 client by this many leading bits (128: each apart). */
+  ipv6Prefix: number;
   /** Chat-port connections begin with a PROXY protocol header naming the client (rule 3.14). */
   proxyProtocol: boolean;
   /** The HTTP listener (`/ws`, `/healthz`, `/metrics`) beside the chat port. */
@@ -117,6 +119,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   ipConnectBurst: 32,
   ipConnectRate: 4,
   exemptAddresses: ['127.0.0.0/8', '::1'],
+  ipv6Prefix: 64,
   proxyProtocol: false,
   http: true,
   httpHost: '',
@@ -243,6 +246,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'exempt-address',
     help: 'address or CIDR block exempt from flood control and per-address limits; repeat for more, "" for none',
   },
+  { key: 'ipv6Prefix', kind: 'integer', min: 1, max: 128, help: 'IPv6 bits that are one client' },
   { key: 'proxyProtocol', kind: 'boolean', help: 'chat connections begin with a PROXY header' },
   { key: 'http', kind: 'boolean', help: 'the HTTP listener: /ws (WebSocket), /healthz, /metrics' },
   { key: 'httpHost', kind: 'string', help: 'address of the HTTP listener ("": the same as host)' },

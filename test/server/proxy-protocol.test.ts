@@ -72,4 +72,40 @@ describe('the PROXY protocol on the chat port (rule 3.14)', () => {
     const fine = await through(t, server, 'PROXY TCP4 192.0.2.1 192.0.2.2 1 2\r\n', 'fine');
     await fine.expect('03');
   });
+
+  it('IPv6 clients count per /64 for the per-address limits, or per address at 128', async (t) => {
+    for (const [ipv6Prefix, sameSubnet] of [
+      [64, '921'],
+      [128, '03'],
+    ] as const) {
+      const server = await startServer(t, {
+        proxyProtocol: true,
+        exemptAddresses: [],
+        maxConnectionsPerIp: 1,
+        ipv6Prefix,
+      });
+      const first = await through(t, server, 'PROXY TCP6 2001:db8:0:7::1 2001:db8::1 1 2\r\n', 'a');
+      await first.expect('03');
+      const neighbour = await through(
+        t,
+        server,
+        'PROXY TCP6 2001:db8:0:7:ffff::2 2001:db8::1 3 2\r\n',
+        'b',
+      );
+      assert.equal((await neighbour.next()).cmd, sameSubnet, `/${ipv6Prefix}`);
+      const mapped = await through(
+        t,
+        server,
+        'PROXY TCP6 ::ffff:192.0.2.8 2001:db8::1 4 2\r\n',
+        'c',
+      );
+      await mapped.expect('03');
+      const same = await through(t, server, 'PROXY TCP4 192.0.2.8 192.0.2.1 5 2\r\n', 'd');
+      assert.equal(
+        (await same.expect('921')).error,
+        'TOO_MANY_CONNECTIONS_FROM_IP',
+        'IPv4-mapped is IPv4',
+      );
+    }
+  });
 });
