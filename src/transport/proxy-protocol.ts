@@ -10,6 +10,11 @@ import type { Endpoints } from '../server/session.js';
  * a raw socket before anything else does (the chat port's reader, or a TLS wrap).
  */
 
+/**
+ * How long a connection has to send its header, whole: a balancer sends it at once, so a
+ * connection still without one is not from a balancer (rule 3.14).
+ */
+export const PROXY_HEADER_TIMEOUT_MS = 5000;
 /** A v1 header is one line of at most 107 bytes, CRLF included (spec 2.1). */
 export const V1_MAX_BYTES = 107;
 /** A v2 header: the signature, version and command, family and transport, then a length. */

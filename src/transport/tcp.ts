@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { Clock, Timer } from '../server/clock.js';
 import type { Logger } from '../server/logger.js';
 import type { Endpoints } from '../server/session.js';
-import { readProxyHeader, socketEndpoints } from './proxy-protocol.js';
+import { PROXY_HEADER_TIMEOUT_MS, readProxyHeader, socketEndpoints } from './proxy-protocol.js';
 
 /** What the TCP edge needs of the server behind it. */
 export interface TcpHost {
@@ -39,9 +39,6 @@ const BACKOFF_MAX_MS = 5000;
  * of clients larger than the backlog would have SYNs dropped and wait a second or more to retry.
  */
 const LISTEN_BACKLOG = 4096;
-
-/** How long a connection has to send its PROXY header, whole (a balancer sends it at once). */
-export const PROXY_HEADER_TIMEOUT_MS = 5000;
 
 /** One listening socket. */
 interface Listener {
