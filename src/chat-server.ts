@@ -99,6 +99,7 @@ export class ChatServer {
         flushes: parts.scheduler,
         clock: this.clock,
         maxQueueBytes: config.maxQueueBytes,
+        counters: parts.services.counters,
       },
       clock: this.clock,
       logger,
@@ -136,7 +137,9 @@ export class ChatServer {
   async listen(): Promise<void> {
     const { nodeId, logger, clock, config, edges } = this;
     const { directory, membership, announcer, admission, fanout } = this.parts;
-    await this.node?.start({ nodeId, directory, membership, announcer, logger, clock });
+    const { counters } = this.parts.services;
+    const roundTrip = (seconds: number) => counters.redisRoundTrip(seconds);
+    await this.node?.start({ nodeId, directory, membership, announcer, logger, clock, roundTrip });
     await edges.listen();
     admission.measureDescriptors();
     this.memory?.start();

@@ -53,6 +53,7 @@ export class Edges {
       clock: host.clock,
       logger: host.logger,
       keepAliveMs: config.keepAliveMs,
+      proxyProtocol: config.proxyProtocol,
     });
   }
 

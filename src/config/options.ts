@@ -64,6 +64,10 @@ export interface ServerConfig {
   ipConnectRate: number;
   /** Addresses and CIDR blocks exempt from flood control and the per-address limits. */
   exemptAddresses: string[];
+  /** The per-address limits count an IPv6 client by this many leading bits (128: each apart). */
+  ipv6Prefix: number;
+  /** Chat-port connections begin with a PROXY protocol header naming the client (rule 3.14). */
+  proxyProtocol: boolean;
   /** The HTTP listener (`/ws`, `/healthz`, `/metrics`) beside the chat port. */
   http: boolean;
   /** Its address; empty: the same as `host`. */
@@ -72,6 +76,8 @@ export interface ServerConfig {
   httpPort: number;
   /** Origins a browser page may open `/ws` from, besides the server's own; `*` for any. */
   allowedOrigins: string[];
+  /** Reverse proxies (addresses, CIDR blocks) whose `X-Forwarded-For` names a `/ws` client. */
+  trustProxy: string[];
   /** Room fan-out through the native addon where it is built (`npm install` builds it). */
   nativeWrites: boolean;
   /**
@@ -113,10 +119,13 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   ipConnectBurst: 32,
   ipConnectRate: 4,
   exemptAddresses: ['127.0.0.0/8', '::1'],
+  ipv6Prefix: 64,
+  proxyProtocol: false,
   http: true,
   httpHost: '',
   httpPort: -1,
   allowedOrigins: [],
+  trustProxy: [],
   nativeWrites: true,
   releaseMemory: true,
   redis: '',
@@ -237,6 +246,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'exempt-address',
     help: 'address or CIDR block exempt from flood control and per-address limits; repeat for more, "" for none',
   },
+  { key: 'ipv6Prefix', kind: 'integer', min: 1, max: 128, help: 'IPv6 bits that are one client' },
+  { key: 'proxyProtocol', kind: 'boolean', help: 'chat connections begin with a PROXY header' },
   { key: 'http', kind: 'boolean', help: 'the HTTP listener: /ws (WebSocket), /healthz, /metrics' },
   { key: 'httpHost', kind: 'string', help: 'address of the HTTP listener ("": the same as host)' },
   {
@@ -252,6 +263,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'allowed-origin',
     help: 'an origin whose pages may open /ws besides the server\'s own; repeat for more, "*" for any',
   },
+  { key: 'trustProxy', kind: 'list', help: 'a proxy (address, CIDR) whose X-Forwarded-For counts' },
   {
     key: 'nativeWrites',
     kind: 'boolean',

@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { plainAddress } from '../addresses.js';
 import type { StaticFiles } from './static.js';
 import type { Endpoints } from '../server/session.js';
+import { ForwardedFor } from './forwarded.js';
 
 /** What the HTTP listener serves, from the server behind it. */
 export interface HttpHost {
@@ -29,6 +30,8 @@ export interface HttpOptions {
   readonly names: readonly string[];
   /** The web client, served at `/`. */
   readonly files?: StaticFiles;
+  /** Reverse proxies whose `X-Forwarded-For` names the client of `/ws` (rule 3.14). */
+  readonly trustProxy: readonly string[];
 }
 
 /**
@@ -62,11 +65,13 @@ export class HttpListener {
   /** One server per address the host resolves to, all on one port (as the TCP listeners). */
   private readonly servers: http.Server[] = [];
   private readonly wss: WebSocketServer;
+  private readonly forwarded: ForwardedFor;
 
   constructor(
     private readonly host: HttpHost,
     private readonly options: HttpOptions,
   ) {
+    this.forwarded = new ForwardedFor(options.trustProxy);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes,
@@ -167,7 +172,11 @@ export class HttpListener {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const s = req.socket;
       this.host.websocket(ws, {
-        remoteAddress: plainAddress(s.remoteAddress ?? ''),
+        // Behind a trusted proxy, the client it names; from anyone else, the header is ignored.
+        remoteAddress: this.forwarded.client(
+          plainAddress(s.remoteAddress ?? ''),
+          req.headers['x-forwarded-for'],
+        ),
         remotePort: s.remotePort ?? 0,
         localAddress: plainAddress(s.localAddress ?? ''),
         localPort: s.localPort ?? 0,

@@ -51,6 +51,7 @@ export async function openWeb(
       allowedOrigins: config.allowedOrigins,
       names: [config.host, config.httpHost].filter((name) => name !== ''),
       files: new StaticFiles(),
+      trustProxy: config.trustProxy,
     },
   );
   const { port: chat, httpPort } = config;
