@@ -99,6 +99,7 @@ export class ChatServer {
         flushes: parts.scheduler,
         clock: this.clock,
         maxQueueBytes: config.maxQueueBytes,
+        counters: parts.services.counters,
       },
       clock: this.clock,
       logger,
@@ -122,12 +123,8 @@ export class ChatServer {
       clock: this.clock,
       logger,
     });
-    this.timeouts = new Timeouts(
-      config,
-      this.clock,
-      () => this.connections,
-      () => parts.admission.prune(),
-    );
+    const prune = () => parts.admission.prune();
+    this.timeouts = new Timeouts(config, this.clock, () => this.connections, prune);
     this.timeouts.start();
     const info = (line: string) => logger.info(line);
     this.memory = config.releaseMemory ? memoryReleaseFor(this.clock, info) : undefined;
@@ -137,7 +134,9 @@ export class ChatServer {
   async listen(): Promise<void> {
     const { nodeId, logger, clock, config, edges } = this;
     const { directory, membership, announcer, admission, fanout } = this.parts;
-    await this.node?.start({ nodeId, directory, membership, announcer, logger, clock });
+    const { counters } = this.parts.services;
+    const roundTrip = (seconds: number) => counters.redisRoundTrip(seconds);
+    await this.node?.start({ nodeId, directory, membership, announcer, logger, clock, roundTrip });
     await edges.listen();
     admission.measureDescriptors();
     this.memory?.start();
@@ -166,10 +165,9 @@ export class ChatServer {
   }
 
   /**
-   * Reads the TLS certificate and key again (`natter serve` does on SIGHUP): new connections,
-   * TLS and HTTPS, get them, open ones are untouched. A certificate that cannot be used is
-   * logged as a warning and the one in use is kept.
-   * @returns true when the certificate was reloaded
+   * Reads the TLS certificate and key again (`natter serve` does on SIGHUP) for new connections,
+   * TLS and HTTPS; open ones keep theirs. Files that cannot be used are logged as a warning, and
+   * the certificate in use is kept. @returns true when the certificate was reloaded
    */
   reloadCertificates(): boolean {
     return this.edges.reloadCertificates();

@@ -68,6 +68,7 @@ export class Edges {
       clock: host.clock,
       logger: host.logger,
       keepAliveMs: config.keepAliveMs,
+      proxyProtocol: config.proxyProtocol,
     };
     if (config.tcp) {
       this.tcp = new TcpListeners({

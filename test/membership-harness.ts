@@ -8,6 +8,7 @@ import type { Directory } from '../src/backends/directory.js';
 import { MemoryDirectory } from '../src/backends/memory-directory.js';
 import { encode } from '../src/protocol/encode.js';
 import { assembleMembership } from '../src/server/assemble.js';
+import { Counters } from '../src/server/counters.js';
 import { Logger } from '../src/server/logger.js';
 import type { JoinInfo } from '../src/server/services/membership.js';
 import type { Departure } from '../src/server/services/releases.js';
@@ -60,6 +61,7 @@ export function node(
   const logs: string[] = [];
   const logger = new Logger('info', (_level, line) => logs.push(line));
   const postponed: Departure[] = [];
+  const counters = new Counters();
   const { announcer, membership } = assembleMembership({
     bus,
     directory,
@@ -68,6 +70,7 @@ export function node(
     logger,
     nodeId,
     maxUsers: 10,
+    counters,
     unreleased: (departure) => postponed.push(departure),
     ...(serving ? { serving } : {}),
   });
@@ -78,7 +81,7 @@ export function node(
     const link = new CaptureLink();
     const writer = new Writer(
       link,
-      { flushes: scheduler, clock, maxQueueBytes: 1 << 20 },
+      { flushes: scheduler, clock, maxQueueBytes: 1 << 20, counters },
       undefined,
       { overflowed: () => undefined },
     );
@@ -131,6 +134,7 @@ export function node(
     announcer,
     logs,
     logger,
+    counters,
     postponed,
     enter,
     join,

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type { Duplex } from 'node:stream';
 import { Capability, Cmd } from '../protocol/codes.js';
 import { FrameDecoder } from '../protocol/decoder.js';
 import { DEFAULT_LIMITS } from '../protocol/limits.js';
@@ -17,6 +16,7 @@ import {
 } from './events.js';
 import { DEFAULT_MESSAGE_LIMITS, messageProblem, type MessageLimits } from './limits.js';
 import { RequestTracker } from './request-tracker.js';
+import type { ClientStream } from './stream.js';
 
 /** A member as USERS reports it. */
 export interface User {
@@ -59,11 +59,11 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
   private readonly closedPromise: Promise<NatterError | undefined>;
   private ended = false;
   private exiting = false;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
   /** Since when a heartbeat RTT has been unanswered; 0 when none is. */
   private heartbeatSentAt = 0;
 
-  constructor(private readonly stream: Duplex) {
+  constructor(private readonly stream: ClientStream) {
     super();
     this.requests = new RequestTracker({
       write: (frame, done) => stream.write(frame, done),
@@ -87,10 +87,10 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
           }),
       },
     );
-    stream.on('data', (chunk: Buffer) => this.decoder.push(chunk));
+    stream.on('data', (chunk) => this.decoder.push(chunk));
     let resolveClosed: (e: NatterError | undefined) => void = () => {};
     this.closedPromise = new Promise((resolve) => (resolveClosed = resolve));
-    stream.on('error', (err: NodeJS.ErrnoException) => {
+    stream.on('error', (err) => {
       this.closedError ??= new NatterError(err.code ?? 'ECONNRESET', err.message);
     });
     stream.on('close', () => {
@@ -147,7 +147,8 @@ export class ChatClient extends EventEmitter implements AsyncIterable<ChatEvent>
         if (!this.ended && err.code !== 'CLOSED') answered();
       });
     }, heartbeatMs / 2);
-    this.heartbeat.unref();
+    // In Node, the heartbeat alone does not keep the process running (a browser has no unref).
+    if (typeof this.heartbeat === 'object') this.heartbeat.unref();
   }
 
   /** USERS: the members of this client's room, in join order. */

@@ -1,7 +1,8 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ChatClient } from './chat-client.js';
+import type { ChatClient } from './chat-client.js';
 import { NatterError } from './errors.js';
+import { joinOver, type JoinOptions } from './join.js';
 import {
   DEFAULT_TLS_PORT,
   certificateProblem,
@@ -12,7 +13,7 @@ import {
 } from './tls-socket.js';
 
 /** Options for {@link connect}. */
-export interface ConnectOptions {
+export interface ConnectOptions extends JoinOptions {
   /** Server host; default `localhost`. */
   host?: string;
   /** Server port; default 20825, or 20827 with `tls`. */
@@ -24,9 +25,6 @@ export interface ConnectOptions {
    * options of its connection.
    */
   tls?: TlsOption;
-  nickname: string;
-  /** A room to join instead of the server's default room. */
-  room?: string;
   /** An already-open stream to the server, instead of `host` and `port`. */
   stream?: Duplex;
   /**
@@ -34,19 +32,7 @@ export interface ConnectOptions {
    * server's HTTP listener (docs/protocol.md, rule 2.8). Uses the `ws` package.
    */
   url?: string;
-  /** How long to wait for the server to accept, in milliseconds; default 10000. */
-  timeoutMs?: number;
-  /**
-   * Heartbeat, in milliseconds (default 15000; 0 for none). The client promises the server to
-   * send something at least this often, and sends an RTT when it has nothing else to say. A
-   * server that dies without closing the connection is noticed when a heartbeat goes
-   * unanswered for as long; the client then closes with code `ETIMEDOUT`.
-   */
-  heartbeatMs?: number;
 }
-
-/** The heartbeat the client promises unless told otherwise. */
-const DEFAULT_HEARTBEAT_MS = 15_000;
 
 /**
  * Connects to a Natter (or seed) server and joins with a nickname.
@@ -62,30 +48,7 @@ export async function connect(options: ConnectOptions): Promise<ChatClient> {
   const stream =
     options.stream ??
     (options.url ? await openWebSocket(options.url, options) : await openSocket(options));
-  const client = new ChatClient(stream);
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  let timer: NodeJS.Timeout | undefined;
-  const silence = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new NatterError('ETIMEDOUT', `the server did not answer CONNECT within ${timeoutMs} ms`),
-        ),
-      timeoutMs,
-    );
-  });
-  try {
-    await Promise.race([
-      client.join(options.nickname, options.room, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
-      silence,
-    ]);
-  } catch (err) {
-    client.destroy();
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-  return client;
+  return joinOver(stream, options);
 }
 
 function openSocket(options: ConnectOptions): Promise<net.Socket> {

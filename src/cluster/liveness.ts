@@ -106,6 +106,9 @@ export class Liveness implements NodeAgent {
     const sentAt = clock.now();
     try {
       const state = await this.registry.heartbeat(nodeId, HEARTBEAT_TTL_MS);
+      // A call made anyway, twice a second, on the connection every command takes: its round
+      // trip is the one clients' requests see (queueing and event-loop delay included).
+      services.roundTrip?.((clock.now() - sentAt) / 1000);
       this.leaseUntil = Math.max(this.leaseUntil, sentAt + LEASE_MS);
       if (!this.reachable) logger.warn('the cluster directory is reachable again');
       this.reachable = true;

@@ -1,141 +1,19 @@
-import { DEFAULT_LIMITS } from '../protocol/limits.js';
+import { LOG_FORMATS, LOG_LEVELS, type ServerConfig } from './server-config.js';
 
 /**
- * The option table: every option's type, default, bounds and help, in one place. Flags,
- * variables, the config file, `natter serve --help` and README.md's table all follow it.
+ * The option table: where every option is read from, its bounds and its help, in one place
+ * (its type and default are in server-config.ts). Flags, variables, the config file,
+ * `natter serve --help` and README.md's table all follow it.
  */
 
-/** Log verbosity, from quietest to loudest. */
-export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-/** JSON lines, readable lines, or JSON unless stdout is a terminal. */
-export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
-
-/** Everything `natter serve` can be told. README.md, "Configuration", lists the same table. */
-export interface ServerConfig {
-  /** Address to listen on. A name (such as `localhost`) listens on every address it resolves to. */
-  host: string;
-  /** TCP port; 0 picks a free one. */
-  port: number;
-  /** The plain chat port; off leaves TLS and the HTTP listener (one of them must be on). */
-  tcp: boolean;
-  /** TLS: the certificate chain (PEM file); with `tlsKey`, the chat port over TLS and HTTPS. */
-  tlsCert: string;
-  /** The certificate's private key (PEM file, unencrypted). */
-  tlsKey: string;
-  /** The TLS chat port; -1: the chat port + 2 (20827), or a free one when the chat port is 0. */
-  tlsPort: number;
-  /** Members per room, the default room included (the seed's MAX_USER_IN_CHATROOM). */
-  maxUsers: number;
-  /** Phrases that get a CHAT or WHISPER sender disconnected (case-insensitive substrings). */
-  bannedPhrases: string[];
-  /** The room a client lands in when CONNECT names none. */
-  defaultRoom: string;
-  /** Report every address in USERS as `"hidden", 0`. */
-  hideAddresses: boolean;
-  /** Largest request frame, in bytes. */
-  maxFrameBytes: number;
-  /** Deepest nesting of objects and arrays in a request. */
-  maxDepth: number;
-  /** Longest nickname, in characters (code points). */
-  maxNicknameLength: number;
-  /** Longest room name, in characters (code points). */
-  maxRoomNameLength: number;
-  /** Bytes that may wait unsent for one client before it is cut off as a slow consumer. */
-  maxQueueBytes: number;
-  /** On shutdown, how long clients get to receive what is queued for them, in milliseconds. */
-  shutdownGraceMs: number;
-  /** Longest CHAT or WHISPER message, in characters (code points). */
-  maxMessageLength: number;
-  /** A connection that has not joined within this many milliseconds is closed; 0: never. */
-  registrationTimeoutMs: number;
-  /** A member without a heartbeat that sends nothing for this long is closed; 0: never. */
-  idleTimeoutMs: number;
-  /** TCP keepalive: probe a connection after this much silence, in milliseconds; 0: off. */
-  keepAliveMs: number;
-  /** A client whose socket has not drained for this long is cut off, in milliseconds. */
-  drainTimeoutMs: number;
-  /** Flood control: requests a client may send in a burst... */
-  floodBurst: number;
-  /** ...and per second after it; 0 turns flood control off. */
-  floodRate: number;
-  /** Refused requests in a row after which a flooding client is disconnected. */
-  floodStrikes: number;
-  /** Open connections, in all. */
-  maxConnections: number;
-  /** Open connections from one address. */
-  maxConnectionsPerIp: number;
-  /** New connections one address may open in a burst... */
-  ipConnectBurst: number;
-  /** ...and per second after it. */
-  ipConnectRate: number;
-  /** Addresses and CIDR blocks exempt from flood control and the per-address limits. */
-  exemptAddresses: string[];
-  /** The HTTP listener (`/ws`, `/healthz`, `/metrics`) beside the chat port. */
-  http: boolean;
-  /** Its address; empty: the same as `host`. */
-  httpHost: string;
-  /** Its port; -1: the chat port + 1 (20826), or a free one when the chat port is 0. */
-  httpPort: number;
-  /** Origins a browser page may open `/ws` from, besides the server's own; `*` for any. */
-  allowedOrigins: string[];
-  /** Room fan-out through the native addon where it is built (`npm install` builds it). */
-  nativeWrites: boolean;
-  /**
-   * Give memory back to the system when idle after a burst (with the native addon). It is a
-   * full collection of the whole process: a program that embeds the server may want it off.
-   */
-  releaseMemory: boolean;
-  /** Redis URL of the cluster (`redis://host:port`); empty: a single node, in memory. */
-  redis: string;
-  /** Key and channel prefix in Redis, so several clusters can share one Redis. */
-  redisPrefix: string;
-  logLevel: LogLevel;
-  logFormat: LogFormat;
-}
-
-export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
-  host: 'localhost',
-  port: 20825,
-  tcp: true,
-  tlsCert: '',
-  tlsKey: '',
-  tlsPort: -1,
-  maxUsers: 10,
-  bannedPhrases: ['i hate professor'],
-  defaultRoom: 'lobby',
-  hideAddresses: false,
-  maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes,
-  maxDepth: DEFAULT_LIMITS.maxDepth,
-  maxNicknameLength: DEFAULT_LIMITS.maxNicknameLength,
-  maxRoomNameLength: DEFAULT_LIMITS.maxRoomNameLength,
-  maxQueueBytes: 1024 * 1024,
-  shutdownGraceMs: 5000,
-  maxMessageLength: 5_000,
-  registrationTimeoutMs: 30_000,
-  idleTimeoutMs: 0,
-  keepAliveMs: 30_000,
-  drainTimeoutMs: 30_000,
-  floodBurst: 100,
-  floodRate: 20,
-  floodStrikes: 50,
-  maxConnections: 20_000,
-  maxConnectionsPerIp: 64,
-  ipConnectBurst: 32,
-  ipConnectRate: 4,
-  exemptAddresses: ['127.0.0.0/8', '::1'],
-  http: true,
-  httpHost: '',
-  httpPort: -1,
-  allowedOrigins: [],
-  nativeWrites: true,
-  releaseMemory: true,
-  redis: '',
-  redisPrefix: 'natter',
-  logLevel: 'info',
-  logFormat: 'auto',
-});
+export {
+  DEFAULT_CONFIG,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+  type ServerConfig,
+} from './server-config.js';
 
 type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'choice';
 
@@ -159,7 +37,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'tcp', kind: 'boolean', help: 'the plain chat port (off: TLS or HTTP only)' },
   { key: 'tlsCert', kind: 'string', help: 'certificate chain, PEM (with --tls-key: TLS, HTTPS)' },
   { key: 'tlsKey', kind: 'string', help: "the certificate's private key, PEM" },
-  { key: 'tlsPort', kind: 'integer', min: -1, max: 65535, help: 'TLS port (-1: chat port + 2)' },
+  {
+    key: 'tlsPort',
+    kind: 'integer',
+    min: -1,
+    max: 65535,
+    help: 'TLS chat port (-1: the chat port + 2, so 20827; a free one when the chat port is 0)',
+  },
   { key: 'maxUsers', kind: 'integer', min: 1, max: 1_000_000, help: 'members per room' },
   {
     key: 'bannedPhrases',
@@ -253,6 +137,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'exempt-address',
     help: 'address or CIDR block exempt from flood control and per-address limits; repeat for more, "" for none',
   },
+  { key: 'ipv6Prefix', kind: 'integer', min: 1, max: 128, help: 'IPv6 bits that are one client' },
+  { key: 'proxyProtocol', kind: 'boolean', help: 'chat connections begin with a PROXY header' },
   { key: 'http', kind: 'boolean', help: 'the HTTP listener: /ws (WebSocket), /healthz, /metrics' },
   { key: 'httpHost', kind: 'string', help: 'address of the HTTP listener ("": the same as host)' },
   {
@@ -268,6 +154,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'allowed-origin',
     help: 'an origin whose pages may open /ws besides the server\'s own; repeat for more, "*" for any',
   },
+  { key: 'trustProxy', kind: 'list', help: 'a proxy (address, CIDR) whose X-Forwarded-For counts' },
   {
     key: 'nativeWrites',
     kind: 'boolean',

@@ -90,20 +90,27 @@ export function validateConfig(
     throw new ConfigError('redisPrefix may hold letters, digits, _, . and - only');
   }
   config.bannedPhrases = normalisePhrases(config.bannedPhrases);
-  // Addresses never contain commas, so `a,b` is two entries (handy in a variable).
-  config.exemptAddresses = config.exemptAddresses
+  config.exemptAddresses = addressList('exemptAddresses', config.exemptAddresses);
+  config.trustProxy = addressList('trustProxy', config.trustProxy);
+  return config;
+}
+
+/** A list of addresses and CIDR blocks, checked; `a,b` is two entries (handy in a variable). */
+function addressList(key: string, entries: readonly string[]): string[] {
+  // Addresses never contain commas.
+  const list = entries
     .flatMap((e) => e.split(','))
     .map((e) => e.trim())
     .filter((e) => e !== '');
   const check = new net.BlockList();
-  for (const entry of config.exemptAddresses) {
+  for (const entry of list) {
     try {
       addToBlockList(check, entry);
     } catch (err) {
-      throw new ConfigError(`exemptAddresses: ${(err as Error).message}`);
+      throw new ConfigError(`${key}: ${(err as Error).message}`);
     }
   }
-  return config;
+  return list;
 }
 
 /** TLS needs a certificate and its key; the plain chat port may be off only with another on. */

@@ -57,6 +57,8 @@ export function assemble(source: PartsSource): ServerParts {
   const directory = source.directory ?? new MemoryDirectory(bus);
   const fanout = config.nativeWrites && native ? new DirectFanout(native) : undefined;
   const scheduler = new WriteScheduler(fanout, clock);
+  // A cluster node also measures its round trips to Redis.
+  const counters = new Counters(node !== undefined);
   const { announcer, membership } = assembleMembership({
     bus,
     directory,
@@ -65,12 +67,13 @@ export function assemble(source: PartsSource): ServerParts {
     logger,
     nodeId,
     maxUsers: config.maxUsers,
+    counters,
     unreleased: node
       ? (departure) => node.postpone(departure)
       : (departure) => logger.error(`could not release ${departure.nickname}`),
     ...(node ? { serving: () => node.serving() } : {}),
   });
-  const admission = new Admission(config, clock, logger);
+  const admission = new Admission(config, clock, logger, counters);
   const services: Services = {
     directory,
     membership,
@@ -78,7 +81,7 @@ export function assemble(source: PartsSource): ServerParts {
     policy: new Policy(config),
     settings: config,
     logger,
-    counters: new Counters(),
+    counters,
   };
   return { directory, bus, fanout, scheduler, announcer, membership, admission, services };
 }
@@ -88,6 +91,8 @@ export type MembershipSource = Omit<MembershipDeps, 'announcer' | 'rooms' | 'mem
   /** The write scheduler: told of rooms with frames, and of joins. */
   readonly scheduler: WriteScheduler;
   readonly clock: Clock;
+  /** Counts the deliveries. */
+  readonly counters: Counters;
 };
 
 /**
@@ -98,11 +103,11 @@ export function assembleMembership(source: MembershipSource): {
   readonly announcer: Announcer;
   readonly membership: Membership;
 } {
-  const { bus, scheduler, clock } = source;
+  const { bus, scheduler, clock, counters } = source;
   const announcer = new Announcer(bus);
   const rooms = new LocalRooms(scheduler);
   const members = new LocalMembers(clock);
   const membership = new Membership({ ...source, announcer, rooms, members });
-  bus.subscribe(new Deliveries(members, rooms, scheduler).deliver);
+  bus.subscribe(new Deliveries(members, rooms, scheduler, counters).deliver);
   return { announcer, membership };
 }

@@ -9,15 +9,23 @@ export interface MetricsSource {
   local(): { readonly members: number; readonly rooms: number };
   /** Whether the server takes new members (not shutting down, its cluster reachable). */
   serving(): boolean;
-  /** Requests and errors so far. */
+  /** Requests, errors, deliveries and bytes so far; in a cluster, Redis round trips. */
   readonly counters: Counters;
 }
 
+/** Error names counted again under a name of their own: what an operator looks for first. */
+const NAMED_ERRORS = [
+  ['natter_flood_refusals_total', 'RATE_LIMITED', 'Requests refused by flood control'],
+  ['natter_flood_disconnects_total', 'FLOOD', 'Clients disconnected for flooding'],
+  ['natter_slow_consumers_total', 'SLOW_CONSUMER', 'Clients cut off as slow consumers'],
+] as const;
+
 /**
- * The server's Prometheus metrics (`/metrics`): Node's own (`process_...`, `nodejs_...`, the
- * event-loop lag among them) and Natter's, named `natter_...`. Everything is read when scraped,
- * from counts the server keeps anyway: nothing is added to the path of a message. One registry
- * per server, so that several servers in one process do not mix.
+ * The server's Prometheus metrics (`/metrics`; README.md, "Monitoring", lists them): Node's
+ * own (`process_...`, `nodejs_...`, the event-loop lag among them) and Natter's, named
+ * `natter_...`. Everything is read when scraped, from counts the server keeps anyway: a message
+ * costs an integer add or two. One registry per server, so that several servers in one process
+ * do not mix.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -72,6 +80,40 @@ export class Metrics {
         for (const [error, n] of source.counters.errors) this.inc({ error }, n);
       },
     });
+    for (const [name, error, help] of NAMED_ERRORS) {
+      new Counter({
+        name,
+        help: `${help} (natter_errors_total{error="${error}"})`,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(source.counters.errors.get(error) ?? 0);
+        },
+      });
+    }
+    new Counter({
+      name: 'natter_deliveries_total',
+      help: 'Messages handed to members of this node: a room message once per recipient (chats, joins, leaves, renames), a whisper once',
+      labelNames: ['kind'] as const,
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ kind: 'room' }, source.counters.roomDeliveries);
+        this.inc({ kind: 'whisper' }, source.counters.whisperDeliveries);
+      },
+    });
+    new Counter({
+      name: 'natter_bytes_out_total',
+      help: "Bytes of server messages handed to clients' transports (before TLS or WebSocket framing)",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(source.counters.bytesOut);
+      },
+    });
+    // In a cluster only: a single node has no Redis.
+    const roundTrips = source.counters.redisRoundTrips;
+    if (roundTrips) this.registry.registerMetric(roundTrips);
     new Gauge({
       name: 'natter_serving',
       help: '1 while the node takes new members, 0 while it shuts down or its cluster is unreachable',

@@ -13,6 +13,8 @@ export interface NodeServices {
   readonly announcer: Announcer;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Told each round trip to the cluster's shared storage, in seconds, for the metrics. */
+  readonly roundTrip?: (seconds: number) => void;
 }
 
 /**

@@ -44,7 +44,8 @@ export function logStart(logger: Logger, info: StartInfo): void {
     const at = formatAddress(info.web.address, info.web.port);
     const s = certificates ? 's' : '';
     logger.notice(
-      `WebSocket at ws${s}://${at}/ws, health at http${s}://${at}/healthz, metrics at /metrics`,
+      `Web client at http${s}://${at}/ (WebSocket at ws${s}://${at}/ws, health at /healthz, ` +
+        'metrics at /metrics)',
     );
   }
   if (certificates) {

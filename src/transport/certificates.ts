@@ -52,13 +52,13 @@ export class Certificates {
     this.loaded = load(this.certFile, this.keyFile);
   }
 
-  /** Whom the certificate is for and until when: `localhost, 127.0.0.1 until May 1 ... GMT`. */
+  /** Whom the certificate is for and until when: `localhost, ::1, valid until May 1 ... GMT`. */
   describe(): string {
     const { certificate } = this.loaded;
     const names = (certificate.subjectAltName ?? '')
       .split(', ')
-      .map((name) => name.replace(/^DNS:/, '').replace(/^IP Address:(.*:.*)$/, compactIpv6))
-      .map((name) => name.replace(/^IP Address:/, ''))
+      .map((name) => (name.startsWith('IP Address:') ? compactIp(name.slice(11)) : name))
+      .map((name) => name.replace(/^DNS:/, ''))
       .filter((name) => name !== '');
     const subject = names.length > 0 ? names.join(', ') : certificate.subject.replace(/\n/g, ', ');
     return `${subject}, valid until ${certificate.validTo}`;
@@ -143,8 +143,9 @@ function read(file: string, what: 'certificate' | 'key'): Buffer {
   }
 }
 
-/** `0:0:0:0:0:0:0:1` as `::1`. */
-function compactIpv6(_match: string, address: string): string {
+/** An address as people write it: `0:0:0:0:0:0:0:1` as `::1`. */
+function compactIp(address: string): string {
+  if (!address.includes(':')) return address;
   try {
     return new URL(`http://[${address}]`).hostname.slice(1, -1);
   } catch {

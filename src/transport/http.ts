@@ -5,7 +5,9 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { plainAddress } from '../addresses.js';
+import type { StaticFiles } from './static.js';
 import type { Endpoints } from '../server/session.js';
+import { ForwardedFor } from './forwarded.js';
 
 /** What the HTTP listener serves, from the server behind it. */
 export interface HttpHost {
@@ -27,6 +29,10 @@ export interface HttpOptions {
   readonly allowedOrigins: readonly string[];
   /** Names the server is reached by (its configured hosts), besides IP addresses and localhost. */
   readonly names: readonly string[];
+  /** The web client, served at `/`. */
+  readonly files?: StaticFiles;
+  /** Reverse proxies whose `X-Forwarded-For` names the client of `/ws` (rule 3.14). */
+  readonly trustProxy: readonly string[];
   /** With a certificate: HTTPS (and WSS) instead of HTTP (and WS). */
   readonly secure?: HttpsOptions;
 }
@@ -39,11 +45,24 @@ export interface HttpsOptions {
   readonly handshakeMs: number;
 }
 
-/** Headers on every answer: no inline scripts, no sniffing, no framing, no referrer. */
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; " +
-    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+/**
+ * Headers on every answer: no inline scripts, no sniffing, no framing, no referrer. The page may
+ * open WebSockets to its own server only (`'self'` covers `ws:` in current browsers; older ones
+ * need the scheme spelled, so the host the page was asked from is named too).
+ */
+function securityHeaders(host: string | undefined): Record<string, string> {
+  const own =
+    host !== undefined && /^[a-z0-9.:[\]-]+$/i.test(host) ? ` ws://${host} wss://${host}` : '';
+  return {
+    'Content-Security-Policy':
+      `default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'${own}; ` +
+      "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; " +
+      "form-action 'self'",
+    ...SAFETY_HEADERS,
+  };
+}
+
+const SAFETY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
@@ -58,11 +77,13 @@ export class HttpListener {
   /** One server per address the host resolves to, all on one port (as the TCP listeners). */
   private readonly servers: (http.Server | https.Server)[] = [];
   private readonly wss: WebSocketServer;
+  private readonly forwarded: ForwardedFor;
 
   constructor(
     private readonly host: HttpHost,
     private readonly options: HttpOptions,
   ) {
+    this.forwarded = new ForwardedFor(options.trustProxy);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes,
@@ -136,7 +157,9 @@ export class HttpListener {
   }
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(securityHeaders(req.headers.host))) {
+      res.setHeader(name, value);
+    }
     const path = pathOf(req);
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.send(res, 405, 'text/plain', '');
     if (path === '/healthz') {
@@ -150,6 +173,11 @@ export class HttpListener {
     if (path === '/ws') {
       res.setHeader('Upgrade', 'websocket');
       return this.send(res, 426, 'text/plain', 'a WebSocket endpoint\n');
+    }
+    if (this.options.files?.serve(req, res, path)) return;
+    if (path === '/') {
+      const why = 'the web client is not built here: `npm run build` builds it\n';
+      return this.send(res, 404, 'text/plain', why);
     }
     this.send(res, 404, 'text/plain', 'not found\n');
   }
@@ -167,7 +195,11 @@ export class HttpListener {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const s = req.socket;
       this.host.websocket(ws, {
-        remoteAddress: plainAddress(s.remoteAddress ?? ''),
+        // Behind a trusted proxy, the client it names; from anyone else, the header is ignored.
+        remoteAddress: this.forwarded.client(
+          plainAddress(s.remoteAddress ?? ''),
+          req.headers['x-forwarded-for'],
+        ),
         remotePort: s.remotePort ?? 0,
         localAddress: plainAddress(s.localAddress ?? ''),
         localPort: s.localPort ?? 0,
@@ -207,11 +239,11 @@ function refuse(socket: Duplex, status: number, text: string): void {
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
-/** The request's path; `/` for a target that is no path at all (`//`, `*`, garbage). */
+/** The request's path; empty (found nowhere) for a target that is no path (`//`, `*`, garbage). */
 function pathOf(req: http.IncomingMessage): string {
   try {
     return new URL(req.url ?? '/', 'http://localhost').pathname;
   } catch {
-    return '/';
+    return '';
   }
 }

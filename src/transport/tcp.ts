@@ -1,9 +1,9 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import { plainAddress } from '../addresses.js';
 import type { Clock, Timer } from '../server/clock.js';
 import type { Logger } from '../server/logger.js';
 import type { Endpoints } from '../server/session.js';
+import { PROXY_HEADER_TIMEOUT_MS, readProxyHeader, socketEndpoints } from './proxy-protocol.js';
 
 /** What the TCP edge needs of the server behind it. */
 export interface TcpHost {
@@ -19,6 +19,8 @@ export interface TcpHost {
   readonly logger: Logger;
   /** TCP keepalive: idle milliseconds before probing; 0 turns it off (rule 3.9). */
   readonly keepAliveMs: number;
+  /** Every connection begins with a PROXY protocol header naming the client (rule 3.14). */
+  readonly proxyProtocol: boolean;
 }
 
 /** One address the server listens on. */
@@ -58,6 +60,9 @@ export class TcpListeners {
   private resumeTimer: Timer | undefined;
   private backoffMs = BACKOFF_FIRST_MS;
   private refusedWhilePaused = 0;
+  /** Sockets whose PROXY header is still awaited: closed with the listeners. */
+  private readonly awaitingHeader = new Set<net.Socket>();
+  private lastHeaderWarning = -Infinity;
 
   constructor(private readonly host: TcpHost) {}
 
@@ -96,6 +101,7 @@ export class TcpListeners {
   async close(): Promise<void> {
     this.closed = true;
     this.host.clock.clearTimeout(this.resumeTimer);
+    for (const socket of this.awaitingHeader) socket.destroy();
     await Promise.all(this.listeners.map((l) => closeServer(l.server)));
   }
 
@@ -129,12 +135,32 @@ export class TcpListeners {
     socket.setNoDelay(true);
     const keepAliveMs = this.host.keepAliveMs;
     if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
-    this.host.accept(socket, {
-      remoteAddress: plainAddress(socket.remoteAddress ?? ''),
-      remotePort: socket.remotePort ?? 0,
-      localAddress: plainAddress(socket.localAddress ?? ''),
-      localPort: socket.localPort ?? 0,
-    });
+    if (!this.host.proxyProtocol) return this.host.accept(socket, socketEndpoints(socket));
+    // The client is whom the header names: it is admitted, counted and shown as that address.
+    const { clock } = this.host;
+    this.awaitingHeader.add(socket);
+    readProxyHeader(socket, { timeoutMs: PROXY_HEADER_TIMEOUT_MS, clock }).then(
+      (endpoints) => {
+        this.awaitingHeader.delete(socket);
+        this.host.accept(socket, endpoints);
+      },
+      (err: Error) => this.headerRefused(socket, err),
+    );
+  }
+
+  /**
+   * A connection without a valid PROXY header was closed: a client that went around the balancer,
+   * or a balancer not told to send the header. Said at most every 10 s.
+   */
+  private headerRefused(socket: net.Socket, err: Error): void {
+    this.awaitingHeader.delete(socket);
+    const now = this.host.clock.now();
+    if (now - this.lastHeaderWarning < 10_000) return;
+    this.lastHeaderWarning = now;
+    this.host.logger.warn(
+      `closing connections without a PROXY header (--proxy-protocol is on): ` +
+        `${socket.remoteAddress ?? 'a client'}: ${err.message}`,
+    );
   }
 
   /**

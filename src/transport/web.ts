@@ -5,6 +5,7 @@ import type { LinkInput } from '../server/link.js';
 import { Metrics, type MetricsSource } from '../server/metrics.js';
 import type { Endpoints } from '../server/session.js';
 import { HttpListener, type HttpsOptions } from './http.js';
+import { StaticFiles } from './static.js';
 import { WebSocketLink } from './websocket.js';
 
 /** What the web edge needs of the server behind it. */
@@ -52,6 +53,8 @@ export async function openWeb(
       maxMessageBytes: config.maxFrameBytes + 1024,
       allowedOrigins: config.allowedOrigins,
       names: [config.host, config.httpHost].filter((name) => name !== ''),
+      files: new StaticFiles(),
+      trustProxy: config.trustProxy,
       ...(secure ? { secure } : {}),
     },
   );

@@ -164,12 +164,18 @@ describe('natter serve', () => {
   });
 
   it('a start that hangs on a Redis that never answers gives up, and a second signal exits', async (t) => {
-    const blackhole = net.createServer((socket) => socket.on('data', () => undefined));
+    let dialled: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => (dialled = resolve));
+    const blackhole = net.createServer((socket) => {
+      socket.on('data', () => undefined);
+      dialled();
+    });
     await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
     t.after(() => blackhole.close());
     const redis = `redis://127.0.0.1:${(blackhole.address() as net.AddressInfo).port}`;
     const impatient = natter(t, ['serve', '--port', '0', '--redis', redis]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Its signal handlers are in place before it dials Redis: once it has, it is starting.
+    await reached;
     impatient.proc.kill('SIGINT');
     await impatient.waitFor(/SIGINT received while starting/, 'stderr');
     impatient.proc.kill('SIGINT');

@@ -150,7 +150,7 @@ describe('natter serve --tls-cert, natter chat --tls', () => {
       ...['--tls-cert', pair.cert, '--tls-key', pair.key],
     ]);
     await web.waitFor(
-      /WebSocket at wss:\/\/127\.0\.0\.1:\d+\/ws, health at https:\/\/127\.0\.0\.1:\d+\/healthz/,
+      /Web client at https:\/\/127\.0\.0\.1:\d+\/ \(WebSocket at wss:\/\/127\.0\.0\.1:\d+\/ws, health at \/healthz/,
     );
   });
 

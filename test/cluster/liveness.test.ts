@@ -24,7 +24,9 @@ async function cluster() {
   const registry = new MemoryNodeRegistry(directory, () => a.clock.now());
   const liveness = new Liveness(registry);
   const { membership, announcer, logger, clock } = a;
-  const services = { nodeId: 'node-a', directory, membership, announcer, logger, clock };
+  const roundTrips: number[] = [];
+  const roundTrip = (seconds: number) => void roundTrips.push(seconds);
+  const services = { nodeId: 'node-a', directory, membership, announcer, logger, clock, roundTrip };
   await liveness.start(services);
   /** Time passes by `ms` (default: one heartbeat), each heartbeat run to its end. */
   const tick = async (ms = HEARTBEAT_MS) => {
@@ -41,7 +43,7 @@ async function cluster() {
     port: 1,
     node,
   });
-  return { a, directory, registry, liveness, services, tick, member };
+  return { a, directory, registry, liveness, services, tick, member, roundTrips };
 }
 
 /** The room announcements waiting on the bus, as `cmd:nickname:count`. */
@@ -115,6 +117,22 @@ describe('Liveness: a node’s part in a cluster (section 9)', () => {
       'the cluster directory is unreachable: redis is away',
       'the cluster directory is reachable again',
     ]);
+  });
+
+  it('tells the round trip of every answered heartbeat, in seconds, for the metrics', async () => {
+    const { a, registry, tick, roundTrips } = await cluster();
+    assert.deepEqual(roundTrips, [0], 'the first heartbeat, answered at once');
+    const heartbeat = registry.heartbeat.bind(registry);
+    const held: (() => void)[] = [];
+    registry.heartbeat = (node, ttl) =>
+      new Promise((resolve) => held.push(() => void heartbeat(node, ttl).then(resolve)));
+    await tick(); // a heartbeat is sent, and held
+    a.clock.advance(250);
+    for (const answer of held.splice(0)) answer();
+    await settle();
+    registry.heartbeat = () => Promise.reject(new BackendUnavailableError('redis is away'));
+    await tick();
+    assert.deepEqual(roundTrips, [0, 0.25], 'a failed heartbeat measures nothing');
   });
 
   it('disconnects its members with 925 once its lease ran out, before any node can reap it', async () => {

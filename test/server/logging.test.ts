@@ -30,7 +30,13 @@ describe('logging', () => {
       (l) => l.startsWith('room fan-out without') || l.startsWith('memory goes back'),
     );
     assert.equal(withoutAddon.length, (native ? 0 : 1) + (memoryAddon ? 0 : 1));
-    assert.ok(logs.some((l) => /^WebSocket at ws:\/\/127\.0\.0\.1:\d+\/ws/.test(l)));
+    assert.ok(
+      logs.some((l) =>
+        /^Web client at http:\/\/127\.0\.0\.1:\d+\/ \(WebSocket at ws:\/\/127\.0\.0\.1:\d+\/ws/.test(
+          l,
+        ),
+      ),
+    );
     assert.equal(logs.length, 6 + withoutAddon.length, logs.join('\n'));
   });
 

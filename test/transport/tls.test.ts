@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
+import { Duplex } from 'node:stream';
 import { join as joinPath } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import tls from 'node:tls';
@@ -10,6 +11,7 @@ import { createServer, type ChatServer, type ChatServerOptions } from '../../src
 import { connect, NatterError } from '../../src/index.js';
 import { native, nativeUnavailable } from '../../src/server/native.js';
 import { DirectSocket } from '../../src/server/write/native-fanout.js';
+import { Certificates } from '../../src/transport/certificates.js';
 import { secureSocket } from '../../src/transport/tls.js';
 import { FakeClock } from '../fake-clock.js';
 import { eventually, join, logsOf, RawClient, startServer } from '../helpers.js';
@@ -259,6 +261,52 @@ describe('the chat protocol over TLS (rule 2.9)', () => {
     );
   });
 
+  it('behind a load balancer: the PROXY header comes first, the handshake after it', async (t) => {
+    const server = await startTlsServer(t, { proxyProtocol: true });
+    const port = tlsPort(server);
+    const { ca } = testCertificates();
+    /** A TLS client over a raw socket that first sends `header`: in one write with the hello. */
+    const behindBalancer = async (header: string, together: boolean) => {
+      const raw = net.connect({ host: '127.0.0.1', port });
+      t.after(() => raw.destroy());
+      await new Promise((resolve) => raw.once('connect', resolve));
+      let first = true;
+      const carrier = new Duplex({
+        read() {},
+        write(chunk: Buffer, _encoding, done) {
+          const data = first && together ? Buffer.concat([Buffer.from(header), chunk]) : chunk;
+          first = false;
+          raw.write(data, done);
+        },
+        final(done) {
+          raw.end();
+          done();
+        },
+      });
+      raw.on('data', (d: Buffer) => carrier.push(d));
+      raw.on('end', () => carrier.push(null));
+      if (!together) raw.write(header);
+      const socket = tls.connect({ socket: carrier, ca, servername: 'localhost' });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('secureConnect', resolve);
+        socket.once('error', reject);
+      });
+      t.after(() => socket.destroy());
+      return new RawClient(socket as unknown as net.Socket);
+    };
+    const a = await behindBalancer('PROXY TCP4 203.0.113.7 192.0.2.1 40000 20827\r\n', true);
+    a.send({ cmd: '0', nickname: 'far' });
+    await a.expect('03');
+    const b = await behindBalancer('PROXY TCP4 198.51.100.9 192.0.2.1 40001 20827\r\n', false);
+    b.send({ cmd: '0', nickname: 'farther' });
+    await b.expect('03');
+    b.send({ cmd: '1' });
+    assert.deepEqual((await b.expect('10')).users, [
+      ['far', '203.0.113.7', 40000],
+      ['farther', '198.51.100.9', 40001],
+    ]);
+  });
+
   it('--no-tcp: TLS alone, and addresses lists the plain port only', async (t) => {
     const server = await startTlsServer(t, { tcp: false });
     assert.deepEqual(server.addresses, []);
@@ -296,6 +344,25 @@ describe('the chat protocol over TLS (rule 2.9)', () => {
     await assert.rejects(
       createServer({ host: '127.0.0.1', port: 0, tlsCert: server.cert }),
       /^ConfigError: tlsCert is set without a private key: TLS needs both, so also give the key \(a PEM file\) with --tls-key \(or NATTER_TLS_KEY, or "tlsKey" in the config file\), or neither$/,
+    );
+  });
+
+  it('says whom the certificate is for, and when it is not valid', () => {
+    const { server } = testCertificates();
+    const certificates = new Certificates(server.cert, server.key);
+    assert.match(
+      certificates.describe(),
+      /^localhost, 127\.0\.0\.1, ::1, valid until \w+ +\d+ [\d:]+ \d{4} GMT$/,
+    );
+    assert.equal(certificates.validityProblem(Date.now()), undefined);
+    const week = 7 * 24 * 3600 * 1000;
+    assert.match(
+      certificates.validityProblem(Date.now() + week)!,
+      /^the TLS certificate in .*server\.pem expired on .*: clients will refuse it$/,
+    );
+    assert.match(
+      certificates.validityProblem(Date.now() - week)!,
+      /^the TLS certificate in .*server\.pem is not valid before .*: clients will refuse it$/,
     );
   });
 

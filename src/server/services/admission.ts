@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { encode } from '../../protocol/encode.js';
 import { errorMessage, type ErrorName } from '../../protocol/errors.js';
 import type { Clock } from '../clock.js';
+import type { Counters } from '../counters.js';
 import type { Link } from '../link.js';
 import type { Logger } from '../logger.js';
 import type { Endpoints } from '../session.js';
@@ -54,6 +55,7 @@ export class Admission {
     private readonly limits: AdmissionLimits,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly counters: Counters,
   ) {
     this.addresses = new AddressLimiter(limits);
   }
@@ -78,7 +80,10 @@ export class Admission {
    * client sends meanwhile, and closes it as soon as the client closes its side.
    */
   refuse(link: Link, refusal: Refusal): void {
-    link.write(Buffer.from(encode(errorMessage(refusal.error, { fields: refusal.fields }))));
+    const frame = Buffer.from(encode(errorMessage(refusal.error, { fields: refusal.fields })));
+    this.counters.error(refusal.error);
+    this.counters.bytesOut += frame.length;
+    link.write(frame);
     link.end();
     this.lingering++;
     this.clock

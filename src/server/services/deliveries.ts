@@ -2,6 +2,7 @@ import type { Delivery, GapDelivery, RoomDelivery } from '../../backends/bus.js'
 import { Cmd } from '../../protocol/codes.js';
 import { encode } from '../../protocol/encode.js';
 import type { MessagesMissed } from '../../protocol/messages.js';
+import type { Counters } from '../counters.js';
 import type { Session } from '../session.js';
 import type { LocalMembers } from './local-members.js';
 import type { LocalRooms } from './local-rooms.js';
@@ -14,11 +15,13 @@ export class Deliveries {
   /**
    * @param scheduler told when a join is delivered in this turn (join storms batch their
    *   flushes)
+   * @param counters counts the deliveries, a room's frame once for all its recipients
    */
   constructor(
     private readonly members: LocalMembers,
     private readonly rooms: LocalRooms,
     private readonly scheduler: { joined(): void },
+    private readonly counters: Counters,
   ) {}
 
   /** The bus receiver. */
@@ -33,6 +36,7 @@ export class Deliveries {
     }
     if (session.phase !== 'member') return;
     const cmd = session.whisperCap ? Cmd.WHISPER_MESSAGE : Cmd.CHAT_RESPONSE;
+    this.counters.whisperDeliveries++;
     session.writer.send(Buffer.from(encode({ cmd, from: delivery.from, msg: delivery.msg })));
   };
 
@@ -43,6 +47,7 @@ export class Deliveries {
   private deliverGap(gap: GapDelivery): void {
     const room = this.rooms.get(gap.room);
     if (!room) return;
+    this.counters.roomDeliveries += room.members.size;
     const { from, to } = gap;
     const notice: MessagesMissed =
       from === undefined || to === undefined
@@ -71,10 +76,17 @@ export class Deliveries {
     const room = rooms.get(delivery.room);
     if (room) {
       const index = rooms.publish(room, delivery.frame);
-      if (delivery.except !== undefined) {
-        members.get(delivery.except)?.writer.outbox.exclude(room.log, index);
+      let recipients = room.members.size;
+      const sender = delivery.except === undefined ? undefined : members.get(delivery.except);
+      if (sender) {
+        sender.writer.outbox.exclude(room.log, index);
+        if (room.members.has(sender.writer)) recipients--;
       }
-      if (skip) skip.writer.outbox.exclude(room.log, index);
+      if (skip) {
+        skip.writer.outbox.exclude(room.log, index);
+        if (skip !== sender && room.members.has(skip.writer)) recipients--;
+      }
+      this.counters.roomDeliveries += recipients;
       // Extended clients take their own version, in the same place (rare: a move's `30`).
       const extended = delivery.extendedFrame;
       if (extended !== undefined) {

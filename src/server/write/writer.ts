@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { Counters } from '../counters.js';
 import type { Link } from '../link.js';
 import type { DirectSocket, DirectTarget } from './native-fanout.js';
 import { Outbox } from './outbox.js';
@@ -26,6 +27,8 @@ export interface WriterContext {
   readonly clock: Clock;
   /** Unsent bytes per client before it is cut off as a slow consumer (rule 3.4). */
   readonly maxQueueBytes: number;
+  /** Counts the bytes handed to the clients' transports (`bytesOut`). */
+  readonly counters: Counters;
 }
 
 /**
@@ -101,7 +104,10 @@ export class Writer implements DirectTarget {
     if (this.ended) return;
     const parts = this.outbox.take();
     if (parts.length === 0) return;
-    this.afterWrite(parts.length === 1 ? this.link.write(parts[0]!) : this.writeParts(parts));
+    if (parts.length > 1) return this.afterWrite(this.writeParts(parts));
+    const part = parts[0]!;
+    this.context.counters.bytesOut += part.length;
+    this.afterWrite(this.link.write(part));
   }
 
   directSocket(log: RoomLog, turn: number): DirectSocket | undefined {
@@ -120,6 +126,8 @@ export class Writer implements DirectTarget {
     this.flushScheduled = false;
     this.outbox.skipRun();
     if (error) return this.link.destroy(error);
+    // All of it is handed over: what the socket took directly, and the rest to the stream.
+    this.context.counters.bytesOut += data.length;
     if (sent === data.length) return;
     this.afterWrite(this.link.write(sent > 0 ? data.subarray(sent) : data));
   }
@@ -172,6 +180,7 @@ export class Writer implements DirectTarget {
     const link = this.link;
     let bytes = 0;
     for (const part of parts) bytes += part.length;
+    this.context.counters.bytesOut += bytes;
     if (bytes <= COPY_BYTES) return link.write(Buffer.concat(parts, bytes));
     link.cork();
     let ok = true;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Counters } from '../../../src/server/counters.js';
 import { LocalRooms } from '../../../src/server/services/local-rooms.js';
 import type { FanoutRoom } from '../../../src/server/write/scheduler.js';
 import { Writer } from '../../../src/server/write/writer.js';
@@ -19,7 +20,12 @@ function setup() {
   const writer = () =>
     new Writer(
       new CaptureLink(),
-      { flushes: { flushSoon: () => undefined }, clock, maxQueueBytes: 1 << 20 },
+      {
+        flushes: { flushSoon: () => undefined },
+        clock,
+        maxQueueBytes: 1 << 20,
+        counters: new Counters(),
+      },
       undefined,
       { overflowed: () => undefined },
     );

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Counters } from '../../../src/server/counters.js';
 import { RoomLog } from '../../../src/server/write/room-log.js';
 import { WriteScheduler } from '../../../src/server/write/scheduler.js';
 import { Writer } from '../../../src/server/write/writer.js';
@@ -22,10 +23,10 @@ function writer(maxQueueBytes = 1 << 20) {
   const clock = new FakeClock();
   const turns = manualTurns(clock);
   let overflows = 0;
-  const w = new Writer(link, { flushes: turns.scheduler, clock, maxQueueBytes }, undefined, {
-    overflowed: () => void overflows++,
-  });
-  return { w, link, clock, turns, overflows: () => overflows };
+  const counters = new Counters();
+  const context = { flushes: turns.scheduler, clock, maxQueueBytes, counters };
+  const w = new Writer(link, context, undefined, { overflowed: () => void overflows++ });
+  return { w, link, clock, turns, counters, overflows: () => overflows };
 }
 
 const frame = (text: string) => Buffer.from(`{"t":"${text}"}\n`);
@@ -82,6 +83,37 @@ describe('Writer: the single write path of a connection', () => {
     assert.equal(w.stalledSince, 0);
   });
 
+  it('counts every byte it hands to the link: one part, small parts joined, large ones as they are', () => {
+    const { w, link, turns, counters } = writer();
+    const handed = () => link.writes.reduce((sum, b) => sum + b.length, 0);
+    w.send(frame('one'));
+    turns.endTurn();
+    assert.equal(counters.bytesOut, handed());
+    const log = new RoomLog('r');
+    w.enterRoom(log);
+    turns.scheduler.roomChanged({ log, members: new Set([w]) });
+    log.append(frame('room'));
+    w.send(frame('own'));
+    log.append(Buffer.alloc(20 * 1024, 0x20)); // over the copy limit: a corked vector write
+    turns.endTurn();
+    assert.equal(link.writes.length, 2);
+    assert.equal(counters.bytesOut, handed());
+    const expected = [frame('one'), frame('room'), frame('own')].reduce((n, f) => n + f.length, 0);
+    assert.equal(counters.bytesOut, expected + 20 * 1024);
+  });
+
+  it('counts a direct write whole: what the socket took and the rest through the link', () => {
+    const { w, link, counters } = writer();
+    const data = Buffer.alloc(100, 0x20);
+    w.sentDirect(1, data, 100, undefined);
+    assert.equal(counters.bytesOut, 100);
+    w.sentDirect(2, data, 40, undefined);
+    assert.equal(link.writes[0]?.length, 60, 'the rest went to the link');
+    assert.equal(counters.bytesOut, 200);
+    w.sentDirect(3, data, 0, new Error('reset'));
+    assert.equal(counters.bytesOut, 200, 'nothing is handed over when the socket failed');
+  });
+
   it('writes nothing once finished or stopped, and flushes what is queued when finishing', () => {
     const { w, link, turns } = writer();
     w.send(frame('last'));
@@ -103,9 +135,8 @@ describe('Writer: the single write path of a connection', () => {
       clock.advance(writeMs);
       return write(data);
     };
-    const w = new Writer(link, { flushes: scheduler, clock, maxQueueBytes: 1 << 20 }, undefined, {
-      overflowed: () => undefined,
-    });
+    const context = { flushes: scheduler, clock, maxQueueBytes: 1 << 20, counters: new Counters() };
+    const w = new Writer(link, context, undefined, { overflowed: () => undefined });
     const turn = (ms: number, joins: boolean) => {
       writeMs = ms;
       w.send(frame('x'));
