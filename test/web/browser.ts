@@ -60,8 +60,10 @@ export async function openPage(
   browser: Browser,
   url: string,
   size = { width: 1100, height: 700 },
+  /** Trust any certificate (a test's own authority is not the browser's). */
+  ignoreHTTPSErrors = false,
 ): Promise<Page> {
-  const context = await browser.newContext({ viewport: size });
+  const context = await browser.newContext({ viewport: size, ignoreHTTPSErrors });
   // What a test waits for happens within moments, or not at all.
   context.setDefaultTimeout(5000);
   t.after(() => context.close());

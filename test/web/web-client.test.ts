@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { connect, type ChatClient, type ChatEvent } from '../../src/client/index.js';
 import { createServer, type ChatServer, type ChatServerOptions } from '../../src/chat-server.js';
 import { eventually, startServer } from '../helpers.js';
+import { testCertificates } from '../tls-certificates.js';
 import { closeBrowser, logIn, needBrowser, openPage, say } from './browser.js';
 
 after(closeBrowser);
@@ -375,4 +376,38 @@ test('on a phone-sized screen, with the keyboard alone: join, send, new lines, d
   const light = await background();
   await page.emulateMedia({ colorScheme: 'dark' });
   assert.notEqual(await background(), light);
+});
+
+test('over HTTPS the page chats through WSS, with a TLS member and a TCP member', async (t) => {
+  const browser = await needBrowser(t);
+  if (!browser) return;
+  const certificates = testCertificates();
+  const { server } = await webServer(t, {
+    tlsCert: certificates.server.cert,
+    tlsKey: certificates.server.key,
+  });
+  const url = `https://127.0.0.1:${server.webAddress!.port}/`;
+  const page = await openPage(t, browser, url, undefined, true);
+  let socket = '';
+  page.on('websocket', (ws) => (socket = ws.url()));
+  await logIn(page, 'alice');
+  assert.match(socket, /^wss:\/\/127\.0\.0\.1:\d+\/ws$/);
+  const secure = await connect({
+    host: '127.0.0.1',
+    port: server.tlsAddresses[0]!.port,
+    tls: { ca: certificates.ca },
+    nickname: 'secure',
+  });
+  t.after(() => secure.destroy());
+  const plain = await tcpMember(t, server, 'plain');
+  const heard: string[] = [];
+  secure.on('chat', (e: { msg: string }) => heard.push(e.msg));
+  await say(page, 'over wss');
+  await eventually(() => heard.includes('over wss'), 'the TLS member to get the chat');
+  await eventually(
+    () => plain.events.some((e) => e.type === 'chat' && e.msg === 'over wss'),
+    'the TCP member to get the chat',
+  );
+  await secure.chat('over tls');
+  await shows(page, /secure\s*over tls/);
 });
