@@ -114,7 +114,8 @@ export class ChatServer {
         discardInput(socket);
         parts.admission.refuse(socket, { error: 'TOO_MANY_CONNECTIONS' });
       },
-      descriptorsShort: () => parts.admission.descriptorsShort(this.connections.size),
+      descriptorsShort: (pending) =>
+        parts.admission.descriptorsShort(this.connections.size + pending),
       connect: (link, endpoints) => this.connect(link, endpoints),
       connectionCount: () => this.connections.size,
       local: () => parts.membership.localCounts(),

@@ -11,6 +11,7 @@ import { Certificates, CertificateError } from './transport/certificates.js';
 import type { HttpListener } from './transport/http.js';
 import { TcpListeners, type ListeningAddress } from './transport/tcp.js';
 import { HANDSHAKE_LIMIT_MS, TlsListeners } from './transport/tls.js';
+import { proxyPeers } from './transport/forwarded.js';
 import { openWeb } from './transport/web.js';
 import type { WebSocketLink } from './transport/websocket.js';
 
@@ -26,7 +27,8 @@ export interface EdgeHost {
   /** Turns an accepted socket (TCP or TLS) away at once: the server is out of descriptors. */
   refuseFull(socket: net.Socket): void;
   /** True when one more client would leave too few file descriptors (rule 3.13). */
-  descriptorsShort(): boolean;
+  /** True when `pending` more sockets would leave too few file descriptors (rule 3.13). */
+  descriptorsShort(pending: number): boolean;
   /** Serves a message-based client (a WebSocket); undefined when it was turned away. */
   connect(link: WebSocketLink, endpoints: Endpoints): LinkInput | undefined;
   /** Open connections of every transport. */
@@ -63,12 +65,12 @@ export class Edges {
     private readonly host: EdgeHost,
   ) {
     const base = {
-      descriptorsShort: () => host.descriptorsShort(),
+      descriptorsShort: (pending: number) => host.descriptorsShort(pending),
       connectionCount: () => host.connectionCount(),
       clock: host.clock,
       logger: host.logger,
       keepAliveMs: config.keepAliveMs,
-      proxyProtocol: config.proxyProtocol,
+      proxyFrom: config.proxyProtocol ? proxyPeers(config.trustProxy) : undefined,
     };
     if (config.tcp) {
       this.tcp = new TcpListeners({
@@ -86,8 +88,7 @@ export class Edges {
       this.encrypted++;
       stream.once('close', () => this.encrypted--);
     };
-    const refuseFull = (stream: tls.TLSSocket) => host.refuseFull(stream);
-    this.tls = new TlsListeners({ ...base, accept, refuseFull }, certificates, handshakeMs);
+    this.tls = new TlsListeners({ ...base, accept }, certificates, handshakeMs);
   }
 
   /** Opens the chat port, the TLS chat port, then the HTTP listener, as configured. */

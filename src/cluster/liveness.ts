@@ -117,6 +117,9 @@ export class Liveness implements NodeAgent {
       if (state === 'reaped' || (state === 'fresh' && !this.lost)) this.lost = state;
       return true;
     } catch (err) {
+      // A heartbeat that failed took at least this long: left out, Redis would look fastest
+      // exactly when it is slow or gone.
+      services.roundTrip?.((clock.now() - sentAt) / 1000);
       if (err instanceof BackendUnavailableError) {
         if (this.reachable) logger.warn(`the cluster directory is unreachable: ${err.message}`);
         this.reachable = false;

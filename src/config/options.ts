@@ -154,7 +154,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'allowed-origin',
     help: 'an origin whose pages may open /ws besides the server\'s own; repeat for more, "*" for any',
   },
-  { key: 'trustProxy', kind: 'list', help: 'a proxy (address, CIDR) whose X-Forwarded-For counts' },
+  {
+    key: 'trustProxy',
+    kind: 'list',
+    help: 'a proxy (address, CIDR) whose X-Forwarded-For or PROXY header counts',
+  },
   {
     key: 'nativeWrites',
     kind: 'boolean',

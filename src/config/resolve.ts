@@ -90,13 +90,16 @@ export function validateConfig(
     throw new ConfigError('redisPrefix may hold letters, digits, _, . and - only');
   }
   config.bannedPhrases = normalisePhrases(config.bannedPhrases);
-  config.exemptAddresses = addressList('exemptAddresses', config.exemptAddresses);
-  config.trustProxy = addressList('trustProxy', config.trustProxy);
+  config.exemptAddresses = addressList(name('exemptAddresses'), config.exemptAddresses);
+  config.trustProxy = addressList(name('trustProxy'), config.trustProxy);
   return config;
 }
 
-/** A list of addresses and CIDR blocks, checked; `a,b` is two entries (handy in a variable). */
-function addressList(key: string, entries: readonly string[]): string[] {
+/**
+ * A list of addresses and CIDR blocks, checked; `a,b` is two entries (handy in a variable).
+ * @param option how the user wrote the option, for the error
+ */
+function addressList(option: string, entries: readonly string[]): string[] {
   // Addresses never contain commas.
   const list = entries
     .flatMap((e) => e.split(','))
@@ -107,7 +110,10 @@ function addressList(key: string, entries: readonly string[]): string[] {
     try {
       addToBlockList(check, entry);
     } catch (err) {
-      throw new ConfigError(`${key}: ${(err as Error).message}`);
+      throw new ConfigError(
+        `${option} takes IP addresses and CIDR blocks (such as 192.0.2.7 or 2001:db8::/64), ` +
+          `and ${JSON.stringify(entry)} is neither: ${(err as Error).message}`,
+      );
     }
   }
   return list;
@@ -260,12 +266,29 @@ function normalisePhrases(phrases: string[]): string[] {
  * `\ud83d\ude00` for one emoji).
  */
 export function configWarnings(config: ServerConfig): string[] {
+  const warnings: string[] = [];
   const needed = 12 * config.maxMessageLength + 1024;
-  if (config.maxFrameBytes >= needed) return [];
-  return [
-    `a message of maxMessageLength (${config.maxMessageLength}) characters may not fit in a ` +
-      `request of maxFrameBytes (${config.maxFrameBytes}) bytes, and its sender would be ` +
-      `disconnected: raise --max-frame-bytes to ${needed} or lower --max-message-length to ` +
-      `${Math.floor((config.maxFrameBytes - 1024) / 12)}`,
-  ];
+  if (config.maxFrameBytes < needed) {
+    warnings.push(
+      `a message of maxMessageLength (${config.maxMessageLength}) characters may not fit in a ` +
+        `request of maxFrameBytes (${config.maxFrameBytes}) bytes, and its sender would be ` +
+        `disconnected: raise --max-frame-bytes to ${needed} or lower --max-message-length to ` +
+        `${Math.floor((config.maxFrameBytes - 1024) / 12)}`,
+    );
+  }
+  // Options that do nothing as given: said, so that nobody believes they are in force.
+  if (config.tlsPort !== DEFAULT_CONFIG.tlsPort && config.tlsCert === '') {
+    warnings.push('--tls-port is set but TLS is off: give --tls-cert and --tls-key to serve TLS');
+  }
+  if (config.trustProxy.length > 0 && !config.http && !config.proxyProtocol) {
+    warnings.push(
+      '--trust-proxy is set but neither the HTTP listener nor --proxy-protocol is on: it does nothing',
+    );
+  }
+  if (config.proxyProtocol && !config.tcp && config.tlsCert === '') {
+    warnings.push(
+      '--proxy-protocol is set but neither the chat port nor TLS is open: it does nothing',
+    );
+  }
+  return warnings;
 }

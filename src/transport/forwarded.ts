@@ -55,3 +55,15 @@ function hopAddress(text: string): string | undefined {
   if (!net.isIPv6(hop) || hop.includes('%')) return undefined;
   return ipv6Text(hop);
 }
+
+/**
+ * Whom the PROXY protocol is taken from: the `--trust-proxy` addresses, or, when none are
+ * given, this machine only (a balancer on the same host).
+ */
+export function proxyPeers(trustProxy: readonly string[]): (peer: string) => boolean {
+  if (trustProxy.length > 0) {
+    const trusted = new ForwardedFor(trustProxy);
+    return (peer) => trusted.isTrusted(peer);
+  }
+  return (peer) => peer === '::1' || (net.isIPv4(peer) && peer.startsWith('127.'));
+}

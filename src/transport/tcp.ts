@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
+import { plainAddress } from '../addresses.js';
 import type { Clock, Timer } from '../server/clock.js';
 import type { Logger } from '../server/logger.js';
 import type { Endpoints } from '../server/session.js';
@@ -12,16 +13,23 @@ export interface TcpHost {
   /** Turns an accepted socket away at once: the server is out of descriptors. */
   refuseFull(socket: net.Socket): void;
   /** True when one more client would leave too few file descriptors (rule 3.13). */
-  descriptorsShort(): boolean;
+  /** True when `pending` more sockets would leave too few file descriptors (rule 3.13). */
+  descriptorsShort(pending: number): boolean;
   /** Open connections, for log lines. */
   connectionCount(): number;
   readonly clock: Clock;
   readonly logger: Logger;
   /** TCP keepalive: idle milliseconds before probing; 0 turns it off (rule 3.9). */
   readonly keepAliveMs: number;
-  /** Every connection begins with a PROXY protocol header naming the client (rule 3.14). */
-  readonly proxyProtocol: boolean;
+  /**
+   * With the PROXY protocol (rule 3.14): the peers whose connections begin with a header naming
+   * the client (the load balancers). A connection from any other peer is closed.
+   */
+  readonly proxyFrom: ((peer: string) => boolean) | undefined;
 }
+
+/** Sockets that may wait for their PROXY header at once: a balancer sends it at connect. */
+const MAX_AWAITING_HEADER = 1024;
 
 /** One address the server listens on. */
 export interface ListeningAddress {
@@ -125,7 +133,7 @@ export class TcpListeners {
   }
 
   private accept(socket: net.Socket): void {
-    if (this.host.descriptorsShort()) {
+    if (this.host.descriptorsShort(this.awaitingHeader.size)) {
       // Serving this client could starve the ones already here of descriptors: refuse it,
       // saying why, and stop accepting for a while.
       this.host.refuseFull(socket);
@@ -135,7 +143,22 @@ export class TcpListeners {
     socket.setNoDelay(true);
     const keepAliveMs = this.host.keepAliveMs;
     if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
-    if (!this.host.proxyProtocol) return this.host.accept(socket, socketEndpoints(socket));
+    const { proxyFrom } = this.host;
+    if (!proxyFrom) return this.host.accept(socket, socketEndpoints(socket));
+    // Only a balancer may say whom it speaks for: anyone else could claim any address (the
+    // loopback's exemptions among them).
+    const peer = plainAddress(socket.remoteAddress ?? '');
+    if (!proxyFrom(peer)) {
+      socket.destroy();
+      return this.headerRefused(
+        socket,
+        new Error(`${peer} is not a trusted proxy (--trust-proxy)`),
+      );
+    }
+    if (this.awaitingHeader.size >= MAX_AWAITING_HEADER) {
+      socket.destroy();
+      return this.headerRefused(socket, new Error('too many connections waiting for a header'));
+    }
     // The client is whom the header names: it is admitted, counted and shown as that address.
     const { clock } = this.host;
     this.awaitingHeader.add(socket);
@@ -154,11 +177,13 @@ export class TcpListeners {
    */
   private headerRefused(socket: net.Socket, err: Error): void {
     this.awaitingHeader.delete(socket);
+    // Closed by close(): nothing went wrong.
+    if (this.closed) return;
     const now = this.host.clock.now();
     if (now - this.lastHeaderWarning < 10_000) return;
     this.lastHeaderWarning = now;
     this.host.logger.warn(
-      `closing connections without a PROXY header (--proxy-protocol is on): ` +
+      `closing connections without a valid PROXY header (--proxy-protocol is on): ` +
         `${socket.remoteAddress ?? 'a client'}: ${err.message}`,
     );
   }
@@ -189,7 +214,7 @@ export class TcpListeners {
   private async resume(): Promise<void> {
     this.resumeTimer = undefined;
     if (this.closed) return;
-    if (this.host.descriptorsShort()) return this.scheduleResume();
+    if (this.host.descriptorsShort(this.awaitingHeader.size)) return this.scheduleResume();
     for (const listener of this.listeners) {
       if (listener.server.listening) continue;
       try {

@@ -9,8 +9,6 @@ import { TcpListeners, type ListeningAddress, type TcpHost } from './tcp.js';
 export interface TlsHost extends Omit<TcpHost, 'accept' | 'refuseFull'> {
   /** Serves a TLS stream, handshake under way (or turns it away, saying why). */
   accept(stream: tls.TLSSocket, endpoints: Endpoints): void;
-  /** Turns a TLS stream away at once: the server is out of descriptors. */
-  refuseFull(stream: tls.TLSSocket): void;
 }
 
 /** The longest a TLS handshake may take, whatever the registration timeout. */
@@ -46,7 +44,9 @@ export class TlsListeners {
     this.tcp = new TcpListeners({
       ...host,
       accept: (raw, endpoints) => host.accept(this.wrap(raw), endpoints),
-      refuseFull: (raw) => host.refuseFull(this.wrap(raw)),
+      // Out of descriptors, a handshake to say so would cost more than it tells: the raw
+      // socket is closed (a PROXY header, if one is coming, would be read as a ClientHello).
+      refuseFull: (raw) => raw.destroy(),
     });
   }
 

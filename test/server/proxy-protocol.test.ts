@@ -73,6 +73,19 @@ describe('the PROXY protocol on the chat port (rule 3.14)', () => {
     await fine.expect('03');
   });
 
+  it('only a trusted proxy may send a header: anyone else is closed, whatever it claims', async (t) => {
+    // The balancer is elsewhere; this client (127.0.0.1) tries to pass for the loopback.
+    const server = await startServer(t, { proxyProtocol: true, trustProxy: ['192.0.2.0/24'] });
+    const liar = await through(t, server, 'PROXY TCP4 127.0.0.1 127.0.0.1 1 2\r\n', 'liar');
+    await liar.waitClosed();
+    assert.equal(liar.raw, '');
+    assert.equal(server.connectionCount, 0);
+    // Without --trust-proxy, only this machine is trusted.
+    const local = await startServer(t, { proxyProtocol: true });
+    const balancer = await through(t, local, 'PROXY TCP4 192.0.2.9 192.0.2.2 1 2\r\n', 'ok');
+    await balancer.expect('03');
+  });
+
   it('IPv6 clients count per /64 for the per-address limits, or per address at 128', async (t) => {
     for (const [ipv6Prefix, sameSubnet] of [
       [64, '921'],
