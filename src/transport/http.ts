@@ -12,8 +12,11 @@ export interface HttpHost {
   health(): { readonly serving: boolean; readonly status: string };
   /** `/metrics`: Prometheus text. */
   metrics(): Promise<{ readonly contentType: string; readonly body: string }>;
-  /** A client of `/ws`, upgraded: the server serves it (or turns it away, saying why). */
-  websocket(ws: WebSocket, endpoints: Endpoints): void;
+  /**
+   * A client of `/ws`, upgraded: the server serves it (or turns it away, saying why). `socket` is
+   * the connection under it.
+   */
+  websocket(ws: WebSocket, socket: Duplex, endpoints: Endpoints): void;
 }
 
 export interface HttpOptions {
@@ -143,7 +146,7 @@ export class HttpListener {
     if (!this.originAllowed(req)) return refuse(socket, 403, 'Forbidden');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const s = req.socket;
-      this.host.websocket(ws, {
+      this.host.websocket(ws, socket, {
         remoteAddress: plainAddress(s.remoteAddress ?? ''),
         remotePort: s.remotePort ?? 0,
         localAddress: plainAddress(s.localAddress ?? ''),
