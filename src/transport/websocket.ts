@@ -1,59 +1,10 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Link, LinkInput } from '../server/link.js';
+import { textFrames } from './text-frames.js';
 
 /** Bytes queued in a WebSocket above which its writer waits for a drain (as a socket's mark). */
 const HIGH_WATER = 64 * 1024;
-const NEWLINE = 0x0a;
-const FIN_TEXT = 0x81;
-
-/**
- * Each write of the core as WebSocket text frames, by the write: a room's buffer of the turn is
- * written to every member, so it is framed once for all of them. Kept while the write is.
- */
-const framedWrites = new WeakMap<Uint8Array, Buffer>();
-
-/**
- * NDJSON frames as WebSocket text frames, one per line, without its newline, in one buffer. A
- * server does not mask, so a frame is a header (2, 4 or 10 bytes) and the line's bytes.
- */
-export function textFrames(data: Uint8Array): Buffer {
-  const cached = framedWrites.get(data);
-  if (cached) return cached;
-  let total = 0;
-  for (let start = 0; start < data.length;) {
-    let end = data.indexOf(NEWLINE, start);
-    if (end < 0) end = data.length;
-    const length = end - start;
-    if (length > 0) total += (length < 126 ? 2 : length < 65536 ? 4 : 10) + length;
-    start = end + 1;
-  }
-  const out = Buffer.allocUnsafe(total);
-  let o = 0;
-  for (let start = 0; start < data.length;) {
-    let end = data.indexOf(NEWLINE, start);
-    if (end < 0) end = data.length;
-    const length = end - start;
-    if (length > 0) {
-      out[o++] = FIN_TEXT;
-      if (length < 126) out[o++] = length;
-      else if (length < 65536) {
-        out[o++] = 126;
-        out.writeUInt16BE(length, o);
-        o += 2;
-      } else {
-        out[o++] = 127;
-        out.writeBigUInt64BE(BigInt(length), o);
-        o += 8;
-      }
-      out.set(data.subarray(start, end), o);
-      o += length;
-    }
-    start = end + 1;
-  }
-  framedWrites.set(data, out);
-  return out;
-}
 
 /**
  * A WebSocket as a connection's link (docs/DEVELOPING.md, "Transports"): each frame the core
