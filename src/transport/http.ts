@@ -144,15 +144,16 @@ export class HttpListener {
     socket.on('error', () => socket.destroy());
     if (pathOf(req) !== '/ws') return refuse(socket, 404, 'Not Found');
     if (!this.originAllowed(req)) return refuse(socket, 403, 'Forbidden');
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const s = req.socket;
-      this.host.websocket(ws, socket, {
-        remoteAddress: plainAddress(s.remoteAddress ?? ''),
-        remotePort: s.remotePort ?? 0,
-        localAddress: plainAddress(s.localAddress ?? ''),
-        localPort: s.localPort ?? 0,
-      });
-    });
+    const s = req.socket;
+    const endpoints: Endpoints = {
+      remoteAddress: plainAddress(s.remoteAddress ?? ''),
+      remotePort: s.remotePort ?? 0,
+      localAddress: plainAddress(s.localAddress ?? ''),
+      localPort: s.localPort ?? 0,
+    };
+    // No closure here refers to the request: the socket's error handler keeps this function's
+    // closures' shared scope alive as long as the connection, and with it the request's headers.
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.host.websocket(ws, socket, endpoints));
   }
 
   /**
