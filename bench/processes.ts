@@ -233,7 +233,7 @@ export async function startServer(
         ? ['python3', '-u', seedCopy(20000), '--host', '127.0.0.1', '--port', String(port)]
         : kind === 'socketio'
           ? [process.execPath, SOCKETIO, String(port), '127.0.0.1']
-          : [process.execPath, BLASTER, String(port)];
+          : [process.execPath, BLASTER, String(port), ...extra];
   const child = start(pinned(0, command));
   await waitForListening(child);
   // From here on the output is only drained: the benchmark does not read what the server logs.

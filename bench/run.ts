@@ -31,6 +31,7 @@
  * runs only the Natter scenario rows, for both builds.
  */
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { clusterBenchmarks } from './cluster.js';
 import { runCodecBenchmarks } from './codec.js';
@@ -70,9 +71,14 @@ async function main(): Promise<void> {
   const builds = baseline ? [CURRENT, baseline] : [CURRENT];
   const log = (line: string) => process.stderr.write(line + '\n');
   const out: string[] = [];
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(', ');
   out.push(
     `Machine: ${execFileSync('nproc').toString().trim()} cores, Node.js ${process.version}, ` +
-      (hasTaskset ? 'server on CPU 0, generator on CPU 1 (taskset)' : 'no taskset: unpinned'),
+      (hasTaskset ? 'server on CPU 0, generator on CPU 1 (taskset)' : 'no taskset: unpinned') +
+      `; load average (1, 5, 15 min) at the start: ${load()}`,
   );
   if (baseline)
     out.push(
@@ -91,31 +97,35 @@ async function main(): Promise<void> {
 
   if (only.has('ceiling')) {
     out.push('', '| generator ceiling (trivial sender) | deliveries/s |', '|---|---|');
-    for (const clients of [10, 100, 1000]) {
-      const ceiling: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const port = await freePort();
-        const blaster = await startServer('blaster', port);
-        try {
-          const r = await benchOnce([
-            '--port',
-            String(port),
-            '--clients',
-            String(clients),
-            '--senders',
-            '1',
-            '--duration',
-            '5',
-            '--warmup',
-            '1',
-          ]);
-          ceiling.push(r.deliveriesPerSec);
-        } finally {
-          await stop(blaster);
+    for (const websocket of values.ws ? [false, true] : [false]) {
+      for (const clients of [10, 100, 1000]) {
+        const ceiling: number[] = [];
+        for (let i = 0; i < runs; i++) {
+          const port = await freePort();
+          const blaster = await startServer('blaster', port, websocket ? ['ws'] : []);
+          try {
+            const r = await benchOnce([
+              ...(websocket ? ['--ws'] : []),
+              '--port',
+              String(port),
+              '--clients',
+              String(clients),
+              '--senders',
+              '1',
+              '--duration',
+              '5',
+              '--warmup',
+              '1',
+            ]);
+            ceiling.push(r.deliveriesPerSec);
+          } finally {
+            await stop(blaster);
+          }
         }
+        const what = `${clients} receiving clients${websocket ? ', WebSocket' : ''}`;
+        log(`ceiling ${what}: ${ceiling.join(', ')}`);
+        out.push(`| ${what} | ${spread(ceiling, thousands)} |`);
       }
-      log(`ceiling ${clients}: ${ceiling.join(', ')}`);
-      out.push(`| ${clients} receiving clients | ${spread(ceiling, thousands)} |`);
     }
   }
 
@@ -137,6 +147,7 @@ async function main(): Promise<void> {
   };
   const rows = await runMatrix(matrix);
   out.push(...matrixTable(rows, matrix), ...webTargets(rows));
+  out.push('', `Load average (1, 5, 15 min) at the end: ${load()}.`);
   process.stdout.write(out.join('\n') + '\n');
 }
 

@@ -4,7 +4,7 @@
  * its Markdown table.
  */
 import type { BenchResult } from '../src/bench/run.js';
-import { fixed, ms, p99Of, spread, thousands } from './figures.js';
+import { fixed, msSpread, p99Of, spread, thousands } from './figures.js';
 import {
   CURRENT,
   benchOnce,
@@ -207,7 +207,7 @@ function formatRow(row: Row): string {
   const lost = r.reduce((n, x) => n + x.lost + x.outOfOrder, 0);
   const cpu = r.map((x) => x.server?.cpuPercent ?? NaN).filter((x) => !Number.isNaN(x));
   const cpuText = cpu.length ? spread(cpu, fixed(0)) + '%' : '-';
-  const p99 = spread(r.map(p99Of), ms);
+  const p99 = msSpread(r.map(p99Of));
   switch (row.scenario.metric) {
     case 'throughput': {
       const rate = spread(

@@ -70,7 +70,8 @@ const readBuffer = Buffer.allocUnsafe(256 * 1024);
 
 /** Hands a client's bytes on: payloads out of WebSocket frames, to the join or the receiver. */
 function incoming(client: Client, chunk: Uint8Array, events: ClientEvents): void {
-  const bytes = (client.frames ? client.frames.read(chunk) : chunk) as Buffer;
+  // Once joined, the bytes are only scanned for deliveries: frame headers may stay.
+  const bytes = (client.frames ? client.frames.read(chunk, client.joined) : chunk) as Buffer;
   if (bytes.length === 0) return;
   if (client.joined) events.data(client, bytes);
   else if (client.onJoinData) client.onJoinData(bytes);

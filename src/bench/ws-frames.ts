@@ -5,6 +5,11 @@
  * payloads together in the read buffer, and the receiver then scans them as it scans a TCP
  * stream. Control frames, and with Engine.IO its one-byte packets (a ping is the text "2"), are
  * handed to a callback instead.
+ *
+ * For the receiver's scan (`read(chunk, true)`), a chunk of nothing but data frames under 126
+ * bytes is left as it is: their headers are two bytes, a flag byte and a length under 126, so
+ * neither can be taken for the `~` (126) that marks a delivery, and a delivery's header never
+ * spans two frames. Only the frames' boundaries are followed; nothing is copied.
  */
 import { randomFillSync } from 'node:crypto';
 
@@ -108,9 +113,11 @@ export class FrameReader {
 
   /**
    * The data payloads in `chunk`, moved together to its start (in place): the returned bytes
-   * are a view of `chunk`. Frame headers and the frames handed aside are left out.
+   * are a view of `chunk`. Frame headers and the frames handed aside are left out, except with
+   * `scan`, where `chunk` may come back as it is (see above).
    */
-  read(chunk: Uint8Array): Uint8Array {
+  read(chunk: Uint8Array, scan = false): Uint8Array {
+    if (scan && !this.aside && this.headerLength === 0 && this.onlyShortData(chunk)) return chunk;
     let r = 0;
     let w = 0;
     const length = chunk.length;
@@ -154,6 +161,25 @@ export class FrameReader {
       if (this.aside && payload === 0) this.handAside();
     }
     return chunk.subarray(0, w);
+  }
+
+  /**
+   * Whether every frame that begins in `chunk` is a data frame under 126 bytes with its whole
+   * header in it; if so, it follows them to the end of the chunk.
+   */
+  private onlyShortData(chunk: Uint8Array): boolean {
+    const length = chunk.length;
+    let r = this.remaining;
+    while (r < length) {
+      if (r + 1 === length) return false; // a header cut in two
+      const short = chunk[r + 1]!; // also 128 and more when masked
+      const opcode = chunk[r]! & 0x0f;
+      if (short >= 126 || opcode >= 0x8) return false;
+      if (this.engineIo && opcode === OPCODE_TEXT && short <= 1) return false;
+      r += 2 + short;
+    }
+    this.remaining = r - length;
+    return true;
   }
 
   private handAside(): void {

@@ -51,6 +51,28 @@ describe('the load generator’s WebSocket frames', () => {
     }
   });
 
+  it('for a scan, leaves chunks of short data frames as they are, every mark whole', () => {
+    const chats = Array.from({ length: 40 }, (_, i) => `{"msg":"~${String(i).padStart(4, '0')}"}`);
+    // A long frame (a 4-byte header, whose second byte is 126: "~") among short ones.
+    chats.splice(20, 0, `{"msg":"${'z'.repeat(300)}"}`);
+    const framed = textFrames(Buffer.from(chats.join('\n') + '\n'));
+    const expected = chats.join('').match(/~\d{4}/g);
+    for (const size of [1, 2, 3, 17, 64, 500, framed.length]) {
+      const reader = new FrameReader(() => assert.fail('no frame is aside'), false);
+      let scanned = '';
+      let untouched = 0;
+      for (let at = 0; at < framed.length; at += size) {
+        const chunk = Buffer.from(framed.subarray(at, at + size));
+        const bytes = reader.read(chunk, true);
+        if (bytes === chunk) untouched++;
+        // Chunks are scanned one by one; a mark cut by a chunk's end is finished from the next.
+        scanned += Buffer.from(bytes).toString('latin1');
+      }
+      assert.deepEqual(scanned.match(/~\d{4}/g), expected, `chunks of ${size}`);
+      if (size >= 17 && size < framed.length) assert.ok(untouched > 0, 'short frames stay');
+    }
+  });
+
   it('hands control frames and Engine.IO’s one-byte packets aside', () => {
     const ping = Buffer.from([0x89, 0x02, 0x68, 0x69]); // ping "hi"
     const bytes = Buffer.concat([
@@ -60,6 +82,8 @@ describe('the load generator’s WebSocket frames', () => {
     ]);
     for (const size of [1, 5, bytes.length]) {
       const engineIo = readInChunks(bytes, size, true);
+      const scanning = new FrameReader(() => undefined, true);
+      assert.notEqual(scanning.read(Buffer.from(bytes), true).length, bytes.length);
       assert.equal(engineIo.data, '42["chat","a"]42["chat","b"]');
       assert.deepEqual(engineIo.aside, [
         [OPCODE_TEXT, '2'],
