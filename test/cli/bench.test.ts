@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,9 +35,10 @@ function assertDelivered(r: BenchResult, wire: string): void {
   assert.ok(r.deliveriesPerSec > 0);
 }
 
-/** A throwaway certificate for 127.0.0.1, made with openssl. */
-function certificate(): { cert: string; key: string; certFile: string } {
+/** A throwaway certificate for 127.0.0.1, made with openssl; removed when the test ends. */
+function certificate(t: TestContext): { cert: string; key: string; certFile: string } {
   const dir = mkdtempSync(join(tmpdir(), 'natter-bench-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
   execFileSync(
@@ -88,7 +89,7 @@ describe('natter bench', () => {
   });
 
   it('--tls and --ws --tls connect over TLS, checking the certificate with --ca', async (t) => {
-    const pair = certificate();
+    const pair = certificate(t);
     const server = await startServer(t, { http: true, maxUsers: 10 });
     const chat = await tlsInFront(t, pair, server.port);
     const web = await tlsInFront(t, pair, server.webAddress!.port);
@@ -99,7 +100,7 @@ describe('natter bench', () => {
       'wss',
     );
     // A certificate that the CA given did not sign is refused.
-    const other = certificate();
+    const other = certificate(t);
     const refused = natter(t, ['bench', '--tls', '--ca', other.certFile, '--port', String(chat)]);
     assert.equal(await refused.exitCode(RUN_MS), 1);
     assert.match(refused.stderr, /certificate/);
