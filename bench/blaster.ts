@@ -2,8 +2,11 @@
  * A trivial chat server for measuring the load generator itself: it answers CONNECT, then writes
  * pre-encoded deliveries to every client as fast as the sockets take them, without reading a
  * thing. Whatever `natter bench` reports against it is the generator's own ceiling.
- * Run: `node dist/bench/blaster.js PORT`.
+ * With `ws` it speaks WebSocket instead (as Natter's `/ws`: an upgrade, then a text frame per
+ * message), for the generator's ceiling over WebSocket (`natter bench --ws`).
+ * Run: `node dist/bench/blaster.js PORT [ws]`.
  */
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
@@ -18,12 +21,41 @@ import {
 /** Frames per write. */
 const BATCH = 256;
 
-export function startBlaster(port: number, host = '127.0.0.1'): Promise<net.Server> {
+/** A message as the wire carries it: a line, or an unmasked text frame (under 126 bytes). */
+const framed = (text: string, websocket: boolean) =>
+  websocket ? Buffer.concat([Buffer.from([0x81, text.length]), Buffer.from(text)]) : text + '\n';
+
+/**
+ * Answers a WebSocket upgrade once its request is in; then `joined` on the client's first frame.
+ */
+function upgradeThen(socket: net.Socket, joined: () => void): void {
+  let request = '';
+  const onData = (chunk: Buffer) => {
+    request += chunk.toString('latin1');
+    if (!request.includes('\r\n\r\n')) return;
+    socket.off('data', onData);
+    const key = /sec-websocket-key:\s*(\S+)/i.exec(request)?.[1] ?? '';
+    const accept = createHash('sha1')
+      .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+      .digest('base64');
+    socket.write(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
+    socket.once('data', joined);
+  };
+  socket.on('data', onData);
+}
+
+export function startBlaster(
+  port: number,
+  host = '127.0.0.1',
+  websocket = false,
+): Promise<net.Server> {
   const head = '{"cmd":"70","from":"blaster","msg":"';
-  const template = Buffer.from(
-    head + '~' + '0'.repeat(HEADER_BYTES - 1) + 'x'.repeat(64 - HEADER_BYTES) + '"}\n',
-  );
-  const mark = head.length;
+  const body = head + '~' + '0'.repeat(HEADER_BYTES - 1) + 'x'.repeat(64 - HEADER_BYTES) + '"}';
+  const template = Buffer.from(framed(body, websocket));
+  const mark = head.length + (websocket ? 2 : 0);
   template[mark + 1 + SENDER_DIGITS] = 0x3a;
   template[mark + 2 + SENDER_DIGITS + SEQ_DIGITS] = 0x3a;
   template[mark + 3 + SENDER_DIGITS + SEQ_DIGITS + TIME_DIGITS] = 0x3a;
@@ -57,8 +89,8 @@ export function startBlaster(port: number, host = '127.0.0.1'): Promise<net.Serv
   const server = net.createServer({ noDelay: true }, (socket) => {
     socket.on('error', () => undefined);
     socket.on('close', () => clients.delete(socket));
-    socket.once('data', () => {
-      socket.write('{"cmd":"03","serverAddress":["127.0.0.1",0],"userCount":1}\n');
+    const joined = () => {
+      socket.write(framed('{"cmd":"03","serverAddress":["127.0.0.1",0],"userCount":1}', websocket));
       socket.resume();
       // A client that joins mid-stream starts at a later sequence number: the generator counts
       // that once as out of order. The ceiling measurement only reads deliveries per second.
@@ -67,14 +99,16 @@ export function startBlaster(port: number, host = '127.0.0.1'): Promise<net.Serv
         running = true;
         setImmediate(blast);
       }
-    });
+    };
+    if (websocket) upgradeThen(socket, joined);
+    else socket.once('data', joined);
   });
   return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const port = Number(process.argv[2] ?? 20999);
-  void startBlaster(port).then(() =>
+  void startBlaster(port, '127.0.0.1', process.argv[3] === 'ws').then(() =>
     process.stdout.write(`blaster listening on 127.0.0.1:${port}\n`),
   );
 }

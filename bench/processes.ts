@@ -1,6 +1,7 @@
 /**
  * The processes of `npm run bench`: the builds of Natter to measure, the servers (pinned to CPU 0
- * with taskset when there is one) and `natter bench` runs (pinned to CPU 1).
+ * with taskset when there is one; Natter on each of its wires, the seed, Socket.IO) and
+ * `natter bench` runs (pinned to CPU 1).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,92 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NATTER = join(ROOT, 'dist/src/cli/natter.js');
 const BLASTER = join(ROOT, 'dist/bench/blaster.js');
 const SEED = join(ROOT, 'test/fixtures/seed_server.py');
+const SOCKETIO = join(ROOT, 'dist/bench/socketio-server.js');
+
+/**
+ * How a server is reached: Natter's chat port (tcp), its TLS port (tls), its HTTP listener's `/ws`
+ * (ws) or the same over TLS (wss); `socketio` is the Socket.IO server over WebSocket.
+ */
+export type ServedWire = 'tcp' | 'tls' | 'ws' | 'wss' | 'socketio';
+
+/** `natter bench` options for a wire (the certificate's CA for TLS). */
+export function wireArgs(wire: ServedWire): string[] {
+  switch (wire) {
+    case 'tcp':
+      return [];
+    case 'ws':
+      return ['--ws'];
+    case 'tls':
+      return ['--tls', '--ca', tlsFiles().cert];
+    case 'wss':
+      return ['--ws', '--tls', '--ca', tlsFiles().cert];
+    case 'socketio':
+      return ['--socketio'];
+  }
+}
+
+let tlsPair: { cert: string; key: string } | undefined;
+
+/**
+ * A throwaway certificate and key for the TLS rows (PEM, ECDSA P-256, for 127.0.0.1 and
+ * localhost, valid a day), made once per run with openssl.
+ */
+export function tlsFiles(): { cert: string; key: string } {
+  if (tlsPair) return tlsPair;
+  const dir = mkdtempSync(join(tmpdir(), 'natter-bench-tls-'));
+  const pair = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      pair.key,
+      '-out',
+      pair.cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  tlsPair = pair;
+  return pair;
+}
+
+/** `natter serve` options so that `port` is where a wire is served; the other ports are free. */
+async function natterListen(wire: ServedWire, port: number): Promise<string[]> {
+  const other = async () => String(await freePort());
+  const tls = () => ['--tls-cert', tlsFiles().cert, '--tls-key', tlsFiles().key];
+  switch (wire) {
+    case 'tcp':
+      return ['--port', String(port), '--no-http'];
+    case 'ws':
+      return ['--port', await other(), '--http-port', String(port)];
+    case 'tls':
+      return ['--port', await other(), '--no-http', ...tls(), '--tls-port', String(port)];
+    case 'wss':
+      return [
+        '--port',
+        await other(),
+        '--http-port',
+        String(port),
+        ...tls(),
+        '--tls-port',
+        await other(),
+      ];
+    case 'socketio':
+      throw new Error('Socket.IO is not a wire of Natter');
+  }
+}
 
 /** A build of Natter to measure: its CLI, and how its rows are labelled. */
 export interface Build {
@@ -115,12 +202,16 @@ function seedCopy(cap: number): string {
   return path;
 }
 
-/** The server to measure, on a free port; Natter from `build`. Pinned to CPU 0. */
+/**
+ * The server to measure, on a free port; Natter from `build`, serving `wire` on `port` (and only
+ * what that needs: the HTTP listener only for ws and wss). Pinned to CPU 0.
+ */
 export async function startServer(
-  kind: 'natter' | 'seed' | 'blaster',
+  kind: 'natter' | 'seed' | 'blaster' | 'socketio',
   port: number,
   extra: string[] = [],
   build: Build = CURRENT,
+  wire: ServedWire = 'tcp',
 ): Promise<ChildProcess> {
   const command =
     kind === 'natter'
@@ -130,19 +221,19 @@ export async function startServer(
           'serve',
           '--host',
           '127.0.0.1',
-          '--port',
-          String(port),
+          ...(await natterListen(wire, port)),
           '--max-users',
           '20000',
           // info: its "listening" line tells when it is ready; join lines are few.
-          '--no-http', // only the chat port is measured
           '--log-level',
           'info',
           ...extra,
         ]
       : kind === 'seed'
         ? ['python3', '-u', seedCopy(20000), '--host', '127.0.0.1', '--port', String(port)]
-        : [process.execPath, BLASTER, String(port)];
+        : kind === 'socketio'
+          ? [process.execPath, SOCKETIO, String(port), '127.0.0.1']
+          : [process.execPath, BLASTER, String(port), ...extra];
   const child = start(pinned(0, command));
   await waitForListening(child);
   // From here on the output is only drained: the benchmark does not read what the server logs.

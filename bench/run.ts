@@ -7,8 +7,16 @@
  * the codec and the generator's own ceiling (against a trivial sender), and prints Markdown.
  *
  *   npm run bench                      everything (about 45 minutes)
- *   npm run bench -- --only natter     Natter's scenarios only (also: seed, codec, ceiling, cluster)
+ *   npm run bench -- --only natter     Natter's scenarios only (also: seed, socketio, codec,
+ *                                      ceiling, cluster)
  *   npm run bench -- --runs 1 --duration 5 --scenarios S1,S4
+ *   npm run bench -- --only natter --only socketio --ws --scenarios S2,S3m,S5
+ *
+ * --ws and --tls add Natter's other wires to its rows: over WebSocket (the HTTP listener's
+ * `/ws`), over TLS (the TLS port, with a throwaway certificate made by openssl), and with both
+ * over WSS; TCP is always measured, in the same run. `socketio` is a minimal Socket.IO chat
+ * server (bench/socketio-server.ts) driven by the same scenarios over WebSocket, its runs taking
+ * turns with Natter's.
  *
  * --baseline DIR compares two builds of Natter in one run. DIR is another checkout of this
  * repository, built (it has DIR/dist/src/cli/natter.js). Every Natter measurement, the scenarios
@@ -23,6 +31,7 @@
  * runs only the Natter scenario rows, for both builds.
  */
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { clusterBenchmarks } from './cluster.js';
 import { runCodecBenchmarks } from './codec.js';
@@ -37,6 +46,7 @@ import {
   stop,
 } from './processes.js';
 import { SCENARIOS, matrixTable, runMatrix, type MatrixOptions } from './scenarios.js';
+import { webTargets } from './web-targets.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -47,9 +57,13 @@ async function main(): Promise<void> {
       warmup: { type: 'string', default: '2' },
       scenarios: { type: 'string' },
       baseline: { type: 'string' },
+      ws: { type: 'boolean' },
+      tls: { type: 'boolean' },
     },
   });
-  const only = new Set(values.only ?? ['codec', 'ceiling', 'natter', 'seed', 'cluster']);
+  const only = new Set(
+    values.only ?? ['codec', 'ceiling', 'natter', 'seed', 'socketio', 'cluster'],
+  );
   const runs = Number(values.runs);
   const wanted = values.scenarios ? new Set(values.scenarios.split(',')) : undefined;
   const scenarios = SCENARIOS.filter((s) => !wanted || wanted.has(s.name));
@@ -57,9 +71,14 @@ async function main(): Promise<void> {
   const builds = baseline ? [CURRENT, baseline] : [CURRENT];
   const log = (line: string) => process.stderr.write(line + '\n');
   const out: string[] = [];
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(', ');
   out.push(
     `Machine: ${execFileSync('nproc').toString().trim()} cores, Node.js ${process.version}, ` +
-      (hasTaskset ? 'server on CPU 0, generator on CPU 1 (taskset)' : 'no taskset: unpinned'),
+      (hasTaskset ? 'server on CPU 0, generator on CPU 1 (taskset)' : 'no taskset: unpinned') +
+      `; load average (1, 5, 15 min) at the start: ${load()}`,
   );
   if (baseline)
     out.push(
@@ -78,44 +97,57 @@ async function main(): Promise<void> {
 
   if (only.has('ceiling')) {
     out.push('', '| generator ceiling (trivial sender) | deliveries/s |', '|---|---|');
-    for (const clients of [10, 100, 1000]) {
-      const ceiling: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const port = await freePort();
-        const blaster = await startServer('blaster', port);
-        try {
-          const r = await benchOnce([
-            '--port',
-            String(port),
-            '--clients',
-            String(clients),
-            '--senders',
-            '1',
-            '--duration',
-            '5',
-            '--warmup',
-            '1',
-          ]);
-          ceiling.push(r.deliveriesPerSec);
-        } finally {
-          await stop(blaster);
+    for (const websocket of values.ws ? [false, true] : [false]) {
+      for (const clients of [10, 100, 1000]) {
+        const ceiling: number[] = [];
+        for (let i = 0; i < runs; i++) {
+          const port = await freePort();
+          const blaster = await startServer('blaster', port, websocket ? ['ws'] : []);
+          try {
+            const r = await benchOnce([
+              ...(websocket ? ['--ws'] : []),
+              '--port',
+              String(port),
+              '--clients',
+              String(clients),
+              '--senders',
+              '1',
+              '--duration',
+              '5',
+              '--warmup',
+              '1',
+            ]);
+            ceiling.push(r.deliveriesPerSec);
+          } finally {
+            await stop(blaster);
+          }
         }
+        const what = `${clients} receiving clients${websocket ? ', WebSocket' : ''}`;
+        log(`ceiling ${what}: ${ceiling.join(', ')}`);
+        out.push(`| ${what} | ${spread(ceiling, thousands)} |`);
       }
-      log(`ceiling ${clients}: ${ceiling.join(', ')}`);
-      out.push(`| ${clients} receiving clients | ${spread(ceiling, thousands)} |`);
     }
   }
 
   const matrix: MatrixOptions = {
     scenarios,
     builds: only.has('natter') ? builds : [],
+    wires: [
+      'tcp',
+      ...(values.ws ? (['ws'] as const) : []),
+      ...(values.tls ? (['tls'] as const) : []),
+      ...(values.ws && values.tls ? (['wss'] as const) : []),
+    ],
+    socketio: only.has('socketio'),
     seed: only.has('seed'),
     runs,
     duration: values.duration!,
     warmup: values.warmup!,
     log,
   };
-  out.push(...matrixTable(await runMatrix(matrix), matrix));
+  const rows = await runMatrix(matrix);
+  out.push(...matrixTable(rows, matrix), ...webTargets(rows));
+  out.push('', `Load average (1, 5, 15 min) at the end: ${load()}.`);
   process.stdout.write(out.join('\n') + '\n');
 }
 

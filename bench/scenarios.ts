@@ -1,10 +1,20 @@
 /**
- * The scenario matrix of `npm run bench`: S1-S5 against each build of Natter and the seed, each
- * run on a fresh server, and its Markdown table.
+ * The scenario matrix of `npm run bench`: S1-S5 against each build of Natter (on each wire asked
+ * for: TCP, WebSocket, TLS), the Socket.IO server and the seed, each run on a fresh server, and
+ * its Markdown table.
  */
 import type { BenchResult } from '../src/bench/run.js';
-import { fixed, spread, thousands } from './figures.js';
-import { CURRENT, benchOnce, freePort, startServer, stop, type Build } from './processes.js';
+import { fixed, msSpread, p99Of, spread, thousands } from './figures.js';
+import {
+  CURRENT,
+  benchOnce,
+  freePort,
+  startServer,
+  stop,
+  wireArgs,
+  type Build,
+  type ServedWire,
+} from './processes.js';
 
 export interface Scenario {
   name: string;
@@ -53,9 +63,13 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
-/** How each server is driven: the seed reads one request per read, so one chat in flight. */
+/**
+ * How each server is driven: the seed reads one request per read, so one chat in flight; the
+ * Socket.IO server as Natter.
+ */
 export const GENERATOR: Record<string, string[]> = {
   natter: ['--window', '64', '--batch', '1', '--msg-size', '64'],
+  socketio: ['--window', '64', '--batch', '1', '--msg-size', '64'],
   // The seed also breaks when joins overlap (its defects D05, D06): one join at a time.
   seed: ['--window', '1', '--batch', '1', '--msg-size', '64', '--connect-concurrency', '1'],
 };
@@ -64,6 +78,10 @@ export interface MatrixOptions {
   scenarios: Scenario[];
   /** The builds of Natter to measure (none, this checkout, or it and a baseline). */
   builds: Build[];
+  /** Natter's wires to measure, each build on each (tcp at least for the usual rows). */
+  wires: Exclude<ServedWire, 'socketio'>[];
+  /** The Socket.IO server too, over WebSocket (bench/socketio-server.ts). */
+  socketio: boolean;
   seed: boolean;
   runs: number;
   duration: string;
@@ -74,33 +92,58 @@ export interface MatrixOptions {
 export interface Row {
   scenario: Scenario;
   server: string;
+  /** How it was reached. */
+  wire: ServedWire;
   results: BenchResult[];
 }
 
+/** One server on one wire: a row of the table. */
+interface Variant {
+  kind: 'natter' | 'seed' | 'socketio';
+  build: Build;
+  wire: ServedWire;
+  label: string;
+}
+
+/** A row's server: Natter's TCP rows keep the build's label alone, as before wires were added. */
+function label(kind: Variant['kind'], build: Build, wire: ServedWire): string {
+  if (kind === 'socketio') return 'socket.io (ws)';
+  if (kind === 'seed') return 'seed';
+  return wire === 'tcp' ? build.label : `${build.label} (${wire})`;
+}
+
 /**
- * Runs the matrix. The builds of Natter take turns run by run (this checkout's run 1, the
- * baseline's run 1, this checkout's run 2, ...), so the machine's drift touches them alike; the
- * seed's runs follow.
+ * Runs the matrix. The builds of Natter on each wire, and the Socket.IO server, take turns run by
+ * run (this checkout's run 1 on each wire, the baseline's run 1, Socket.IO's run 1, this
+ * checkout's run 2, ...), so the machine's drift touches them alike; the seed's runs follow.
  */
 export async function runMatrix(o: MatrixOptions): Promise<Row[]> {
   const rows: Row[] = [];
+  const turns: Variant[] = o.builds.flatMap((build) =>
+    o.wires.map((wire) => ({ kind: 'natter' as const, build, wire, label: '' })),
+  );
+  if (o.socketio) turns.push({ kind: 'socketio', build: CURRENT, wire: 'socketio', label: '' });
+  for (const v of turns) v.label = label(v.kind, v.build, v.wire);
+  const seed: Variant = { kind: 'seed', build: CURRENT, wire: 'tcp', label: 'seed' };
   for (const scenario of o.scenarios) {
-    const natter = o.builds.map((build) => ({ build, results: [] as BenchResult[] }));
+    const results = turns.map(() => [] as BenchResult[]);
     for (let i = 0; i < o.runs; i++) {
-      for (const n of natter) {
-        const r = await runOnce(o, scenario, 'natter', n.build, i);
-        if (r) n.results.push(r);
+      for (const [t, v] of turns.entries()) {
+        const r = await runOnce(o, scenario, v, i);
+        if (r) results[t]!.push(r);
       }
     }
-    for (const n of natter)
-      if (n.results.length > 0) rows.push({ scenario, server: n.build.label, results: n.results });
+    for (const [t, v] of turns.entries())
+      if (results[t]!.length > 0)
+        rows.push({ scenario, server: v.label, wire: v.wire, results: results[t]! });
     if (!o.seed) continue;
-    const results: BenchResult[] = [];
+    const seedResults: BenchResult[] = [];
     for (let i = 0; i < o.runs; i++) {
-      const r = await runOnce(o, scenario, 'seed', CURRENT, i);
-      if (r) results.push(r);
+      const r = await runOnce(o, scenario, seed, i);
+      if (r) seedResults.push(r);
     }
-    if (results.length > 0) rows.push({ scenario, server: 'seed', results });
+    if (seedResults.length > 0)
+      rows.push({ scenario, server: 'seed', wire: 'tcp', results: seedResults });
   }
   return rows;
 }
@@ -109,13 +152,13 @@ export async function runMatrix(o: MatrixOptions): Promise<Row[]> {
 async function runOnce(
   o: MatrixOptions,
   scenario: Scenario,
-  kind: 'natter' | 'seed',
-  build: Build,
+  v: Variant,
   i: number,
 ): Promise<BenchResult | undefined> {
-  const server = kind === 'natter' ? build.label : kind;
+  const server = v.label;
+  const kind = v.kind;
   const port = await freePort();
-  const child = await startServer(kind, port, [], build);
+  const child = await startServer(kind, port, [], v.build, v.wire);
   try {
     const args = [
       '--port',
@@ -127,6 +170,7 @@ async function runOnce(
       '--warmup',
       o.warmup,
       ...GENERATOR[kind]!,
+      ...wireArgs(v.wire),
       ...scenario.args,
     ];
     const r = await benchOnce(args);
@@ -154,7 +198,7 @@ export function matrixTable(rows: Row[], o: MatrixOptions): string[] {
     ...rows.map(formatRow),
     '',
     'Scenarios: ' + o.scenarios.map((s) => `${s.name} = ${s.what}`).join('; ') + '.',
-    `Generator: natter bench ${GENERATOR.natter!.join(' ')} for Natter, ${GENERATOR.seed!.join(' ')} for the seed.`,
+    `Generator: natter bench ${GENERATOR.natter!.join(' ')} for Natter${o.socketio ? ' and Socket.IO (--socketio)' : ''}, ${GENERATOR.seed!.join(' ')} for the seed; --ws, --tls for those wires.`,
   ];
 }
 
@@ -163,10 +207,7 @@ function formatRow(row: Row): string {
   const lost = r.reduce((n, x) => n + x.lost + x.outOfOrder, 0);
   const cpu = r.map((x) => x.server?.cpuPercent ?? NaN).filter((x) => !Number.isNaN(x));
   const cpuText = cpu.length ? spread(cpu, fixed(0)) + '%' : '-';
-  const p99 = spread(
-    r.map((x) => x.latencyMs.p99),
-    fixed(2),
-  );
+  const p99 = msSpread(r.map(p99Of));
   switch (row.scenario.metric) {
     case 'throughput': {
       const rate = spread(
@@ -182,13 +223,16 @@ function formatRow(row: Row): string {
       );
       return `| ${row.scenario.name} | ${row.server} | ${p50} | ${p99} | ${lost} | ${cpuText} |`;
     }
-    case 'memory':
+    case 'memory': {
+      const heap = r.map((x) => x.server?.heapPerConnectionKiB ?? NaN).filter((x) => !isNaN(x));
+      const heapText = heap.length > 0 ? `, heap ${spread(heap, fixed(2))} KiB` : '';
       return `| ${row.scenario.name} | ${row.server} | ${spread(
         r.map((x) => x.server?.rssPerConnectionKiB ?? NaN),
         fixed(2),
-      )} KiB | ${spread(
+      )} KiB${heapText} | ${spread(
         r.map((x) => x.connectMs.totalSec),
         fixed(1),
       )} s | - | - |`;
+    }
   }
 }

@@ -1,10 +1,22 @@
 /**
- * A benchmark worker's clients and how they join: TCP connections opened in rounds, then a
- * CONNECT on each, timed from the start of its round.
+ * A benchmark worker's clients and how they join: connections (TCP or TLS, a WebSocket on them
+ * when the wire has one) opened in rounds, then a join on each, timed from the start of its
+ * round.
  */
 import net from 'node:net';
+import tls from 'node:tls';
+import { dialectOf, type Dialect } from './dialect.js';
 import { HEADER_BYTES, nowMicros } from './payload.js';
 import type { ClientPlan, WorkerPlan } from './plan.js';
+import {
+  FrameReader,
+  OPCODE_CLOSE,
+  OPCODE_PING,
+  OPCODE_PONG,
+  maskFrame,
+  type FrameCallback,
+} from './ws-frames.js';
+import { Upgrade } from './ws-upgrade.js';
 
 /** One benchmark client: a socket, and where it is in reading the stream. */
 export interface Client {
@@ -19,6 +31,10 @@ export interface Client {
   closedByServer: boolean;
   /** While joining: what to do with the bytes that arrive. */
   onJoinData: ((chunk: Buffer) => void) | undefined;
+  /** What arrived between the connection's opening and the join (a Socket.IO server's hello). */
+  early: string;
+  /** On a WebSocket: its frames, read. */
+  frames: FrameReader | undefined;
 }
 
 /** A client not yet connected, for a run with `senders` senders in all. */
@@ -32,6 +48,8 @@ export function newClient(plan: ClientPlan, senders: number): Client {
     joined: false,
     closedByServer: false,
     onJoinData: undefined,
+    early: '',
+    frames: undefined,
   };
 }
 
@@ -44,71 +62,134 @@ export interface ClientEvents {
 }
 
 /**
- * One read buffer for every socket of this worker: reads are handled synchronously, so they can
- * share it, and Node skips allocating a buffer and emitting an event per read.
+ * One read buffer for every plain socket of this worker: reads are handled synchronously, so they
+ * can share it, and Node skips allocating a buffer and emitting an event per read. (A TLS socket
+ * reads into buffers of its own.)
  */
 const readBuffer = Buffer.allocUnsafe(256 * 1024);
 
-/** Opens a client's TCP connection; resolves once connected. */
+/** Hands a client's bytes on: payloads out of WebSocket frames, to the join or the receiver. */
+function incoming(client: Client, chunk: Uint8Array, events: ClientEvents): void {
+  // Once joined, the bytes are only scanned for deliveries: frame headers may stay.
+  const bytes = (client.frames ? client.frames.read(chunk, client.joined) : chunk) as Buffer;
+  if (bytes.length === 0) return;
+  if (client.joined) events.data(client, bytes);
+  else if (client.onJoinData) client.onJoinData(bytes);
+  else client.early += bytes.toString('latin1');
+}
+
+/** What a server's frames other than data call for: a pong, or the end. */
+function frameHandler(client: Client, dialect: Dialect): FrameCallback {
+  return (opcode, payload) => {
+    const socket = client.socket;
+    if (opcode === OPCODE_PING) socket.write(maskFrame(payload, OPCODE_PONG));
+    else if (opcode === OPCODE_CLOSE) socket.destroy();
+    else if (dialect.engineIo && payload.length === 1 && payload[0] === 0x32) {
+      // Engine.IO's ping ("2"): its pong is "3".
+      socket.write(dialect.message('3'));
+    }
+  };
+}
+
+/**
+ * Opens a client's connection (TCP or TLS; then the WebSocket upgrade when the wire has one);
+ * resolves once it is ready for the join.
+ */
 function open(plan: WorkerPlan, client: Client, events: ClientEvents): Promise<void> {
   const target = plan.targets[client.plan.target]!;
+  const wire = plan.wire;
+  const dialect = dialectOf(wire);
   return new Promise((resolve, reject) => {
-    const options: net.NetConnectOpts = {
-      host: target.host,
-      port: target.port,
-      noDelay: true,
-      onread: {
-        buffer: readBuffer,
-        callback: (bytes: number, buffer: Uint8Array) => {
-          const chunk = buffer.subarray(0, bytes) as Buffer;
-          if (client.joined) events.data(client, chunk);
-          else client.onJoinData?.(chunk);
-          return true;
-        },
-      },
-    };
+    const options: net.NetConnectOpts = { host: target.host, port: target.port, noDelay: true };
     if (client.plan.localAddress) options.localAddress = client.plan.localAddress;
-    const socket = net.connect(options);
+    let socket: net.Socket;
+    if (wire.tls) {
+      const ca = wire.tls.ca;
+      socket = tls.connect({
+        ...options,
+        ...(ca ? { ca } : { rejectUnauthorized: false }),
+        // A name to check the certificate against; an IP address is checked as such.
+        ...(net.isIP(target.host) ? {} : { servername: target.host }),
+      });
+      socket.on('data', (chunk: Buffer) => incoming(client, chunk, events));
+    } else {
+      socket = net.connect({
+        ...options,
+        onread: {
+          buffer: readBuffer,
+          callback: (bytes: number, buffer: Uint8Array) => {
+            incoming(client, buffer.subarray(0, bytes), events);
+            return true;
+          },
+        },
+      });
+    }
     client.socket = socket;
-    socket.once('connect', () => resolve());
-    socket.on('error', (err) => reject(new Error(`${client.plan.nickname}: ${err.message}`)));
+    const fail = (err: Error) => reject(new Error(`${client.plan.nickname}: ${err.message}`));
+    socket.once(wire.tls ? 'secureConnect' : 'connect', () => {
+      if (!dialect.path) return resolve();
+      const upgrade = new Upgrade(target.host, target.port, dialect.path);
+      client.onJoinData = (chunk) => {
+        let rest;
+        try {
+          rest = upgrade.read(chunk);
+        } catch (err) {
+          socket.destroy();
+          return fail(err as Error);
+        }
+        if (!rest) return;
+        client.onJoinData = undefined;
+        client.frames = new FrameReader(frameHandler(client, dialect), dialect.engineIo);
+        resolve();
+        if (rest.length > 0) incoming(client, rest, events);
+      };
+      socket.write(upgrade.request);
+    });
+    socket.on('error', fail);
     socket.on('close', () => events.close(client));
   });
 }
 
 /**
- * Sends CONNECT on an open connection; resolves once the server answered `03`, with the time
- * since `started` in microseconds.
+ * Joins on an open connection; resolves once the server said so, with the time since `started`
+ * in microseconds. Answers that came before the join began are read with the rest.
  */
 function register(plan: WorkerPlan, client: Client, started: number): Promise<number> {
+  const dialect = dialectOf(plan.wire);
+  const join = dialect.join(client.plan.nickname);
   return new Promise((resolve, reject) => {
-    let answer = '';
+    let answer = client.early;
+    client.early = '';
     const timer = setTimeout(() => {
       client.socket.destroy();
       reject(
         new Error(
-          `${client.plan.nickname}: no answer to CONNECT within ${plan.connectTimeoutMs} ms`,
+          `${client.plan.nickname}: no answer to joining within ${plan.connectTimeoutMs} ms`,
         ),
       );
     }, plan.connectTimeoutMs);
-    client.onJoinData = (chunk: Buffer) => {
-      answer += chunk.toString('latin1');
-      if (answer.includes('"03"')) {
-        clearTimeout(timer);
+    const read = (chunk: Buffer | undefined) => {
+      if (chunk) answer += chunk.toString('latin1');
+      const step = join.step(answer);
+      if (!step) return;
+      if ('send' in step) return void client.socket.write(dialect.message(step.send));
+      clearTimeout(timer);
+      client.onJoinData = undefined;
+      if ('joined' in step) {
         client.joined = true;
-        client.onJoinData = undefined;
         resolve(nowMicros() - started);
-      } else if (answer.includes('"01"') || answer.includes('"02"') || answer.includes('"9')) {
-        clearTimeout(timer);
+      } else {
         client.socket.destroy();
-        reject(new Error(refusal(client.plan.nickname, answer)));
+        reject(new Error(refusal(client.plan.nickname, step.refused)));
       }
     };
+    client.onJoinData = read;
     client.socket.on('close', () => {
       clearTimeout(timer);
       if (!client.joined) reject(new Error(`${client.plan.nickname}: closed before joining`));
     });
-    client.socket.write(JSON.stringify({ cmd: '0', nickname: client.plan.nickname }) + '\n');
+    client.socket.write(dialect.message(join.hello));
+    if (answer) read(undefined);
   });
 }
 
@@ -146,7 +227,8 @@ export async function joinAll(
 function refusal(nickname: string, answer: string): string {
   let reply: Record<string, unknown> = {};
   try {
-    reply = JSON.parse(answer.split('\n')[0]!) as Record<string, unknown>;
+    // The first message: up to a newline, or to where the next WebSocket message begins.
+    reply = JSON.parse(answer.split(/\n|(?<=\})(?=\{)/)[0]!) as Record<string, unknown>;
   } catch {
     // Not JSON: quoted as it came.
   }

@@ -6,13 +6,15 @@ export function formatResult(r: BenchResult): string {
   const s = r.scenario;
   const lines: string[] = [];
   if (s.idle > 0) {
-    lines.push(`${s.idle} idle registered connections, joined in ${r.connectMs.totalSec} s`);
+    lines.push(
+      `${s.idle} idle registered connections (${s.wire}), joined in ${r.connectMs.totalSec} s`,
+    );
   } else {
     const batching = s.batch > 0 ? `, ${s.batch} per write` : '';
     const rate =
       s.rate > 0 ? `${s.rate} msgs/s each${batching}` : `max rate (window ${s.window}${batching})`;
     lines.push(
-      `${s.clients} clients, ${s.senders} senders at ${rate}, ${s.msgSize}-byte messages, ${s.durationMs / 1000} s`,
+      `${s.clients} clients (${s.wire}), ${s.senders} senders at ${rate}, ${s.msgSize}-byte messages, ${s.durationMs / 1000} s`,
     );
     lines.push(`  deliveries/s  ${r.deliveriesPerSec.toLocaleString('en-US')}`);
     lines.push(`  send rate     ${r.sendRate.toLocaleString('en-US')} msgs/s (${r.sent} sent)`);
@@ -30,6 +32,8 @@ export function formatResult(r: BenchResult): string {
     if (r.server.rssMiB !== undefined) parts.push(`RSS ${r.server.rssMiB} MiB`);
     if (r.server.rssPerConnectionKiB !== undefined)
       parts.push(`${r.server.rssPerConnectionKiB} KiB per connection`);
+    if (r.server.heapPerConnectionKiB !== undefined)
+      parts.push(`heap ${r.server.heapPerConnectionKiB} KiB per connection`);
     lines.push(`  server        ${parts.join(', ')}`);
   }
   return lines.join('\n');

@@ -3,14 +3,8 @@
  * window of chats in flight allows (rate 0) or at a fixed rate.
  */
 import type { Client } from './connect.js';
-import {
-  SENDER_DIGITS,
-  SEQ_DIGITS,
-  TIME_DIGITS,
-  chatTemplate,
-  nowMicros,
-  writeDigits,
-} from './payload.js';
+import { dialectOf, type Dialect } from './dialect.js';
+import { SENDER_DIGITS, SEQ_DIGITS, TIME_DIGITS, nowMicros, writeDigits } from './payload.js';
 import type { WorkerPlan } from './plan.js';
 import type { Witnessed } from './receiver.js';
 
@@ -30,6 +24,7 @@ export class Pacer {
   readonly bySlot: (Sender | undefined)[];
   /** Set once the measured time is over: nothing more is sent. */
   stopped = false;
+  private readonly dialect: Dialect;
   private readonly template: { frame: Uint8Array; mark: number };
   private rateTimer: NodeJS.Timeout | undefined;
 
@@ -37,7 +32,8 @@ export class Pacer {
     private readonly plan: WorkerPlan,
     clients: readonly Client[],
   ) {
-    this.template = chatTemplate(plan.msgSize, true);
+    this.dialect = dialectOf(plan.wire);
+    this.template = this.dialect.chat(plan.msgSize);
     this.senders = clients
       .filter((c) => c.plan.sender >= 0)
       .map((client) => ({
@@ -113,6 +109,6 @@ export class Pacer {
       writeDigits(batch, offset + at + SENDER_DIGITS + 1, SEQ_DIGITS, sender.sent++);
       writeDigits(batch, offset + at + SENDER_DIGITS + SEQ_DIGITS + 2, TIME_DIGITS, time);
     }
-    sender.client.socket.write(batch);
+    sender.client.socket.write(this.dialect.frame(batch, frameBytes, count));
   }
 }

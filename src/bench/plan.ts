@@ -5,6 +5,28 @@ export interface Target {
   readonly port: number;
 }
 
+/**
+ * What the clients speak: `natter` is the chat protocol (NDJSON on a stream, or one JSON object
+ * per WebSocket message at `/ws`); `socketio` is Socket.IO (Engine.IO v4 over a WebSocket at
+ * `/socket.io/`) to a server of the shape of bench/socketio-server.ts.
+ */
+export interface Wire {
+  readonly protocol: 'natter' | 'socketio';
+  /** Over a WebSocket (always for Socket.IO). */
+  readonly websocket: boolean;
+  /** Over TLS; `ca` (PEM) to verify the server's certificate, or none to accept any. */
+  readonly tls: false | { readonly ca?: string };
+}
+
+export const TCP: Wire = { protocol: 'natter', websocket: false, tls: false };
+
+/** A wire's short name, as results and tables give it: tcp, tls, ws, wss, socketio. */
+export function wireName(wire: Wire): string {
+  if (wire.protocol === 'socketio') return wire.tls ? 'socketio-tls' : 'socketio';
+  if (wire.websocket) return wire.tls ? 'wss' : 'ws';
+  return wire.tls ? 'tls' : 'tcp';
+}
+
 export interface ClientPlan {
   /** Index among all clients; also the nickname's number. */
   readonly index: number;
@@ -20,6 +42,7 @@ export interface ClientPlan {
 export interface WorkerPlan {
   readonly worker: number;
   readonly targets: readonly Target[];
+  readonly wire: Wire;
   readonly clients: readonly ClientPlan[];
   readonly senders: number;
   /** Bytes of each chat's `msg`. */

@@ -3,10 +3,12 @@
  * merged into one summary.
  */
 import { Histogram } from './histogram.js';
-import type { WorkerStats } from './plan.js';
+import { TCP, wireName, type Wire, type WorkerStats } from './plan.js';
 
 export interface BenchResult {
   scenario: {
+    /** tcp, tls, ws, wss or socketio (plan.ts, `wireName`). */
+    wire: string;
     clients: number;
     senders: number;
     rate: number;
@@ -27,12 +29,19 @@ export interface BenchResult {
   disconnects: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; samples: number };
   connectMs: { p50: number; p99: number; max: number; totalSec: number };
-  server?: { cpuPercent?: number; rssMiB?: number; rssPerConnectionKiB?: number };
+  server?: {
+    cpuPercent?: number;
+    rssMiB?: number;
+    rssPerConnectionKiB?: number;
+    /** Growth of the V8 heap in use per connection, when the server reports it (`/metrics`). */
+    heapPerConnectionKiB?: number;
+  };
   failures: string[];
 }
 
 /** The settings of a run that its result reports or depends on (a subset of BenchOptions). */
 export interface RunSettings {
+  wire?: Wire;
   rate: number;
   msgSize: number;
   window: number;
@@ -125,6 +134,7 @@ function scenario(
   idle: number,
 ): BenchResult['scenario'] {
   return {
+    wire: wireName(options.wire ?? TCP),
     clients,
     senders,
     rate: options.rate,

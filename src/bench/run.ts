@@ -7,9 +7,10 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { WorkerChannel } from './channel.js';
+import { heapUsedBytes } from './heap.js';
 import { Histogram } from './histogram.js';
 import { nowMicros } from './payload.js';
-import type { ClientPlan, Target, WorkerPlan } from './plan.js';
+import { TCP, type ClientPlan, type Target, type Wire, type WorkerPlan } from './plan.js';
 import { CLOCK_TICKS, cpuTicks, rssKiB } from './proc.js';
 import { idleResult, round, summarise, type BenchResult, type Measured } from './result.js';
 
@@ -19,6 +20,8 @@ export { formatResult } from './format.js';
 export interface BenchOptions {
   /** Servers to spread the clients over (round robin); several for a cluster. */
   targets: Target[];
+  /** What the clients speak, and over what (default: Natter's protocol on TCP). */
+  wire?: Wire;
   clients: number;
   senders: number;
   /** Chats per second per sender; 0 for as fast as the window allows. */
@@ -78,11 +81,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     };
   });
 
+  const wire = options.wire ?? TCP;
   const rssBefore = options.serverPid ? rssKiB(options.serverPid) : undefined;
+  // Over a WebSocket the port is the HTTP listener's, which may report the server's heap.
+  const heapOf = () => heapUsedBytes(options.targets[0]!, wire);
+  const heapBefore = idle > 0 && wire.websocket ? await heapOf() : undefined;
   const workers = Array.from({ length: workerCount }, (_, w) => {
     const plan: WorkerPlan = {
       worker: w,
       targets: options.targets,
+      wire,
       clients: plans.filter((_, i) => i % workerCount === w),
       senders,
       msgSize: options.msgSize,
@@ -117,6 +125,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         server.rssMiB = round(rssAfter / 1024, 1);
         server.rssPerConnectionKiB = round((rssAfter - rssBefore) / idle, 2);
       }
+      const heapAfter = heapBefore === undefined ? undefined : await heapOf();
+      if (heapBefore !== undefined && heapAfter !== undefined)
+        server.heapPerConnectionKiB = round((heapAfter - heapBefore) / 1024 / idle, 2);
       return idleResult(options, idle, measured);
     }
 

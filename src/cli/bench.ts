@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BenchError, formatResult, runBench } from '../bench/run.js';
-import type { Target } from '../bench/plan.js';
+import type { Target, Wire } from '../bench/plan.js';
 import { listeningPid } from '../bench/proc.js';
 import { CliError, UsageError } from './usage.js';
 
@@ -12,7 +13,13 @@ loss and order, as a summary and a JSON line. Loopback only is recommended.
 
   --host HOST          server host; repeat or comma-separate for several (default 127.0.0.1)
   --port PORT          server port; repeat or comma-separate to spread clients over several
-                       servers, such as a cluster (default 20825)
+                       servers, such as a cluster (default 20825; with --ws 20826, the HTTP
+                       port; with --tls alone 20827, the TLS port)
+  --ws                 over WebSocket: one JSON object per message at ws://HOST:PORT/ws
+  --tls                over TLS (with --ws: wss://); any certificate is taken unless --ca
+  --ca FILE            with --tls: verify the server's certificate against this CA (PEM)
+  --socketio           speak Socket.IO (Engine.IO v4 over WebSocket) to a server of the shape
+                       of bench/socketio-server.ts: join(nickname, ack), chat(text)
   --clients N          clients in the room (default 10)
   --senders S          how many of them chat (default 1)
   --rate R             chats per second per sender; 0 for as fast as the window allows (default 0)
@@ -43,6 +50,29 @@ function number(name: string, value: string | undefined, fallback: number, min =
   return n;
 }
 
+/** The wire the options choose (plan.ts). */
+function wireOf(values: {
+  ws?: boolean | undefined;
+  tls?: boolean | undefined;
+  ca?: string | undefined;
+  socketio?: boolean | undefined;
+}): Wire {
+  if (values.ca !== undefined && !values.tls) throw new UsageError('--ca goes with --tls');
+  let ca: string | undefined;
+  if (values.ca !== undefined) {
+    try {
+      ca = readFileSync(values.ca, 'utf8');
+    } catch (err) {
+      throw new CliError(`cannot read --ca ${values.ca}: ${(err as Error).message}`);
+    }
+  }
+  return {
+    protocol: values.socketio ? 'socketio' : 'natter',
+    websocket: Boolean(values.ws || values.socketio),
+    tls: values.tls ? (ca === undefined ? {} : { ca }) : false,
+  };
+}
+
 /** `natter bench`; returns the exit code: 1 when a delivery was lost or out of order. */
 export async function bench(args: string[]): Promise<number> {
   let values;
@@ -52,6 +82,10 @@ export async function bench(args: string[]): Promise<number> {
       options: {
         host: { type: 'string', multiple: true },
         port: { type: 'string', multiple: true },
+        ws: { type: 'boolean' },
+        tls: { type: 'boolean' },
+        ca: { type: 'string' },
+        socketio: { type: 'boolean' },
         clients: { type: 'string' },
         senders: { type: 'string' },
         rate: { type: 'string' },
@@ -77,8 +111,10 @@ export async function bench(args: string[]): Promise<number> {
     process.stdout.write(BENCH_USAGE + '\n');
     return 0;
   }
+  const wire = wireOf(values);
+  const defaultPort = wire.websocket ? '20826' : wire.tls ? '20827' : '20825';
   const hosts = list(values.host, '127.0.0.1');
-  const ports = list(values.port, '20825').map((p) => number('port', p, 0, 1));
+  const ports = list(values.port, defaultPort).map((p) => number('port', p, 0, 1));
   const targets: Target[] =
     hosts.length === ports.length
       ? hosts.map((host, i) => ({ host, port: ports[i]! }))
@@ -98,6 +134,7 @@ export async function bench(args: string[]): Promise<number> {
   try {
     result = await runBench({
       targets,
+      wire,
       clients: number('clients', values.clients, 10, 1),
       senders: number('senders', values.senders, 1),
       rate: number('rate', values.rate, 0),

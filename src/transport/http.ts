@@ -15,8 +15,11 @@ export interface HttpHost {
   health(): { readonly serving: boolean; readonly status: string };
   /** `/metrics`: Prometheus text. */
   metrics(): Promise<{ readonly contentType: string; readonly body: string }>;
-  /** A client of `/ws`, upgraded: the server serves it (or turns it away, saying why). */
-  websocket(ws: WebSocket, endpoints: Endpoints): void;
+  /**
+   * A client of `/ws`, upgraded: the server serves it (or turns it away, saying why). `socket` is
+   * the connection under it.
+   */
+  websocket(ws: WebSocket, socket: Duplex, endpoints: Endpoints): void;
 }
 
 export interface HttpOptions {
@@ -192,19 +195,20 @@ export class HttpListener {
     socket.on('error', () => socket.destroy());
     if (pathOf(req) !== '/ws') return refuse(socket, 404, 'Not Found');
     if (!this.originAllowed(req)) return refuse(socket, 403, 'Forbidden');
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const s = req.socket;
-      this.host.websocket(ws, {
-        // Behind a trusted proxy, the client it names; from anyone else, the header is ignored.
-        remoteAddress: this.forwarded.client(
-          plainAddress(s.remoteAddress ?? ''),
-          req.headers['x-forwarded-for'],
-        ),
-        remotePort: s.remotePort ?? 0,
-        localAddress: plainAddress(s.localAddress ?? ''),
-        localPort: s.localPort ?? 0,
-      });
-    });
+    const s = req.socket;
+    const endpoints: Endpoints = {
+      // Behind a trusted proxy, the client it names; from anyone else, the header is ignored.
+      remoteAddress: this.forwarded.client(
+        plainAddress(s.remoteAddress ?? ''),
+        req.headers['x-forwarded-for'],
+      ),
+      remotePort: s.remotePort ?? 0,
+      localAddress: plainAddress(s.localAddress ?? ''),
+      localPort: s.localPort ?? 0,
+    };
+    // No closure here refers to the request: the socket's error handler keeps this function's
+    // closures' shared scope alive as long as the connection, and with it the request's headers.
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.host.websocket(ws, socket, endpoints));
   }
 
   /**

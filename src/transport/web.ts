@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { ServerConfig } from '../config/options.js';
 import { besidePort } from '../config/resolve.js';
@@ -36,10 +37,10 @@ export async function openWeb(
         return { serving: why === undefined, status: why ?? 'serving' };
       },
       metrics: () => metrics.scrape(),
-      websocket: (ws: WebSocket, endpoints: Endpoints) => {
+      websocket: (ws: WebSocket, socket: Duplex, endpoints: Endpoints) => {
         // Until a connection takes it, and if it is turned away, errors end the socket only.
         ws.on('error', () => ws.terminate());
-        const link = new WebSocketLink(ws);
+        const link = new WebSocketLink(ws, socket);
         const input = host.connect(link, endpoints);
         if (!input) return;
         websockets(1);

@@ -1,22 +1,32 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Link, LinkInput } from '../server/link.js';
+import { textFrames } from './text-frames.js';
 
 /** Bytes queued in a WebSocket above which its writer waits for a drain (as a socket's mark). */
 const HIGH_WATER = 64 * 1024;
-const NEWLINE = 0x0a;
 
 /**
  * A WebSocket as a connection's link (docs/DEVELOPING.md, "Transports"): each frame the core
  * writes goes out as one text message, without its newline, and each message the client sends
  * is one request. The same limits, timeouts, flood control and slow-consumer rules apply as on
  * TCP: the core sees the bytes not yet sent (`bufferedAmount`) and the drains, as on a socket.
+ *
+ * The messages of one write go out in one write to the connection under the WebSocket, framed
+ * here (`textFrames`) rather than by `ws.send`, which makes a system call per message: a member
+ * sent a turn's hundreds of room messages costs one write, as on TCP. `ws` writes its own frames
+ * (close, pong) at once too, so frames are never interleaved.
  */
 export class WebSocketLink implements Link {
   private input: LinkInput | undefined;
   /** The writer waits for a drain: tell it once the queue is below the mark. */
   private waiting = false;
 
-  constructor(private readonly ws: WebSocket) {}
+  /** @param socket the connection under `ws` */
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly socket: Duplex,
+  ) {}
 
   /** Feeds the socket's messages and events to `input`, the server's side of the connection. */
   attach(input: LinkInput): void {
@@ -24,6 +34,7 @@ export class WebSocketLink implements Link {
     const ws = this.ws;
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => input.receiveMessage(bytes(data)));
     ws.on('error', (err: NodeJS.ErrnoException) => input.failed(err));
+    this.socket.on('drain', this.sent);
     ws.on('close', (code: number) => {
       // 1006: the connection broke without a closing handshake, as a reset does on TCP.
       if (code === 1006)
@@ -34,19 +45,14 @@ export class WebSocketLink implements Link {
   }
 
   write(data: Uint8Array): boolean {
-    let start = 0;
-    while (start < data.length) {
-      let end = data.indexOf(NEWLINE, start);
-      if (end < 0) end = data.length;
-      if (end > start) this.ws.send(data.subarray(start, end), { binary: false }, this.sent);
-      start = end + 1;
-    }
+    // After a close frame nothing more may follow (ws.send drops it too).
+    if (this.ws.readyState === this.ws.OPEN) this.socket.write(textFrames(data));
     const below = this.ws.bufferedAmount < HIGH_WATER;
     if (!below) this.waiting = true;
     return below;
   }
 
-  /** After each message has gone to the socket: a drain, if the writer waits for one. */
+  /** The connection took what was queued: a drain, if the writer waits for one. */
   private readonly sent = (): void => {
     if (this.waiting && this.ws.bufferedAmount < HIGH_WATER) {
       this.waiting = false;
@@ -54,9 +60,13 @@ export class WebSocketLink implements Link {
     }
   };
 
-  // A WebSocket writes each message as its own frame; there is nothing to gather.
-  cork(): void {}
-  uncork(): void {}
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
 
   get writableLength(): number {
     return this.ws.bufferedAmount;
