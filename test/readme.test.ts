@@ -188,7 +188,9 @@ describe('README examples', () => {
         assert.match(out, /server: pid \d+, listening on port 20825/, line);
       }
       server.proc.kill('SIGINT');
-      assert.equal(await server.exitCode(), 0);
+      // Ten thousand members of one room that left together are 50 million departure
+      // announcements: on two cores the server may still be sending them when told to stop.
+      assert.equal(await server.exitCode(60_000), 0);
     },
   );
 
