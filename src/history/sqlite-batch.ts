@@ -1,0 +1,101 @@
+import type Database from 'better-sqlite3';
+import type { Statements } from './sqlite-statements.js';
+
+interface Pending {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+function pending(): Pending {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  // Whoever awaits the promise sees a failure; a chat nobody waits for must not crash Node.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+/**
+ * The writes of one event-loop turn in one transaction: the first write of a turn begins it,
+ * and it commits when the turn ends (setImmediate, after the turn's I/O callbacks), so a burst
+ * of chats read from many sockets costs one commit. Every write of the transaction waits on one
+ * promise, which its commit settles.
+ */
+export class TurnBatch {
+  private current: Pending | undefined;
+  private scheduled = false;
+
+  /**
+   * @param settled told after each transaction ends, whether it was committed
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly statements: Pick<Statements, 'begin' | 'commit' | 'rollback'>,
+    private readonly settled: (committed: boolean) => void,
+  ) {}
+
+  /** A transaction is open. */
+  get open(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** Begins this turn's transaction unless one is open; the promise its commit settles. */
+  join(): Promise<void> {
+    if (!this.current) {
+      this.statements.begin.run();
+      this.current = pending();
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          try {
+            this.commit();
+          } catch {
+            // The failure reached every write of the transaction through its promise.
+          }
+        });
+      }
+    }
+    return this.current.promise;
+  }
+
+  /** Commits the open transaction now. A failed commit rolls back, rejects and throws. */
+  commit(): void {
+    const batch = this.current;
+    if (!batch) return;
+    this.current = undefined;
+    try {
+      this.statements.commit.run();
+    } catch (error) {
+      this.undo(batch, error);
+      throw error;
+    }
+    this.settled(true);
+    batch.resolve();
+  }
+
+  /**
+   * Gives up the open transaction after one of its writes failed: SQLite may already have
+   * rolled it back, and a half-done write must not be committed with the rest. Every write of
+   * the transaction fails with `error`.
+   */
+  abandon(error: unknown): void {
+    const batch = this.current;
+    if (!batch) return;
+    this.current = undefined;
+    this.undo(batch, error);
+  }
+
+  private undo(batch: Pending, error: unknown): void {
+    if (this.db.inTransaction) {
+      try {
+        this.statements.rollback.run();
+      } catch {
+        // Nothing more can be done: the transaction's writes are lost either way.
+      }
+    }
+    this.settled(false);
+    batch.reject(error);
+  }
+}
