@@ -29,14 +29,7 @@ export class MessageList {
     const line = this.line('chat own pending', from, msg);
     line.querySelector('.from')?.append(el('span', 'visually-hidden', ' (you)'));
     this.append(line);
-    return {
-      sent: () => line.classList.remove('pending'),
-      failed: () => {
-        line.classList.remove('pending');
-        line.classList.add('failed');
-        line.append(el('span', 'hint', ' (not sent)'));
-      },
-    };
+    return pendingLine(line);
   }
 
   /**
@@ -58,14 +51,7 @@ export class MessageList {
       line.append(button);
     }
     this.append(line);
-    return {
-      sent: () => line.classList.remove('pending'),
-      failed: () => {
-        line.classList.remove('pending');
-        line.classList.add('failed');
-        line.append(el('span', 'hint', ' (not sent)'));
-      },
-    };
+    return pendingLine(line);
   }
 
   /** A line from the client itself: joins, leaves, renames, connection news. */
@@ -99,4 +85,16 @@ export class MessageList {
     while (list.childElementCount > MAX_LINES) list.firstElementChild?.remove();
     if (following) list.scrollTop = list.scrollHeight;
   }
+}
+
+/** The marks of a line of one's own: pending until the server answers, then sent or not. */
+function pendingLine(line: HTMLLIElement): PendingLine {
+  return {
+    sent: () => line.classList.remove('pending'),
+    failed: () => {
+      line.classList.remove('pending');
+      line.classList.add('failed');
+      line.append(el('span', 'hint', ' (not sent)'));
+    },
+  };
 }
