@@ -35,6 +35,11 @@ export interface RoomDelivery {
    * (docs/protocol.md, rule 4.4): a move's `30` names the room moved to.
    */
   readonly extendedFrame?: Uint8Array;
+  /**
+   * A chat's frame with its `seq` and `ts`, for the members with the `history` capability
+   * (docs/protocol.md, rule 12.2); the others get `frame`.
+   */
+  readonly historyFrame?: Uint8Array;
 }
 
 /** A whisper for one member; the receiving node encodes it for that member's capabilities. */

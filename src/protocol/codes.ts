@@ -49,6 +49,9 @@ export const Cmd = {
   LEAVE_SUCCESS: '130',
   LEAVE_DEFAULT_ROOM_FULL: '131',
   LEAVE_IN_DEFAULT_ROOM: '132',
+  /** A page of the room's kept chats (section 12). */
+  HISTORY: '14',
+  HISTORY_RESPONSE: '140',
 } as const;
 
 /** Any code in {@link Cmd}. */
@@ -58,6 +61,8 @@ export type CmdCode = (typeof Cmd)[keyof typeof Cmd];
 export const Capability = {
   /** Whispers arrive as WHISPER_MESSAGE `72` instead of the seed's CHAT_RESPONSE `70`. */
   WHISPER: 'whisper',
+  /** Room chats carry `seq` and `ts`, and so does the `71` of one's own chats (rule 12.2). */
+  HISTORY: 'history',
 } as const;
 
 /** The seed's SERVER_VERSION; VERSION answers with it unchanged so seed clients match it. */

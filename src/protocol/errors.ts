@@ -87,6 +87,11 @@ export const ERRORS = {
     fatal: true,
     reason: 'this server lost contact with the rest of the chat; connect again, to any server',
   },
+  HISTORY_UNAVAILABLE: {
+    code: '926',
+    fatal: false,
+    reason: 'history is turned off on this server',
+  },
 } as const satisfies Readonly<Record<string, ErrorInfo>>;
 
 /** The name of any error, e.g. `INVALID_FIELD`. */

@@ -57,7 +57,24 @@ export interface RenameSuccess extends Base<typeof Cmd.RENAME_SUCCESS> {
 export interface RttResponse extends Base<typeof Cmd.RTT_RESPONSE> {
   beginTime: unknown;
 }
-export type ChatAccepted = Base<typeof Cmd.CHAT_ACCEPTED>;
+export interface ChatAccepted extends Base<typeof Cmd.CHAT_ACCEPTED> {
+  /** Only for clients with the `history` capability: the chat's number and time (rule 12.2). */
+  seq?: number;
+  ts?: number;
+}
+/** One kept chat, as HISTORY_RESPONSE lists it (rule 12.3). */
+export interface HistoryEntry {
+  seq: number;
+  ts: number;
+  from: string;
+  msg: string;
+}
+export interface HistoryResponse extends Base<typeof Cmd.HISTORY_RESPONSE> {
+  room: string;
+  messages: HistoryEntry[];
+  more: boolean;
+  gap: boolean;
+}
 export interface RoomsResponse extends Base<typeof Cmd.ROOMS_RESPONSE> {
   rooms: RoomInfo[];
   /** More rooms follow: ask again with this as `after` (rule 7.2). */
@@ -95,7 +112,8 @@ export type Reply =
   | JoinAlreadyInRoom
   | LeaveSuccess
   | LeaveDefaultRoomFull
-  | LeaveInDefaultRoom;
+  | LeaveInDefaultRoom
+  | HistoryResponse;
 
 // ---- Room announcements and whispers (never carry an id) ----
 
@@ -103,6 +121,9 @@ export interface ChatResponse {
   cmd: typeof Cmd.CHAT_RESPONSE;
   from: string;
   msg: string;
+  /** Only for clients with the `history` capability, on room chats (rule 12.2). */
+  seq?: number;
+  ts?: number;
 }
 export interface WhisperMessage {
   cmd: typeof Cmd.WHISPER_MESSAGE;

@@ -49,11 +49,14 @@ export const REQUESTS = {
   [Cmd.VERSION]: {},
   [Cmd.RENAME]: { newNickname: 'string' },
   [Cmd.RTT]: { beginTime: 'any' },
-  [Cmd.CHAT]: { msg: 'string' },
+  /** Natter: `cid` makes a resend of the same chat harmless (rule 12.4). */
+  [Cmd.CHAT]: { msg: 'string', cid: 'string?' },
   /** Natter: the page after this room name, of at most `limit` rooms (rule 7.2). */
   [Cmd.ROOMS]: { after: 'string?', limit: 'integer?' },
   [Cmd.JOIN]: { room: 'string' },
   [Cmd.LEAVE]: {},
+  /** Natter: a page of the room's history (rule 12.3). */
+  [Cmd.HISTORY]: { before: 'integer?', after: 'integer?', limit: 'integer?' },
 } as const satisfies Readonly<Record<string, Readonly<Record<string, FieldType>>>>;
 
 /** The code of any request. */
@@ -81,6 +84,13 @@ export type ChatRequest = RequestOf<typeof Cmd.CHAT>;
 export type RoomsRequest = RequestOf<typeof Cmd.ROOMS>;
 export type JoinRequest = RequestOf<typeof Cmd.JOIN>;
 export type LeaveRequest = RequestOf<typeof Cmd.LEAVE>;
+export type HistoryRequest = RequestOf<typeof Cmd.HISTORY>;
+
+/** Longest `cid` a CHAT may carry (rule 12.4). */
+export const MAX_CID_LENGTH = 64;
+/** The most chats one HISTORY page holds, and how many it holds by default (rule 12.3). */
+export const MAX_HISTORY_LIMIT = 200;
+export const DEFAULT_HISTORY_LIMIT = 50;
 
 /** Every request a client can send. */
 export type Request = { [C in RequestCode]: RequestOf<C> }[RequestCode];

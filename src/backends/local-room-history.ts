@@ -1,0 +1,34 @@
+import { withSeq } from '../protocol/encode.js';
+import type { Bus } from './bus.js';
+import type { Appended, HistoryPage, HistoryStore, PageQuery } from './history.js';
+import type { RoomChat, RoomHistory } from './room-history.js';
+
+/**
+ * A single node's {@link RoomHistory}: the store numbers and keeps a chat, then the bus (the
+ * in-memory one, which delivers before it returns) hands it to the room. Both happen in one
+ * synchronous step, so seq order is delivery order.
+ */
+export class LocalRoomHistory implements RoomHistory {
+  /** @param now the server's wall clock, for each chat's `ts` */
+  constructor(
+    private readonly store: HistoryStore,
+    private readonly bus: Bus,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  publish(room: string, chat: RoomChat, frame: Uint8Array, except: string): Appended {
+    const appended = this.store.append(room, { ...chat, ts: this.now() });
+    if (appended.duplicate) return appended;
+    const historyFrame = withSeq(frame, appended.seq, appended.ts);
+    void this.bus.publish({ kind: 'room', room, frame, historyFrame, except });
+    return appended;
+  }
+
+  page(room: string, query: PageQuery): HistoryPage {
+    return this.store.page(room, query);
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
