@@ -4,25 +4,28 @@
  * (the key layout is in redis-lua.ts).
  *
  * Every operation is O(1) amortised per chat: retention and the dedupe window each remove a
- * bounded number of the oldest entries per chat (more than one, so a backlog drains), the
- * stream's length is capped by XADD's approximate MAXLEN, and a page reads what it returns
- * (and, only in a room whose oldest chats are past their age, a bisection over the stream).
- * What the bounded steps have not removed yet, a page leaves out.
+ * bounded number of the oldest entries at a time (more than one per chat, so a backlog
+ * drains), the stream's length is capped by XADD's approximate MAXLEN, and a page reads what it
+ * returns (and, only in a room whose oldest chats are past their age, a bisection over the
+ * stream). What the bounded steps have not removed yet, a page leaves out.
  *
  * Dedupe window (rule 12.4): a cid is a duplicate while its first chat is younger than the
  * window's time or among the room's last window-count seqs, whichever keeps more; each chat
  * forgets up to CID_STEP cids that are past both. Retention (rule 12.1): the stream keeps the
- * last maxPerRoom seqs (XADD MAXLEN ~, exact at read time) and each chat removes up to AGE_STEP
- * of the oldest that are past maxAgeMs. An idle room's stream expires maxAgeMs after its last
- * chat, its cids at the longer of that and the window's time (a cid of an idle room is not
- * remembered forever by count, only until the room's history is gone); the counter stays.
+ * last maxPerRoom seqs (XADD MAXLEN ~, exact at read time), and every AGE_EVERY-th chat of a
+ * room removes up to AGE_STEP of its oldest that are past maxAgeMs. An idle room's stream
+ * expires maxAgeMs after its last chat, its cids after the longer of that and the window's
+ * time (so an idle room's cids are remembered by count only until its history is gone); the
+ * counter stays.
  */
 import { PRELUDE } from './redis-lua.js';
 
 /** The oldest cids looked at, per chat, for leaving the dedupe window. */
 const CID_STEP = 2;
-/** The oldest chats looked at, per chat, for leaving retention by age. */
-const AGE_STEP = 16;
+/** Every this many chats of a room, its oldest chat is looked at for its age... */
+const AGE_EVERY = 8;
+/** ...and up to this many of the oldest are removed if they are past it (4 per chat). */
+const AGE_STEP = 32;
 
 /** Reading a stream entry `{id, {field, value, ...}}`: its seq and one field. */
 const ENTRY_FUNCTIONS = `
@@ -97,7 +100,7 @@ end
 if maxAgeMs > 0 then
   -- Chats past their age, oldest first; and a room left idle vanishes once its newest is old.
   local cut = ts - maxAgeMs
-  local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
+  local oldest = hseq % ${AGE_EVERY} == 0 and redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
   if oldest and entryTs(oldest) < cut then
     local upTo = nil
     for _, e in ipairs(redis.call('XRANGE', stream, '-', '+', 'COUNT', ${AGE_STEP})) do
