@@ -24,9 +24,13 @@ export interface Client {
   socket: net.Socket;
   /** Next sequence number expected from each sender. */
   readonly next: Int32Array;
-  /** A header cut by a read boundary: its bytes so far. */
+  /** A delivery cut by a read boundary: its bytes so far, from its `~` (receiver.ts). */
   readonly partial: Uint8Array;
   partialLength: number;
+  /** The last room `seq` this client was delivered (rule 12.2); 0 before the first. */
+  roomSeq: number;
+  /** What the server granted this client (its `03`), when it asked for capabilities. */
+  granted: string[] | undefined;
   joined: boolean;
   closedByServer: boolean;
   /** While joining: what to do with the bytes that arrive. */
@@ -37,14 +41,23 @@ export interface Client {
   frames: FrameReader | undefined;
 }
 
-/** A client not yet connected, for a run with `senders` senders in all. */
-export function newClient(plan: ClientPlan, senders: number): Client {
+/**
+ * A client not yet connected, for a run with `senders` senders in all, whose receiver keeps up
+ * to `partialBytes` of a delivery cut by a read (receiver.ts, `Receiver.partialBytes`).
+ */
+export function newClient(
+  plan: ClientPlan,
+  senders: number,
+  partialBytes: number = HEADER_BYTES,
+): Client {
   return {
     plan,
     socket: undefined as unknown as net.Socket,
     next: new Int32Array(senders),
-    partial: new Uint8Array(HEADER_BYTES),
+    partial: new Uint8Array(partialBytes),
     partialLength: 0,
+    roomSeq: 0,
+    granted: undefined,
     joined: false,
     closedByServer: false,
     onJoinData: undefined,
@@ -156,7 +169,7 @@ function open(plan: WorkerPlan, client: Client, events: ClientEvents): Promise<v
  */
 function register(plan: WorkerPlan, client: Client, started: number): Promise<number> {
   const dialect = dialectOf(plan.wire);
-  const join = dialect.join(client.plan.nickname);
+  const join = dialect.join(client.plan.nickname, plan.caps);
   return new Promise((resolve, reject) => {
     let answer = client.early;
     client.early = '';
@@ -177,6 +190,7 @@ function register(plan: WorkerPlan, client: Client, started: number): Promise<nu
       client.onJoinData = undefined;
       if ('joined' in step) {
         client.joined = true;
+        client.granted = step.granted;
         resolve(nowMicros() - started);
       } else {
         client.socket.destroy();
@@ -197,13 +211,14 @@ function register(plan: WorkerPlan, client: Client, started: number): Promise<nu
  * Joins the clients in rounds of `connectConcurrency`: first every connection of the round is
  * opened, then every CONNECT is written at once. A server can then announce a whole round of
  * joiners to the room in one write per member, instead of one write per member per joiner.
- * Resolves with each join's time and the first failures; it stops after a round that failed.
+ * Resolves with each join's time, the first failures, and what the server granted the first
+ * client when the clients asked for capabilities; it stops after a round that failed.
  */
 export async function joinAll(
   plan: WorkerPlan,
   clients: readonly Client[],
   events: ClientEvents,
-): Promise<{ connectMicros: number[]; failures: string[] }> {
+): Promise<{ connectMicros: number[]; failures: string[]; granted: string[] | undefined }> {
   const connectMicros: number[] = [];
   const failures: string[] = [];
   for (let from = 0; from < clients.length; from += plan.connectConcurrency) {
@@ -220,7 +235,11 @@ export async function joinAll(
     }
     if (failures.length > 0) break;
   }
-  return { connectMicros, failures: failures.slice(0, 10) };
+  return {
+    connectMicros,
+    failures: failures.slice(0, 10),
+    granted: clients.find((c) => c.joined)?.granted,
+  };
 }
 
 /** A refused CONNECT in a sentence that says what to do; starts with `room full` for a full room. */

@@ -10,7 +10,10 @@ import { maskFrame, maskFrames } from './ws-frames.js';
 
 /** Where a join stands after the answers so far. */
 export type JoinStep =
-  { readonly joined: true } | { readonly send: string } | { readonly refused: string } | undefined;
+  | { readonly joined: true; readonly granted?: string[] | undefined }
+  | { readonly send: string }
+  | { readonly refused: string }
+  | undefined;
 
 /** One client's join: the first message, then what the answers so far call for. */
 export interface Join {
@@ -30,7 +33,8 @@ export interface Dialect {
   frame(messages: Uint8Array, each: number, count: number): Uint8Array;
   /** One message, framed for the wire. */
   message(text: string): Uint8Array;
-  join(nickname: string): Join;
+  /** A client's join, asking for `caps` (rule 4.4) when given. */
+  join(nickname: string, caps?: readonly string[]): Join;
 }
 
 const encoder = new TextEncoder();
@@ -51,10 +55,11 @@ function natter(websocket: boolean): Dialect {
     ...(websocket
       ? websocketFraming()
       : { frame: (messages) => messages, message: (text) => encoder.encode(text + '\n') }),
-    join: (nickname) => ({
-      hello: JSON.stringify({ cmd: '0', nickname }),
+    join: (nickname, caps) => ({
+      hello: JSON.stringify(caps ? { cmd: '0', nickname, caps } : { cmd: '0', nickname }),
       step(answer) {
-        if (answer.includes('"03"')) return { joined: true };
+        if (answer.includes('"03"'))
+          return { joined: true, granted: caps ? grantedCaps(answer) : undefined };
         if (answer.includes('"01"') || answer.includes('"02"') || answer.includes('"9'))
           return { refused: answer };
         return undefined;
@@ -97,6 +102,24 @@ function socketIo(): Dialect {
       };
     },
   };
+}
+
+/**
+ * The capabilities a `03` in `answer` (messages run together, as a join reads them) grants:
+ * its `caps`, or none when it has no such list.
+ */
+export function grantedCaps(answer: string): string[] {
+  for (const text of answer.split(/\n|(?<=\})(?=\{)/)) {
+    if (!text.includes('"03"')) continue;
+    try {
+      const reply = JSON.parse(text) as { cmd?: unknown; caps?: unknown };
+      if (reply.cmd === '03' && Array.isArray(reply.caps))
+        return reply.caps.filter((c): c is string => typeof c === 'string');
+    } catch {
+      // Not one whole message: look on.
+    }
+  }
+  return [];
 }
 
 export function dialectOf(wire: Wire): Dialect {

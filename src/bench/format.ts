@@ -22,6 +22,19 @@ export function formatResult(r: BenchResult): string {
       `  latency ms    p50 ${r.latencyMs.p50}  p90 ${r.latencyMs.p90}  p99 ${r.latencyMs.p99}  max ${r.latencyMs.max}`,
     );
     lines.push(`  lost ${r.lost}, out of order ${r.outOfOrder}, disconnected ${r.disconnects}`);
+    const n = r.numbering;
+    if (n) {
+      lines.push(
+        `  numbered      ${n.numbered} with seq and ts, ${n.unnumbered} without; seq out of order ${n.seqOutOfOrder}, seqs skipped ${n.seqSkipped}`,
+      );
+    }
+  }
+  if (r.caps) {
+    const missing = r.caps.asked.filter((c) => !r.caps!.granted.includes(c));
+    lines.push(
+      `  caps          asked ${r.caps.asked.join(', ') || 'none'}; granted ${r.caps.granted.join(', ') || 'none'}` +
+        (missing.length > 0 ? ` (not granted: ${missing.join(', ')})` : ''),
+    );
   }
   lines.push(
     `  connect ms    p50 ${r.connectMs.p50}  p99 ${r.connectMs.p99}  max ${r.connectMs.max}`,

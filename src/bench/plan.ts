@@ -57,6 +57,11 @@ export interface WorkerPlan {
   readonly connectConcurrency: number;
   /** A CONNECT that gets no answer within this many milliseconds fails the run. */
   readonly connectTimeoutMs: number;
+  /**
+   * Capabilities every client asks for in its CONNECT (rule 4.4); none: a seed client's CONNECT.
+   * With `history` the receivers read each delivery's `seq` and `ts` too (receiver.ts).
+   */
+  readonly caps: readonly string[] | undefined;
 }
 
 /** Coordinator -> worker. */
@@ -67,7 +72,13 @@ export type ToWorker =
 
 /** Worker -> coordinator. */
 export type FromWorker =
-  | { type: 'joined'; connectMicros: number[]; failures: string[] }
+  | {
+      type: 'joined';
+      connectMicros: number[];
+      failures: string[];
+      /** What the server granted the worker's first client (its `03`), when it asked for any. */
+      granted: string[] | undefined;
+    }
   | { type: 'sent'; sent: [sender: number, count: number][] }
   | { type: 'done'; stats: WorkerStats }
   | { type: 'error'; message: string };
@@ -86,4 +97,24 @@ export interface WorkerStats {
   latencyMax: number;
   /** Connections the server closed during the run. */
   disconnects: number;
+  /** With the history capability asked for: what the receivers made of `seq` and `ts`. */
+  numbering: Numbering | undefined;
+}
+
+/**
+ * How numbered deliveries (rule 12.2: `seq` and `ts` on a `70`) came in, counted per receiving
+ * client. A client sees its room's seqs rising: every chat but its own, in the room's one order.
+ */
+export interface Numbering {
+  /** Deliveries that carried a `seq` and a `ts`. */
+  numbered: number;
+  /** Deliveries without them, or with one that is not a whole number. */
+  unnumbered: number;
+  /** Deliveries whose `seq` was not above the last one the same client saw. */
+  seqOutOfOrder: number;
+  /**
+   * Seqs a client that sends nothing never saw, between its first numbered delivery and its
+   * last: chats it lost, as the room's numbering tells (a sender's own chats are not counted).
+   */
+  seqSkipped: number;
 }

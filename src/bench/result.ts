@@ -3,7 +3,7 @@
  * merged into one summary.
  */
 import { Histogram } from './histogram.js';
-import { TCP, wireName, type Wire, type WorkerStats } from './plan.js';
+import { TCP, wireName, type Numbering, type Wire, type WorkerStats } from './plan.js';
 
 export interface BenchResult {
   scenario: {
@@ -37,6 +37,13 @@ export interface BenchResult {
     heapPerConnectionKiB?: number;
   };
   failures: string[];
+  /** The capabilities the clients asked for (`--caps`) and what the server granted them. */
+  caps?: { asked: string[]; granted: string[] };
+  /**
+   * With the history capability asked for: the deliveries that carried `seq` and `ts`, those
+   * that did not, and what their seqs say of the order and of losses (plan.ts, Numbering).
+   */
+  numbering?: Numbering;
 }
 
 /** The settings of a run that its result reports or depends on (a subset of BenchOptions). */
@@ -58,6 +65,7 @@ export interface Measured {
   joinSeconds: number;
   server: BenchResult['server'];
   failures: string[];
+  caps?: { asked: string[]; granted: string[] };
 }
 
 /** The result of an idle run: only joining and the server's memory were measured. */
@@ -75,6 +83,7 @@ export function idleResult(options: RunSettings, idle: number, m: Measured): Ben
     connectMs: connectSummary(m.connectTimes, m.joinSeconds),
     server: m.server,
     failures: m.failures,
+    ...(m.caps ? { caps: m.caps } : {}),
   };
 }
 
@@ -91,7 +100,15 @@ export function summarise(
   let lost = 0;
   let outOfOrder = 0;
   let disconnects = 0;
+  let numbering: Numbering | undefined;
   for (const s of stats) {
+    if (s.numbering) {
+      numbering ??= { numbered: 0, unnumbered: 0, seqOutOfOrder: 0, seqSkipped: 0 };
+      numbering.numbered += s.numbering.numbered;
+      numbering.unnumbered += s.numbering.unnumbered;
+      numbering.seqOutOfOrder += s.numbering.seqOutOfOrder;
+      numbering.seqSkipped += s.numbering.seqSkipped;
+    }
     const h = new Histogram(s.latency);
     h.max = s.latencyMax;
     latency.merge(h);
@@ -124,6 +141,8 @@ export function summarise(
     connectMs: connectSummary(m.connectTimes, m.joinSeconds),
     ...(server && Object.keys(server).length > 0 ? { server } : {}),
     failures: m.failures,
+    ...(m.caps ? { caps: m.caps } : {}),
+    ...(numbering ? { numbering } : {}),
   };
 }
 

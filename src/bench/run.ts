@@ -46,6 +46,11 @@ export interface BenchOptions {
   connectConcurrency?: number;
   /** Nickname prefix; nicknames are the prefix and a fixed-width number. */
   prefix?: string;
+  /**
+   * Capabilities every client asks for (rule 4.4); none: seed clients. With `history` the
+   * receivers also read and check each delivery's `seq` and `ts` (receiver.ts).
+   */
+  caps?: readonly string[];
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -99,6 +104,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       batch: options.batch ?? Infinity,
       connectConcurrency: options.connectConcurrency ?? 512,
       connectTimeoutMs: 30_000,
+      caps: options.caps,
     };
     return new WorkerChannel(new Worker(WORKER_URL, { workerData: plan }));
   });
@@ -116,7 +122,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     if (failures.length > 0) throw new BenchError(joinFailure(failures, clients, options.targets));
 
     const server: BenchResult['server'] = {};
-    const measured: Measured = { clients, senders, connectTimes, joinSeconds, server, failures };
+    const granted = options.caps ? (joined.find((j) => j.granted)?.granted ?? []) : undefined;
+    const measured: Measured = {
+      clients,
+      senders,
+      connectTimes,
+      joinSeconds,
+      server,
+      failures,
+      ...(options.caps ? { caps: { asked: [...options.caps], granted: granted ?? [] } } : {}),
+    };
     if (idle > 0) {
       // Let the server settle, then weigh it.
       await new Promise((resolve) => setTimeout(resolve, Math.max(1000, options.durationMs)));

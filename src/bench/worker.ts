@@ -14,13 +14,18 @@ const plan = workerData as WorkerPlan;
 const port = parentPort!;
 const post = (message: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
 
-const clients: Client[] = plan.clients.map((p) => newClient(p, plan.senders));
+// Clients that ask for history read each delivery's seq and ts as well.
+const numbered = plan.caps?.includes('history') ? { textBytes: plan.msgSize } : undefined;
+const clients: Client[] = plan.clients.map((p) =>
+  newClient(p, plan.senders, Receiver.partialBytes(numbered)),
+);
 const pacer = new Pacer(plan, clients);
 // At rate 0 a witness's receipt may open its sender's window again.
 const receiver = new Receiver(
   plan.senders,
   pacer.bySlot,
   plan.rate === 0 ? () => pacer.pump() : undefined,
+  numbered,
 );
 /** Connections the server closed while the run was on. */
 let disconnects = 0;
@@ -86,5 +91,7 @@ port.on('message', (message: ToWorker) => {
 });
 
 joinAll(plan, clients, events)
-  .then(({ connectMicros, failures }) => post({ type: 'joined', connectMicros, failures }))
+  .then(({ connectMicros, failures, granted }) =>
+    post({ type: 'joined', connectMicros, failures, granted }),
+  )
   .catch((err: unknown) => post({ type: 'error', message: String(err) }));

@@ -36,6 +36,9 @@ loss and order, as a summary and a JSON line. Loopback only is recommended.
   --connect-concurrency N
                        clients that join at once, in rounds (default 512; 1 for the seed,
                        whose joins race each other)
+  --caps LIST          capabilities every client asks for in its CONNECT, comma-separated
+                       (rule 4.4), e.g. history: deliveries then carry seq and ts, which are
+                       checked too (each client's seqs rise); default: seed clients, no caps
   --no-spread          do not bind clients to 127.0.0.2-251
   --json               print only the JSON line`;
 
@@ -73,7 +76,26 @@ function wireOf(values: {
   };
 }
 
-/** `natter bench`; returns the exit code: 1 when a delivery was lost or out of order. */
+/**
+ * The capabilities of `--caps` (repeated or comma-separated), or undefined when not given. A
+ * capability is a word of letters, digits, `-` and `_`; `--caps ""` asks for none, yet sends
+ * the list (rule 4.4: an extended client).
+ */
+export function parseCaps(values: readonly string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  const caps = values.flatMap((v) => v.split(',')).map((c) => c.trim());
+  const wanted = caps.filter((c) => c !== '');
+  for (const c of wanted) {
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(c))
+      throw new UsageError(`--caps takes capability names such as history, not ${c}`);
+  }
+  return [...new Set(wanted)];
+}
+
+/**
+ * `natter bench`; returns the exit code: 1 when a delivery was lost or out of order, or, for
+ * clients granted history, arrived without its seq or out of the room's order.
+ */
 export async function bench(args: string[]): Promise<number> {
   let values;
   try {
@@ -98,6 +120,7 @@ export async function bench(args: string[]): Promise<number> {
         'server-pid': { type: 'string' },
         workers: { type: 'string' },
         'connect-concurrency': { type: 'string' },
+        caps: { type: 'string', multiple: true },
         'no-spread': { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -112,6 +135,9 @@ export async function bench(args: string[]): Promise<number> {
     return 0;
   }
   const wire = wireOf(values);
+  const caps = parseCaps(values.caps);
+  if (caps && wire.protocol === 'socketio')
+    throw new UsageError('--caps is for Natter, not --socketio');
   const defaultPort = wire.websocket ? '20826' : wire.tls ? '20827' : '20825';
   const hosts = list(values.host, '127.0.0.1');
   const ports = list(values.port, defaultPort).map((p) => number('port', p, 0, 1));
@@ -150,6 +176,7 @@ export async function bench(args: string[]): Promise<number> {
         ? { connectConcurrency: number('connect-concurrency', values['connect-concurrency'], 1, 1) }
         : {}),
       spreadSources: !values['no-spread'],
+      ...(caps ? { caps } : {}),
     });
   } catch (err) {
     if (err instanceof BenchError) throw new CliError(err.message);
@@ -157,5 +184,9 @@ export async function bench(args: string[]): Promise<number> {
   }
   if (!values.json) process.stdout.write(formatResult(result) + '\n');
   process.stdout.write(JSON.stringify(result) + '\n');
-  return result.lost === 0 && result.outOfOrder === 0 ? 0 : 1;
+  const n = result.numbering;
+  const numberingFailed =
+    n !== undefined &&
+    (n.seqOutOfOrder > 0 || (result.caps!.granted.includes('history') && n.unnumbered > 0));
+  return result.lost === 0 && result.outOfOrder === 0 && !numberingFailed ? 0 : 1;
 }

@@ -81,6 +81,30 @@ describe('natter bench', () => {
     assertDelivered(r, 'ws');
   });
 
+  it('--caps history: every delivery numbered, the seqs checked; none without history', async (t) => {
+    const server = await startServer(t, { maxUsers: 10 });
+    const r = await bench(t, ['--caps', 'history', '--port', String(server.port), ...SHORT]);
+    assertDelivered(r, 'tcp');
+    assert.deepEqual(r.caps, { asked: ['history'], granted: ['history'] });
+    assert.deepEqual(r.numbering, {
+      numbered: r.received,
+      unnumbered: 0,
+      seqOutOfOrder: 0,
+      seqSkipped: 0,
+    });
+
+    const off = await startServer(t, { maxUsers: 10, history: false });
+    const seed = await bench(t, ['--caps', 'history', '--port', String(off.port), ...SHORT]);
+    assertDelivered(seed, 'tcp');
+    assert.deepEqual(seed.caps, { asked: ['history'], granted: [] });
+    assert.equal(seed.numbering!.numbered, 0);
+    assert.equal(seed.numbering!.unnumbered, seed.received);
+    // Seed clients: nothing asked, nothing read.
+    const plain = await bench(t, ['--port', String(server.port), ...SHORT]);
+    assert.equal(plain.caps, undefined);
+    assert.equal(plain.numbering, undefined);
+  });
+
   it('--socketio drives the Socket.IO chat server of npm run bench', async (t) => {
     const sio = run(t, process.execPath, [SOCKETIO_SERVER, '0']);
     const port = (await sio.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]!;
