@@ -4,7 +4,14 @@
  * `natter bench` runs (pinned to CPU 1).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -107,9 +114,23 @@ async function natterListen(wire: ServedWire, port: number): Promise<string[]> {
 export interface Build {
   label: string;
   natter: string;
+  /** It keeps history (docs/protocol.md, section 12): it takes --data-dir and --no-history. */
+  history: boolean;
 }
 
-export const CURRENT: Build = { label: 'natter', natter: NATTER };
+export const CURRENT: Build = { label: 'natter', natter: NATTER, history: true };
+
+/** Whether the `natter serve` of a build knows `--data-dir` (builds before history do not). */
+function knowsDataDir(natter: string): boolean {
+  try {
+    const help = execFileSync(process.execPath, [natter, 'serve', '--help'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).toString();
+    return help.includes('--data-dir');
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Another built checkout of Natter, `dir`, labelled with its short commit (or its folder's name
@@ -130,7 +151,11 @@ export function baselineBuild(dir: string): Build {
   } catch {
     name = '';
   }
-  return { label: `natter (baseline ${name || basename(root)})`, natter };
+  return {
+    label: `natter (baseline ${name || basename(root)})`,
+    natter,
+    history: knowsDataDir(natter),
+  };
 }
 
 export const hasTaskset = (() => {
@@ -181,12 +206,31 @@ function waitForListening(child: ChildProcess): Promise<void> {
   });
 }
 
+/** The data directory of each Natter server started here, removed when it stops. */
+const dataDirs = new Map<ChildProcess, string>();
+
+/** A fresh directory for one server's history, under the system's temporary one. */
+export function freshDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'natter-bench-data-'));
+}
+
+/** The data directory a server started here keeps its history in (undefined: none). */
+export function dataDirOf(child: ChildProcess): string | undefined {
+  return dataDirs.get(child);
+}
+
+/** Stops a server (SIGTERM, SIGKILL after 8 s) and removes its data directory. */
 export async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
-  await new Promise((resolve) => child.once('exit', resolve));
-  clearTimeout(timer);
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+    await exited;
+    clearTimeout(timer);
+  }
+  const dir = dataDirs.get(child);
+  dataDirs.delete(child);
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
 /** A copy of the seed whose room holds `cap` users (S2-S5 need more than its 10). */
@@ -204,7 +248,10 @@ function seedCopy(cap: number): string {
 
 /**
  * The server to measure, on a free port; Natter from `build`, serving `wire` on `port` (and only
- * what that needs: the HTTP listener only for ws and wss). Pinned to CPU 0.
+ * what that needs: the HTTP listener only for ws and wss). Pinned to CPU 0. A build that keeps
+ * history is given a fresh temporary `--data-dir` of its own (its history, when on, starts
+ * empty), which `stop` removes: never `natter serve`'s default ./natter-data, which would be
+ * shared by every run and left behind.
  */
 export async function startServer(
   kind: 'natter' | 'seed' | 'blaster' | 'socketio',
@@ -213,6 +260,7 @@ export async function startServer(
   build: Build = CURRENT,
   wire: ServedWire = 'tcp',
 ): Promise<ChildProcess> {
+  const dataDir = kind === 'natter' && build.history ? freshDataDir() : undefined;
   const command =
     kind === 'natter'
       ? [
@@ -227,6 +275,7 @@ export async function startServer(
           // info: its "listening" line tells when it is ready; join lines are few.
           '--log-level',
           'info',
+          ...(dataDir ? ['--data-dir', dataDir] : []),
           ...extra,
         ]
       : kind === 'seed'
@@ -235,7 +284,13 @@ export async function startServer(
           ? [process.execPath, SOCKETIO, String(port), '127.0.0.1']
           : [process.execPath, BLASTER, String(port), ...extra];
   const child = start(pinned(0, command));
-  await waitForListening(child);
+  if (dataDir) dataDirs.set(child, dataDir);
+  try {
+    await waitForListening(child);
+  } catch (err) {
+    await stop(child);
+    throw err;
+  }
   // From here on the output is only drained: the benchmark does not read what the server logs.
   child.stdout!.resume();
   child.stderr!.resume();

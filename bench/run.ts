@@ -29,6 +29,19 @@
  *   npm run bench -- --only natter --baseline ../natter-main --scenarios S1,S2
  *
  * runs only the Natter scenario rows, for both builds.
+ *
+ * Every Natter server keeps its history (docs/protocol.md, section 12) in a fresh temporary
+ * --data-dir of its own, removed when it stops. --history measures the cost of history: every
+ * Natter row (scenarios and cluster) of a build that keeps history runs three ways, taking turns
+ * run by run: `natter (history off)` (--no-history), `natter (history on)` (seed clients: the
+ * server keeps every chat, the frames are the seed's) and `natter (history on, history
+ * clients)` (natter bench --caps history: every delivery carries seq and ts, which the
+ * generator checks). A table of on / off follows (bench/history-rows.ts). --scenarios also
+ * chooses the cluster's loads (S2, S3m, S4; by default S2 and S4), which with history on also
+ * report Redis's memory per kept chat:
+ *
+ *   npm run bench -- --only natter --history --scenarios S2,S3m
+ *   npm run bench -- --only cluster --history --scenarios S2,S3m
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -36,6 +49,7 @@ import { parseArgs } from 'node:util';
 import { clusterBenchmarks } from './cluster.js';
 import { runCodecBenchmarks } from './codec.js';
 import { spread, thousands } from './figures.js';
+import { historyComparison } from './history-rows.js';
 import {
   CURRENT,
   baselineBuild,
@@ -59,6 +73,7 @@ async function main(): Promise<void> {
       baseline: { type: 'string' },
       ws: { type: 'boolean' },
       tls: { type: 'boolean' },
+      history: { type: 'boolean' },
     },
   });
   const only = new Set(
@@ -93,7 +108,17 @@ async function main(): Promise<void> {
   }
 
   if (only.has('cluster'))
-    out.push(...(await clusterBenchmarks(builds, runs, values.duration!, values.warmup!, log)));
+    out.push(
+      ...(await clusterBenchmarks({
+        builds,
+        runs,
+        duration: values.duration!,
+        warmup: values.warmup!,
+        history: Boolean(values.history),
+        ...(wanted ? { loads: wanted } : {}),
+        log,
+      })),
+    );
 
   if (only.has('ceiling')) {
     out.push('', '| generator ceiling (trivial sender) | deliveries/s |', '|---|---|');
@@ -140,13 +165,14 @@ async function main(): Promise<void> {
     ],
     socketio: only.has('socketio'),
     seed: only.has('seed'),
+    history: Boolean(values.history),
     runs,
     duration: values.duration!,
     warmup: values.warmup!,
     log,
   };
   const rows = await runMatrix(matrix);
-  out.push(...matrixTable(rows, matrix), ...webTargets(rows));
+  out.push(...matrixTable(rows, matrix), ...historyComparison(rows), ...webTargets(rows));
   out.push('', `Load average (1, 5, 15 min) at the end: ${load()}.`);
   process.stdout.write(out.join('\n') + '\n');
 }

@@ -83,6 +83,11 @@ export interface MatrixOptions {
   /** The Socket.IO server too, over WebSocket (bench/socketio-server.ts). */
   socketio: boolean;
   seed: boolean;
+  /**
+   * Each build that keeps history, with history off (`--no-history`) and on, seed clients and
+   * history clients (`--caps history`), taking turns run by run (HISTORY_MODES).
+   */
+  history: boolean;
   runs: number;
   duration: string;
   warmup: string;
@@ -95,21 +100,47 @@ export interface Row {
   /** How it was reached. */
   wire: ServedWire;
   results: BenchResult[];
+  /** Natter's build, and with --history its history mode. */
+  build?: Build | undefined;
+  mode?: HistoryMode | undefined;
 }
+
+/**
+ * How `--history` runs Natter: off, on with seed clients (the server keeps every chat and sends
+ * the seed's frames), on with history clients (every delivery numbered).
+ */
+export interface HistoryMode {
+  /** How the rows name it. */
+  name: string;
+  server: string[];
+  clients: string[];
+}
+
+export const HISTORY_MODES: readonly HistoryMode[] = [
+  { name: 'history off', server: ['--no-history'], clients: [] },
+  { name: 'history on', server: [], clients: [] },
+  { name: 'history on, history clients', server: [], clients: ['--caps', 'history'] },
+];
 
 /** One server on one wire: a row of the table. */
 interface Variant {
   kind: 'natter' | 'seed' | 'socketio';
   build: Build;
   wire: ServedWire;
+  /** With --history, how history is set. */
+  mode: HistoryMode | undefined;
   label: string;
 }
 
-/** A row's server: Natter's TCP rows keep the build's label alone, as before wires were added. */
-function label(kind: Variant['kind'], build: Build, wire: ServedWire): string {
-  if (kind === 'socketio') return 'socket.io (ws)';
-  if (kind === 'seed') return 'seed';
-  return wire === 'tcp' ? build.label : `${build.label} (${wire})`;
+/**
+ * A row's server: Natter's TCP rows keep the build's label alone, as before wires were added;
+ * the wire and the history mode follow in parentheses, as in `natter (ws, history on)`.
+ */
+function label(v: Omit<Variant, 'label'>): string {
+  if (v.kind === 'socketio') return 'socket.io (ws)';
+  if (v.kind === 'seed') return 'seed';
+  const parts = [...(v.wire === 'tcp' ? [] : [v.wire]), ...(v.mode ? [v.mode.name] : [])];
+  return parts.length === 0 ? v.build.label : `${v.build.label} (${parts.join(', ')})`;
 }
 
 /**
@@ -120,11 +151,26 @@ function label(kind: Variant['kind'], build: Build, wire: ServedWire): string {
 export async function runMatrix(o: MatrixOptions): Promise<Row[]> {
   const rows: Row[] = [];
   const turns: Variant[] = o.builds.flatMap((build) =>
-    o.wires.map((wire) => ({ kind: 'natter' as const, build, wire, label: '' })),
+    o.wires.flatMap((wire) =>
+      (o.history && build.history ? HISTORY_MODES : [undefined]).map((mode) => ({
+        kind: 'natter' as const,
+        build,
+        wire,
+        mode,
+        label: '',
+      })),
+    ),
   );
-  if (o.socketio) turns.push({ kind: 'socketio', build: CURRENT, wire: 'socketio', label: '' });
-  for (const v of turns) v.label = label(v.kind, v.build, v.wire);
-  const seed: Variant = { kind: 'seed', build: CURRENT, wire: 'tcp', label: 'seed' };
+  if (o.socketio)
+    turns.push({ kind: 'socketio', build: CURRENT, wire: 'socketio', mode: undefined, label: '' });
+  for (const v of turns) v.label = label(v);
+  const seed: Variant = {
+    kind: 'seed',
+    build: CURRENT,
+    wire: 'tcp',
+    mode: undefined,
+    label: 'seed',
+  };
   for (const scenario of o.scenarios) {
     const results = turns.map(() => [] as BenchResult[]);
     for (let i = 0; i < o.runs; i++) {
@@ -135,7 +181,13 @@ export async function runMatrix(o: MatrixOptions): Promise<Row[]> {
     }
     for (const [t, v] of turns.entries())
       if (results[t]!.length > 0)
-        rows.push({ scenario, server: v.label, wire: v.wire, results: results[t]! });
+        rows.push({
+          scenario,
+          server: v.label,
+          wire: v.wire,
+          results: results[t]!,
+          ...(v.kind === 'natter' ? { build: v.build, mode: v.mode } : {}),
+        });
     if (!o.seed) continue;
     const seedResults: BenchResult[] = [];
     for (let i = 0; i < o.runs; i++) {
@@ -158,7 +210,7 @@ async function runOnce(
   const server = v.label;
   const kind = v.kind;
   const port = await freePort();
-  const child = await startServer(kind, port, [], v.build, v.wire);
+  const child = await startServer(kind, port, v.mode?.server ?? [], v.build, v.wire);
   try {
     const args = [
       '--port',
@@ -171,11 +223,15 @@ async function runOnce(
       o.warmup,
       ...GENERATOR[kind]!,
       ...wireArgs(v.wire),
+      ...(v.mode?.clients ?? []),
       ...scenario.args,
     ];
     const r = await benchOnce(args);
+    const numbered = r.numbering
+      ? `, numbered ${r.numbering.numbered} (without ${r.numbering.unnumbered}, seq out of order ${r.numbering.seqOutOfOrder})`
+      : '';
     o.log(
-      `${scenario.name} ${server} run ${i + 1}: ${r.deliveriesPerSec} deliveries/s, p99 ${r.latencyMs.p99} ms, lost ${r.lost}, ${r.server?.rssPerConnectionKiB ?? '-'} KiB/conn`,
+      `${scenario.name} ${server} run ${i + 1}: ${r.deliveriesPerSec} deliveries/s, p99 ${r.latencyMs.p99} ms, lost ${r.lost}, CPU ${r.server?.cpuPercent ?? '-'}%, ${r.server?.rssPerConnectionKiB ?? '-'} KiB/conn${numbered}`,
     );
     return r;
   } catch (err) {
@@ -198,13 +254,13 @@ export function matrixTable(rows: Row[], o: MatrixOptions): string[] {
     ...rows.map(formatRow),
     '',
     'Scenarios: ' + o.scenarios.map((s) => `${s.name} = ${s.what}`).join('; ') + '.',
-    `Generator: natter bench ${GENERATOR.natter!.join(' ')} for Natter${o.socketio ? ' and Socket.IO (--socketio)' : ''}, ${GENERATOR.seed!.join(' ')} for the seed; --ws, --tls for those wires.`,
+    `Generator: natter bench ${GENERATOR.natter!.join(' ')} for Natter${o.socketio ? ' and Socket.IO (--socketio)' : ''}, ${GENERATOR.seed!.join(' ')} for the seed; --ws, --tls for those wires${o.history ? '; --caps history for history clients' : ''}.`,
   ];
 }
 
 function formatRow(row: Row): string {
   const r = row.results;
-  const lost = r.reduce((n, x) => n + x.lost + x.outOfOrder, 0);
+  const lost = r.reduce((n, x) => n + x.lost + x.outOfOrder + (x.numbering?.seqOutOfOrder ?? 0), 0);
   const cpu = r.map((x) => x.server?.cpuPercent ?? NaN).filter((x) => !Number.isNaN(x));
   const cpuText = cpu.length ? spread(cpu, fixed(0)) + '%' : '-';
   const p99 = msSpread(r.map(p99Of));
