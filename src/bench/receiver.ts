@@ -29,19 +29,37 @@ export interface Witnessed {
 }
 
 const CLOSE = 0x7d; // '}'
-/** From a numbered delivery's closing quote to its seq's first digit. */
-const SEQ_KEY = Buffer.from('","seq":', 'latin1');
-/** From the end of the seq to the ts's first digit. */
-const TS_KEY = Buffer.from(',"ts":', 'latin1');
+const QUOTE = 0x22; // '"'
+const COMMA = 0x2c;
+const COLON = 0x3a;
+/** `","seq":`, from a numbered delivery's closing quote to its seq's first digit. */
+const SEQ_KEY_BYTES = 8;
+/** `,"ts":`, from the end of the seq to the ts's first digit. */
+const TS_KEY_BYTES = 6;
 /** The most a numbered delivery adds after its text: the keys, two numbers and the `}`. */
-const NUMBERED_TAIL = SEQ_KEY.length + 20 + TS_KEY.length + 20 + 1;
+const NUMBERED_TAIL = SEQ_KEY_BYTES + 20 + TS_KEY_BYTES + 20 + 1;
+/** What {@link Receiver.tail} says of a delivery whose bytes end before its `}`. */
+const CUT = -1;
 
-/** Whether `key` is in `buf` at `at`, wholly before `end`. */
-function matches(buf: Uint8Array, at: number, end: number, key: Uint8Array): boolean {
-  if (at + key.length > end) return false;
-  for (let i = 0; i < key.length; i++) if (buf[at + i] !== key[i]) return false;
-  return true;
-}
+/** Whether `","seq":` is at `at` (the caller knows that it fits). */
+const seqKeyAt = (b: Uint8Array, at: number) =>
+  b[at] === QUOTE &&
+  b[at + 1] === COMMA &&
+  b[at + 2] === QUOTE &&
+  b[at + 3] === 0x73 && // s
+  b[at + 4] === 0x65 && // e
+  b[at + 5] === 0x71 && // q
+  b[at + 6] === QUOTE &&
+  b[at + 7] === COLON;
+
+/** Whether `,"ts":` is at `at` (the caller knows that it fits). */
+const tsKeyAt = (b: Uint8Array, at: number) =>
+  b[at] === COMMA &&
+  b[at + 1] === QUOTE &&
+  b[at + 2] === 0x74 && // t
+  b[at + 3] === 0x73 && // s
+  b[at + 4] === QUOTE &&
+  b[at + 5] === COLON;
 
 export class Receiver {
   readonly histogram = new Histogram();
@@ -101,25 +119,62 @@ export class Receiver {
       const at = chunk.indexOf(MARK, pos);
       if (at < 0) break;
       // Where the delivery's bytes that are read end: past its header, or past its `}`.
-      const end = textBytes === 0 ? at + HEADER_BYTES : chunk.indexOf(CLOSE, at + textBytes) + 1;
-      if (end <= 0 || end > length) {
+      const end = textBytes === 0 ? at + HEADER_BYTES : this.tail(chunk, at + textBytes, length);
+      if (end === CUT || end > length) {
         if (length - at <= client.partial.length) {
           client.partial.set(chunk.subarray(at), 0);
           client.partialLength = length - at;
           break;
         }
         // Longer than any delivery and still no end: not numbered as the protocol says.
-        this.delivery(client, chunk, at, now, -1);
+        this.roomSeq = -1;
+        this.delivery(client, chunk, at, now);
         pos = at + HEADER_BYTES;
         continue;
       }
-      this.delivery(client, chunk, at, now, end);
+      this.delivery(client, chunk, at, now);
       pos = end;
     }
     if (this.witnessDue) {
       this.witnessDue = false;
       this.onWitnessed!();
     }
+  }
+
+  /** The room seq {@link tail} read last; -1 when the delivery had none. */
+  private roomSeq = -1;
+
+  /**
+   * Reads a numbered delivery's end from its text's closing quote at `quote`, in one pass:
+   * `","seq":S,"ts":T}`. Returns the index just past its `}`, and leaves the seq in `roomSeq`
+   * (-1 for a delivery without one, such as `"}`); CUT when `buf` ends before the `}`.
+   */
+  private tail(buf: Uint8Array, quote: number, length: number): number {
+    this.roomSeq = -1;
+    if (quote + 2 > length) return CUT;
+    if (buf[quote] === QUOTE && buf[quote + 1] === CLOSE) return quote + 2; // not numbered
+    let i = quote + SEQ_KEY_BYTES;
+    if (i > length) return CUT;
+    if (!seqKeyAt(buf, quote)) return this.end(buf, quote, length);
+    let seq = 0;
+    const seqFrom = i;
+    for (let d = buf[i]! - 0x30; d >= 0 && d <= 9; d = buf[++i]! - 0x30) seq = seq * 10 + d;
+    if (i + TS_KEY_BYTES > length) return CUT;
+    if (i === seqFrom || !tsKeyAt(buf, i)) return this.end(buf, quote, length);
+    i += TS_KEY_BYTES;
+    const tsFrom = i;
+    for (let c = buf[i]!; c >= 0x30 && c <= 0x39; c = buf[++i]!);
+    if (i >= length) return CUT;
+    if (i === tsFrom || buf[i] !== CLOSE) return this.end(buf, quote, length);
+    this.roomSeq = seq;
+    return i + 1;
+  }
+
+  /** The end of a delivery numbered otherwise than the protocol says: past its `}`, or CUT. */
+  private end(buf: Uint8Array, from: number, length: number): number {
+    this.roomSeq = -1;
+    const close = buf.indexOf(CLOSE, from);
+    return close < 0 || close >= length ? CUT : close + 1;
   }
 
   /**
@@ -138,7 +193,8 @@ export class Receiver {
     if (need <= chunk.length && need <= room) {
       client.partial.set(chunk.subarray(0, need), have);
       client.partialLength = 0;
-      this.delivery(client, client.partial, 0, now, have + need);
+      if (this.textBytes > 0) this.tail(client.partial, this.textBytes, have + need);
+      this.delivery(client, client.partial, 0, now);
       return need;
     }
     if (chunk.length < room) {
@@ -148,15 +204,16 @@ export class Receiver {
     }
     // More than any delivery and still no end: count what there is, and scan on from here.
     client.partialLength = 0;
-    if (have >= HEADER_BYTES) this.delivery(client, client.partial, 0, now, -1);
+    this.roomSeq = -1;
+    if (have >= HEADER_BYTES) this.delivery(client, client.partial, 0, now);
     return 0;
   }
 
   /**
-   * One delivery whose `~` is at `at` in `buf`; when numbered, `end` is just past its `}` (-1:
-   * it has none).
+   * One delivery whose `~` is at `at` in `buf`; when numbered, its room seq is in `roomSeq`
+   * (read by {@link tail}).
    */
-  private delivery(client: Client, buf: Uint8Array, at: number, now: number, end: number): void {
+  private delivery(client: Client, buf: Uint8Array, at: number, now: number): void {
     const sender = readDigits(buf, at + 1, SENDER_DIGITS);
     const seq = readDigits(buf, at + 2 + SENDER_DIGITS, SEQ_DIGITS);
     if (!(sender < this.senders) || Number.isNaN(seq)) return; // not one of ours
@@ -175,34 +232,12 @@ export class Receiver {
       own.witnessed++;
       if (this.onWitnessed) this.witnessDue = true;
     }
-    if (this.numbering) this.numbered(client, buf, at + this.textBytes, end, this.numbering);
+    if (this.numbering) this.numbered(client, this.roomSeq, this.numbering);
   }
 
-  /** Reads `","seq":S,"ts":T}` from a delivery's closing quote, and checks the seq's order. */
-  private numbered(
-    client: Client,
-    buf: Uint8Array,
-    quote: number,
-    end: number,
-    n: Numbering,
-  ): void {
-    if (end < 0 || !matches(buf, quote, end, SEQ_KEY)) {
-      n.unnumbered++;
-      return;
-    }
-    let i = quote + SEQ_KEY.length;
-    const seqFrom = i;
-    let seq = 0;
-    for (let d = buf[i]! - 0x30; i < end && d >= 0 && d <= 9; d = buf[++i]! - 0x30)
-      seq = seq * 10 + d;
-    if (i === seqFrom || !matches(buf, i, end, TS_KEY)) {
-      n.unnumbered++;
-      return;
-    }
-    i += TS_KEY.length;
-    const tsFrom = i;
-    for (let d = buf[i]! - 0x30; i < end && d >= 0 && d <= 9; d = buf[++i]! - 0x30);
-    if (i === tsFrom || buf[i] !== CLOSE) {
+  /** Counts a delivery's room seq (-1: none) and checks that the client's seqs rise. */
+  private numbered(client: Client, seq: number, n: Numbering): void {
+    if (seq < 0) {
       n.unnumbered++;
       return;
     }
