@@ -3,8 +3,10 @@
  * pre-encoded deliveries to every client as fast as the sockets take them, without reading a
  * thing. Whatever `natter bench` reports against it is the generator's own ceiling.
  * With `ws` it speaks WebSocket instead (as Natter's `/ws`: an upgrade, then a text frame per
- * message), for the generator's ceiling over WebSocket (`natter bench --ws`).
- * Run: `node dist/bench/blaster.js PORT [ws]`.
+ * message), for the generator's ceiling over WebSocket (`natter bench --ws`). With `history`
+ * every delivery ends with a room seq and a ts, as a history client gets them (docs/protocol.md,
+ * rule 12.2), for the generator's ceiling with `--caps history` (TCP only).
+ * Run: `node dist/bench/blaster.js PORT [ws | history]`.
  */
 import { createHash } from 'node:crypto';
 import net from 'node:net';
@@ -51,10 +53,15 @@ export function startBlaster(
   port: number,
   host = '127.0.0.1',
   websocket = false,
+  history = false,
 ): Promise<net.Server> {
+  if (websocket && history) throw new Error('the blaster numbers deliveries over TCP only');
   const head = '{"cmd":"70","from":"blaster","msg":"';
   const body = head + '~' + '0'.repeat(HEADER_BYTES - 1) + 'x'.repeat(64 - HEADER_BYTES) + '"}';
   const template = Buffer.from(framed(body, websocket));
+  // Numbered: the frame without its `}\n`, then `,"seq":S,"ts":T}\n`.
+  const open = template.subarray(0, template.length - 2);
+  const ts = Date.now();
   const mark = head.length + (websocket ? 2 : 0);
   template[mark + 1 + SENDER_DIGITS] = 0x3a;
   template[mark + 2 + SENDER_DIGITS + SEQ_DIGITS] = 0x3a;
@@ -71,16 +78,22 @@ export function startBlaster(
     let backlog = 0;
     for (const socket of clients) backlog = Math.max(backlog, socket.writableLength);
     if (backlog < 1 << 20) {
-      const batch = Buffer.allocUnsafe(template.length * BATCH);
+      const batch = Buffer.allocUnsafe((template.length + (history ? 40 : 0)) * BATCH);
       const time = nowMicros();
+      let at = 0;
       for (let i = 0; i < BATCH; i++) {
-        const at = i * template.length;
-        template.copy(batch, at);
+        const frame = history ? open : template;
+        frame.copy(batch, at);
         writeDigits(batch, at + mark + 1, SENDER_DIGITS, 0);
-        writeDigits(batch, at + mark + 2 + SENDER_DIGITS, SEQ_DIGITS, seq++);
+        writeDigits(batch, at + mark + 2 + SENDER_DIGITS, SEQ_DIGITS, seq);
         writeDigits(batch, at + mark + 3 + SENDER_DIGITS + SEQ_DIGITS, TIME_DIGITS, time);
+        at += frame.length;
+        // The room seq: one more than the last, from 1.
+        if (history) at += batch.write(`,"seq":${seq + 1},"ts":${ts}}\n`, at, 'latin1');
+        seq++;
       }
-      for (const socket of clients) socket.write(batch);
+      const out = batch.subarray(0, at);
+      for (const socket of clients) socket.write(out);
     }
     running = true;
     setImmediate(blast);
@@ -90,7 +103,10 @@ export function startBlaster(
     socket.on('error', () => undefined);
     socket.on('close', () => clients.delete(socket));
     const joined = () => {
-      socket.write(framed('{"cmd":"03","serverAddress":["127.0.0.1",0],"userCount":1}', websocket));
+      const caps = history ? ',"caps":["history"]' : '';
+      socket.write(
+        framed(`{"cmd":"03","serverAddress":["127.0.0.1",0],"userCount":1${caps}}`, websocket),
+      );
       socket.resume();
       // A client that joins mid-stream starts at a later sequence number: the generator counts
       // that once as out of order. The ceiling measurement only reads deliveries per second.
@@ -108,7 +124,8 @@ export function startBlaster(
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const port = Number(process.argv[2] ?? 20999);
-  void startBlaster(port, '127.0.0.1', process.argv[3] === 'ws').then(() =>
+  const mode = process.argv[3];
+  void startBlaster(port, '127.0.0.1', mode === 'ws', mode === 'history').then(() =>
     process.stdout.write(`blaster listening on 127.0.0.1:${port}\n`),
   );
 }

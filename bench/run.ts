@@ -38,7 +38,8 @@
  * clients)` (natter bench --caps history: every delivery carries seq and ts, which the
  * generator checks). A table of on / off follows (bench/history-rows.ts). --scenarios also
  * chooses the cluster's loads (S2, S3m, S4; by default S2 and S4), which with history on also
- * report Redis's memory per kept chat:
+ * report Redis's memory per kept chat. With `ceiling`, --history adds the generator's ceiling
+ * with numbered deliveries (the blaster's `history`):
  *
  *   npm run bench -- --only natter --history --scenarios S2,S3m
  *   npm run bench -- --only cluster --history --scenarios S2,S3m
@@ -122,15 +123,29 @@ async function main(): Promise<void> {
 
   if (only.has('ceiling')) {
     out.push('', '| generator ceiling (trivial sender) | deliveries/s |', '|---|---|');
-    for (const websocket of values.ws ? [false, true] : [false]) {
+    // TCP; over WebSocket with --ws; numbered deliveries read by history clients with --history.
+    const kinds = [
+      { what: '', blaster: [] as string[], bench: [] as string[] },
+      ...(values.ws ? [{ what: ', WebSocket', blaster: ['ws'], bench: ['--ws'] }] : []),
+      ...(values.history
+        ? [
+            {
+              what: ', numbered (--caps history)',
+              blaster: ['history'],
+              bench: ['--caps', 'history'],
+            },
+          ]
+        : []),
+    ];
+    for (const kind of kinds) {
       for (const clients of [10, 100, 1000]) {
         const ceiling: number[] = [];
         for (let i = 0; i < runs; i++) {
           const port = await freePort();
-          const blaster = await startServer('blaster', port, websocket ? ['ws'] : []);
+          const blaster = await startServer('blaster', port, kind.blaster);
           try {
             const r = await benchOnce([
-              ...(websocket ? ['--ws'] : []),
+              ...kind.bench,
               '--port',
               String(port),
               '--clients',
@@ -147,7 +162,7 @@ async function main(): Promise<void> {
             await stop(blaster);
           }
         }
-        const what = `${clients} receiving clients${websocket ? ', WebSocket' : ''}`;
+        const what = `${clients} receiving clients${kind.what}`;
         log(`ceiling ${what}: ${ceiling.join(', ')}`);
         out.push(`| ${what} | ${spread(ceiling, thousands)} |`);
       }
