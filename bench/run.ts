@@ -137,10 +137,11 @@ async function main(): Promise<void> {
           ]
         : []),
     ];
-    for (const kind of kinds) {
-      for (const clients of [10, 100, 1000]) {
-        const ceiling: number[] = [];
-        for (let i = 0; i < runs; i++) {
+    // The kinds take turns run by run, so that the machine's drift touches them alike.
+    for (const clients of [10, 100, 1000]) {
+      const ceilings = kinds.map(() => [] as number[]);
+      for (let i = 0; i < runs; i++) {
+        for (const [k, kind] of kinds.entries()) {
           const port = await freePort();
           const blaster = await startServer('blaster', port, kind.blaster);
           try {
@@ -157,14 +158,16 @@ async function main(): Promise<void> {
               '--warmup',
               '1',
             ]);
-            ceiling.push(r.deliveriesPerSec);
+            ceilings[k]!.push(r.deliveriesPerSec);
           } finally {
             await stop(blaster);
           }
         }
+      }
+      for (const [k, kind] of kinds.entries()) {
         const what = `${clients} receiving clients${kind.what}`;
-        log(`ceiling ${what}: ${ceiling.join(', ')}`);
-        out.push(`| ${what} | ${spread(ceiling, thousands)} |`);
+        log(`ceiling ${what}: ${ceilings[k]!.join(', ')}`);
+        out.push(`| ${what} | ${spread(ceilings[k]!, thousands)} |`);
       }
     }
   }
