@@ -11,7 +11,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import type { BenchResult } from '../src/bench/run.js';
-import { fixed, spread, thousands } from './figures.js';
+import { fixed, median, spread, thousands } from './figures.js';
+import { HISTORY_TARGET, ratioText } from './history-rows.js';
 import { benchOnce, cpuSeconds, freePort, redisPid, startServer, stop } from './processes.js';
 import type { Build } from './processes.js';
 import { GENERATOR, HISTORY_MODES, SCENARIOS, type HistoryMode } from './scenarios.js';
@@ -102,6 +103,7 @@ export async function clusterBenchmarks(o: ClusterOptions): Promise<string[]> {
     `|---|---|${withServer ? '---|' : ''}---|---|---|---|---|---|`,
   ];
   const memory: string[] = [];
+  const comparison: string[] = [];
   const redis = redisPid();
   const chosen = o.loads ?? DEFAULT_LOADS;
   for (const load of LOADS.filter((l) => chosen.has(l.scenario))) {
@@ -125,6 +127,7 @@ export async function clusterBenchmarks(o: ClusterOptions): Promise<string[]> {
         }
       }
       const label = nodes === 0 ? 'one node, no Redis' : `${nodes} on Redis`;
+      if (!load.latency) comparison.push(...historyRatios(series, load, nodes, label));
       for (const s of series) {
         const { results } = s;
         const lost = results.reduce(
@@ -153,6 +156,15 @@ export async function clusterBenchmarks(o: ClusterOptions): Promise<string[]> {
       }
     }
   }
+  if (comparison.length > 0)
+    out.push(
+      '',
+      `History on against off (issue 15: at least ${HISTORY_TARGET.toFixed(2)} of the deliveries/s), the ratio of the medians, and run by run (median (min-max)); Redis CPU µs per chat and nodes CPU µs per delivery, medians.`,
+      '',
+      '| load | nodes | server | on / off, seed clients | on / off, history clients | Redis CPU µs per chat: off / on / on, history clients | nodes CPU µs per delivery: off / on / on, history clients |',
+      '|---|---|---|---|---|---|---|',
+      ...comparison,
+    );
   if (memory.length > 0)
     out.push(
       '',
@@ -161,6 +173,30 @@ export async function clusterBenchmarks(o: ClusterOptions): Promise<string[]> {
       ...memory,
     );
   return out;
+}
+
+/** The rows of the on / off table for one load and number of nodes, one per build. */
+function historyRatios(
+  series: readonly Series[],
+  load: Load,
+  nodes: number,
+  label: string,
+): string[] {
+  const rows: string[] = [];
+  for (const build of new Set(series.map((s) => s.build))) {
+    const of = (i: number) => series.find((s) => s.build === build && s.mode === HISTORY_MODES[i]);
+    const [off, on, clients] = [of(0), of(1), of(2)];
+    if (!off || !on || !clients) continue;
+    const rate = (s: Series) => s.results.map((r) => r.deliveriesPerSec);
+    const cpu = (pick: (s: Series) => number[], digits: number) =>
+      [off, on, clients]
+        .map((s) => (pick(s).length > 0 ? fixed(digits)(median(pick(s))) : '-'))
+        .join(' / ');
+    rows.push(
+      `| ${load.scenario} | ${label} | ${build.label} | ${ratioText(rate(on), rate(off))} | ${ratioText(rate(clients), rate(off))} | ${nodes === 0 ? '-' : cpu((s) => s.redisPerChat, 1)} | ${cpu((s) => s.nodeCpu, 3)} |`,
+    );
+  }
+  return rows;
 }
 
 /** One run of a build on fresh nodes; adds its figures to the series and returns its result. */

@@ -31,7 +31,7 @@ export function ratios(
   return { paired, ofMedians: median([...on]) / median([...off]) };
 }
 
-const ratioText = (on: readonly number[], off: readonly number[]): string => {
+export const ratioText = (on: readonly number[], off: readonly number[]): string => {
   const r = ratios(on, off);
   if (Number.isNaN(r.ofMedians)) return '-';
   const met = r.ofMedians >= HISTORY_TARGET ? '' : ' **below**';
