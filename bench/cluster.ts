@@ -120,7 +120,10 @@ export async function clusterBenchmarks(o: ClusterOptions): Promise<string[]> {
       for (let i = 0; i < o.runs; i++) {
         for (const s of series) {
           const r = await runOnce(s, load, nodes, redis, o);
-          const numbered = r.numbering ? `, numbered ${r.numbering.numbered}` : '';
+          const n = r.numbering;
+          const numbered = n
+            ? `, numbered ${n.numbered} (without ${n.unnumbered}, seq out of order ${n.seqOutOfOrder}, skipped ${n.seqSkipped})`
+            : '';
           o.log(
             `cluster ${load.scenario} ${nodes} nodes${withServer ? ` ${s.label}` : ''} run ${i + 1}: ${r.deliveriesPerSec}/s p99 ${r.latencyMs.p99} ms, lost ${r.lost}${numbered}`,
           );

@@ -228,7 +228,7 @@ async function runOnce(
     ];
     const r = await benchOnce(args);
     const numbered = r.numbering
-      ? `, numbered ${r.numbering.numbered} (without ${r.numbering.unnumbered}, seq out of order ${r.numbering.seqOutOfOrder})`
+      ? `, numbered ${r.numbering.numbered} (without ${r.numbering.unnumbered}, seq out of order ${r.numbering.seqOutOfOrder}, skipped ${r.numbering.seqSkipped})`
       : '';
     o.log(
       `${scenario.name} ${server} run ${i + 1}: ${r.deliveriesPerSec} deliveries/s, p99 ${r.latencyMs.p99} ms, lost ${r.lost}, CPU ${r.server?.cpuPercent ?? '-'}%, ${r.server?.rssPerConnectionKiB ?? '-'} KiB/conn${numbered}`,
