@@ -98,6 +98,9 @@ async function prefill(dataDir: string, messages: number): Promise<number> {
   return messages / seconds;
 }
 
+/** Servers started and not yet stopped: stopped at the end whatever happened. */
+const running = new Set<ChildProcess>();
+
 /** `natter serve` on a free port, pinned to CPU 0; resolves once it says it listens. */
 async function serve(
   dataDir: string,
@@ -115,6 +118,8 @@ async function serve(
   const argv = hasTaskset ? ['taskset', '-c', '0', ...command] : command;
   const spawnedAt = process.hrtime.bigint();
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const listeningMs = await new Promise<number>((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {
@@ -480,6 +485,7 @@ async function main(): Promise<void> {
     );
     if (values.redis) await redisHistory(values.redis, messages, requests);
   } finally {
+    for (const child of running) await stopServer(child, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 }
