@@ -106,6 +106,24 @@ function describe(event: ChatEvent, style: Style): string {
         `! ${count} message${count === 1 ? '' : 's'} of ${room} did not reach you`,
       );
     }
+    case 'reconnecting': {
+      const when = `${(event.delayMs / 1000).toFixed(1)} s`;
+      return event.attempt === 1
+        ? paint(style, '31', `! disconnected: ${printable(event.error.message)}`) +
+            `\n${stamp(style)}* reconnecting in ${when}`
+        : paint(style, '31', `! ${printable(event.error.message)}`) +
+            `\n${stamp(style)}* trying again in ${when}`;
+    }
+    case 'reconnected': {
+      const where = event.room === undefined ? '' : ` in ${printable(event.room)}`;
+      return `* reconnected as ${nick(style, event.nickname)}${where}`;
+    }
+    case 'gap':
+      return paint(
+        style,
+        '31',
+        `! some messages of ${printable(event.room)} you missed are no longer kept`,
+      );
     case 'serverError':
       return paint(
         style,

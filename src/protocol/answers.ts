@@ -30,6 +30,7 @@ export const ANSWERS = {
     success: Cmd.LEAVE_SUCCESS,
     refusals: [Cmd.LEAVE_DEFAULT_ROOM_FULL, Cmd.LEAVE_IN_DEFAULT_ROOM],
   },
+  [Cmd.HISTORY]: { success: Cmd.HISTORY_RESPONSE, refusals: [] },
 } as const satisfies Readonly<
   Partial<Record<RequestCode, { success: string; refusals: readonly string[] }>>
 >;
