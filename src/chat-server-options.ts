@@ -1,5 +1,6 @@
 import type { Bus } from './backends/bus.js';
 import type { Directory } from './backends/directory.js';
+import type { RoomHistory } from './backends/room-history.js';
 import type { ServerConfig } from './config/options.js';
 import type { Clock } from './server/clock.js';
 import type { LogSink } from './server/logger.js';
@@ -11,6 +12,11 @@ export interface ChatServerOptions extends Partial<ServerConfig> {
   directory?: Directory;
   /** Delivery between nodes; defaults to a `MemoryBus` (single node). */
   bus?: Bus;
+  /**
+   * History where the room's order is made; createClusterServer gives the Redis one. Defaults
+   * to the store under `dataDir` (memory without one) in front of the memory bus.
+   */
+  roomHistory?: RoomHistory;
   /** This node's id in a cluster (default: random); the backends must use the same. */
   nodeId?: string;
   /** This node's part in a cluster (`createClusterServer` gives one); none for one node. */

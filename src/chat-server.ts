@@ -18,12 +18,10 @@ import { Timeouts } from './server/services/timeouts.js';
 import type { Endpoints } from './server/session.js';
 import { nativeUnavailable } from './server/native.js';
 import { DirectSocket } from './server/write/native-fanout.js';
-
 export type { ChatServerOptions, ServerStats } from './chat-server-options.js';
 
 /** In a cluster, how long a closing connection waits for its release before it ends. */
 const RELEASE_WAIT_MS = 1000;
-
 /**
  * Creates a chat server and starts listening on TCP (`host`, `port`).
  * @example
@@ -67,7 +65,8 @@ export class ChatServer {
   private onIdle: (() => void) | undefined;
 
   constructor(options: ChatServerOptions = {}) {
-    const { directory, bus, logSink, nodeId, node, onClosed, clock, ...overrides } = options;
+    const { directory, bus, logSink, nodeId, node, onClosed, clock, roomHistory, ...overrides } =
+      options;
     const config = (this.config = configWith(overrides));
     // A server given `redis` but no node agent would quietly be a single node.
     if (config.redis !== '' && !node) {
@@ -82,15 +81,9 @@ export class ChatServer {
     this.nodeId = nodeId ?? randomBytes(6).toString('hex');
     this.node = node;
     this.onClosed = onClosed;
-    const parts = (this.parts = assemble({
-      config,
-      logger,
-      clock: this.clock,
-      nodeId: this.nodeId,
-      directory,
-      bus,
-      node,
-    }));
+    const { clock: partsClock, nodeId: id } = this;
+    const source = { config, logger, clock: partsClock, nodeId: id, directory, bus, node };
+    const parts = (this.parts = assemble({ ...source, roomHistory }));
     this.deps = {
       services: parts.services,
       membership: parts.membership,
@@ -136,6 +129,7 @@ export class ChatServer {
     const { nodeId, logger, clock, config, edges } = this;
     const { directory, membership, announcer, admission, fanout } = this.parts;
     const { counters } = this.parts.services;
+    await this.parts.history.open(); // before anyone can chat, or the start fails
     const roundTrip = (seconds: number) => counters.redisRoundTrip(seconds);
     await this.node?.start({ nodeId, directory, membership, announcer, logger, clock, roundTrip });
     await edges.listen();
@@ -166,9 +160,8 @@ export class ChatServer {
   }
 
   /**
-   * Reads the TLS certificate and key again (`natter serve` does on SIGHUP) for new connections,
-   * TLS and HTTPS; open ones keep theirs. Files that cannot be used are logged as a warning, and
-   * the certificate in use is kept. @returns true when the certificate was reloaded
+   * Reads the TLS certificate and key again (SIGHUP) for new TLS and HTTPS connections; files
+   * that cannot be used are logged and the old one kept. @returns true when it was reloaded
    */
   reloadCertificates(): boolean {
     return this.edges.reloadCertificates();
@@ -275,6 +268,7 @@ export class ChatServer {
     await this.node?.retire().catch(() => undefined);
     await bus.close();
     await directory.close();
+    await this.parts.history.close();
     await this.onClosed?.();
   }
 

@@ -4,7 +4,9 @@
  * here or listed with the reason it is not, so an example added later without a check fails.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +69,11 @@ async function readmeServer(t: TestContext, flags: string[]): Promise<Child | un
   // on to its script).
   const start = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as PackageJson).scripts
     .start;
-  const server = run(t, 'sh', ['-c', `exec ${start} ${flags.join(' ')}`], { cwd: ROOT });
+  // Its history in a directory of its own, not in the clone: each example starts afresh.
+  const dataDir = mkdtempSync(join(tmpdir(), 'natter-readme-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const env = { ...process.env, NATTER_DATA_DIR: dataDir };
+  const server = run(t, 'sh', ['-c', `exec ${start} ${flags.join(' ')}`], { cwd: ROOT, env });
   await server.waitFor(/listening on .*:20825/);
   return server;
 }

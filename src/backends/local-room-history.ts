@@ -16,12 +16,18 @@ export class LocalRoomHistory implements RoomHistory {
     private readonly now: () => number = Date.now,
   ) {}
 
-  publish(room: string, chat: RoomChat, frame: Uint8Array, except: string): Appended {
+  publish(
+    room: string,
+    chat: RoomChat,
+    frame: Uint8Array,
+    except: string,
+  ): Appended | Promise<Appended> {
     const appended = this.store.append(room, { ...chat, ts: this.now() });
     if (appended.duplicate) return appended;
     const historyFrame = withSeq(frame, appended.seq, appended.ts);
-    void this.bus.publish({ kind: 'room', room, frame, historyFrame, except });
-    return appended;
+    const published = this.bus.publish({ kind: 'room', room, frame, historyFrame, except });
+    // A bus of the embedder's own may deliver later: the chat is accepted once it has.
+    return published ? published.then(() => appended) : appended;
   }
 
   page(room: string, query: PageQuery): HistoryPage {

@@ -123,6 +123,9 @@ function listenProblem(
   }
 }
 
+/** Where `natter serve` keeps history unless told otherwise (docs/protocol.md, rule 12.1). */
+const SERVE_DATA_DIR = './natter-data';
+
 /**
  * `natter serve`: runs the server until SIGINT or SIGTERM, then drains and exits 0 (rule 3.8).
  * @returns the process exit code
@@ -149,6 +152,8 @@ export async function serve(args: string[]): Promise<number> {
   let config;
   try {
     config = resolveConfig({
+      // History persists by default when served; a server made from code keeps it in memory.
+      defaults: { dataDir: SERVE_DATA_DIR },
       flags: parsed.flags,
       env: process.env,
       ...(file ? { file } : {}),

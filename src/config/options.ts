@@ -15,7 +15,7 @@ export {
   type ServerConfig,
 } from './server-config.js';
 
-type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'choice';
+type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'choice' | 'duration';
 
 /** One configurable option: where it is read from and what it accepts. */
 export interface OptionSpec {
@@ -168,6 +168,25 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'releaseMemory',
     kind: 'boolean',
     help: 'give memory back to the system when idle after a burst (needs the native addon)',
+  },
+  { key: 'history', kind: 'boolean', help: 'keep room chats for HISTORY and resume (section 12)' },
+  {
+    key: 'dataDir',
+    kind: 'string',
+    help: 'directory for history.sqlite (natter serve: ./natter-data; "": memory only)',
+  },
+  {
+    key: 'historyMaxPerRoom',
+    kind: 'integer',
+    min: 1,
+    max: 1_000_000_000,
+    help: 'chats each room keeps, its newest',
+  },
+  {
+    key: 'historyMaxAgeMs',
+    kind: 'duration',
+    flag: 'history-max-age',
+    help: 'how long chats are kept: 30d, 12h, 90m, 45s or ms (0: no limit)',
   },
   { key: 'redis', kind: 'string', help: 'redis://host:port of a cluster ("": single node)' },
   { key: 'redisPrefix', kind: 'string', help: 'key prefix in Redis, one per cluster' },

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { addToBlockList } from '../addresses.js';
 import { nameProblem } from '../protocol/names.js';
+import { durationMs } from './duration.js';
 import {
   DEFAULT_CONFIG,
   OPTIONS,
@@ -29,6 +30,8 @@ export type RawOptions = Partial<Record<keyof ServerConfig, unknown>>;
  * variables, then flags; then validates everything. Throws {@link ConfigError}.
  */
 export function resolveConfig(sources: {
+  /** Defaults of the program that reads the configuration, under every other source. */
+  defaults?: RawOptions;
   flags?: RawOptions;
   env?: NodeJS.ProcessEnv;
   file?: string;
@@ -41,6 +44,7 @@ export function resolveConfig(sources: {
   const layers: [string, RawOptions][] = [];
   /** Where each option was last set, as the user wrote it, for the sentences of validation. */
   const named: Partial<Record<keyof ServerConfig, string>> = {};
+  if (sources.defaults) layers.push(['defaults', sources.defaults]);
   if (sources.file) layers.push([sources.file, readJsonFile(sources.file)]);
   if (sources.env) layers.push(['environment', fromEnv(sources.env)]);
   if (sources.flags) layers.push(['flags', sources.flags]);
@@ -203,6 +207,15 @@ function convert(spec: OptionSpec, value: unknown, origin: string): unknown {
       }
       return list;
     }
+    case 'duration': {
+      const ms = durationMs(value);
+      if (ms === undefined) {
+        throw new ConfigError(
+          `${where} must be a duration such as 30d, 12h, 90m, 45s or a number of ms, got ${JSON.stringify(value)}`,
+        );
+      }
+      return ms;
+    }
     case 'integer': {
       const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
       if (
@@ -257,38 +270,4 @@ function readPhrases(path: string): string[] {
 /** Lower-cased, without empties or repeats: matching is a case-insensitive substring test. */
 function normalisePhrases(phrases: string[]): string[] {
   return [...new Set(phrases.map((p) => p.toLowerCase()).filter((p) => p.length > 0))];
-}
-
-/**
- * What in a valid configuration works against itself, one sentence each (the server logs them at
- * start): a message within `maxMessageLength` characters must fit in a request of
- * `maxFrameBytes`, however its characters are written (up to 12 bytes each, as JSON escapes:
- * `\ud83d\ude00` for one emoji).
- */
-export function configWarnings(config: ServerConfig): string[] {
-  const warnings: string[] = [];
-  const needed = 12 * config.maxMessageLength + 1024;
-  if (config.maxFrameBytes < needed) {
-    warnings.push(
-      `a message of maxMessageLength (${config.maxMessageLength}) characters may not fit in a ` +
-        `request of maxFrameBytes (${config.maxFrameBytes}) bytes, and its sender would be ` +
-        `disconnected: raise --max-frame-bytes to ${needed} or lower --max-message-length to ` +
-        `${Math.floor((config.maxFrameBytes - 1024) / 12)}`,
-    );
-  }
-  // Options that do nothing as given: said, so that nobody believes they are in force.
-  if (config.tlsPort !== DEFAULT_CONFIG.tlsPort && config.tlsCert === '') {
-    warnings.push('--tls-port is set but TLS is off: give --tls-cert and --tls-key to serve TLS');
-  }
-  if (config.trustProxy.length > 0 && !config.http && !config.proxyProtocol) {
-    warnings.push(
-      '--trust-proxy is set but neither the HTTP listener nor --proxy-protocol is on: it does nothing',
-    );
-  }
-  if (config.proxyProtocol && !config.tcp && config.tlsCert === '') {
-    warnings.push(
-      '--proxy-protocol is set but neither the chat port nor TLS is open: it does nothing',
-    );
-  }
-  return warnings;
 }

@@ -93,6 +93,18 @@ export interface ServerConfig {
    * full collection of the whole process: a program that embeds the server may want it off.
    */
   releaseMemory: boolean;
+  /** Keep every room chat, numbered, for HISTORY and resume (docs/protocol.md, section 12). */
+  history: boolean;
+  /**
+   * Where what must persist is kept (`history.sqlite`); created on first start. Empty: history
+   * lives in memory and ends with the process (a server created from code; `natter serve`
+   * defaults to `./natter-data`). Not used in a cluster, whose history is in Redis.
+   */
+  dataDir: string;
+  /** Chats each room keeps: its newest this many. */
+  historyMaxPerRoom: number;
+  /** How long a chat is kept, in milliseconds; 0: no limit by age. */
+  historyMaxAgeMs: number;
   /** Redis URL of the cluster (`redis://host:port`); empty: a single node, in memory. */
   redis: string;
   /** Key and channel prefix in Redis, so several clusters can share one Redis. */
@@ -140,6 +152,10 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   trustProxy: [],
   nativeWrites: true,
   releaseMemory: true,
+  history: true,
+  dataDir: '',
+  historyMaxPerRoom: 100_000,
+  historyMaxAgeMs: 30 * 24 * 3600_000,
   redis: '',
   redisPrefix: 'natter',
   logLevel: 'info',

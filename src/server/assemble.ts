@@ -1,5 +1,6 @@
 import type { Bus } from '../backends/bus.js';
 import type { Directory } from '../backends/directory.js';
+import type { RoomHistory } from '../backends/room-history.js';
 import { MemoryBus } from '../backends/memory-bus.js';
 import { MemoryDirectory } from '../backends/memory-directory.js';
 import type { ServerConfig } from '../config/options.js';
@@ -11,6 +12,7 @@ import { Counters } from './counters.js';
 import { Admission } from './services/admission.js';
 import { Announcer } from './services/announcer.js';
 import { Deliveries } from './services/deliveries.js';
+import { History } from './services/history.js';
 import { LocalMembers } from './services/local-members.js';
 import { LocalRooms } from './services/local-rooms.js';
 import { Membership, type MembershipDeps } from './services/membership.js';
@@ -29,6 +31,8 @@ export interface ServerParts {
   readonly announcer: Announcer;
   readonly membership: Membership;
   readonly admission: Admission;
+  /** History, opened before the server listens. */
+  readonly history: History;
   /** What the commands are given. */
   readonly services: Services;
 }
@@ -43,6 +47,8 @@ export interface PartsSource {
   readonly directory: Directory | undefined;
   readonly bus: Bus | undefined;
   readonly node: NodeAgent | undefined;
+  /** A cluster's history; default: a store opened by the {@link History} service. */
+  readonly roomHistory: RoomHistory | undefined;
 }
 
 /**
@@ -59,7 +65,9 @@ export function assemble(source: PartsSource): ServerParts {
   const scheduler = new WriteScheduler(fanout, clock);
   // A cluster node also measures its round trips to Redis.
   const counters = new Counters(node !== undefined);
+  const history = new History({ config, bus, clock, logger, given: source.roomHistory });
   const { announcer, membership } = assembleMembership({
+    history,
     bus,
     directory,
     scheduler,
@@ -79,11 +87,22 @@ export function assemble(source: PartsSource): ServerParts {
     membership,
     announcer,
     policy: new Policy(config),
+    history,
     settings: config,
     logger,
     counters,
   };
-  return { directory, bus, fanout, scheduler, announcer, membership, admission, services };
+  return {
+    directory,
+    bus,
+    fanout,
+    scheduler,
+    announcer,
+    membership,
+    admission,
+    history,
+    services,
+  };
 }
 
 /** What membership is made from. */
@@ -93,6 +112,8 @@ export type MembershipSource = Omit<MembershipDeps, 'announcer' | 'rooms' | 'mem
   readonly clock: Clock;
   /** Counts the deliveries. */
   readonly counters: Counters;
+  /** Numbers and keeps chats while history is on (default: off). */
+  readonly history?: { readonly current: RoomHistory | undefined };
 };
 
 /**
@@ -104,7 +125,7 @@ export function assembleMembership(source: MembershipSource): {
   readonly membership: Membership;
 } {
   const { bus, scheduler, clock, counters } = source;
-  const announcer = new Announcer(bus);
+  const announcer = new Announcer(bus, source.history);
   const rooms = new LocalRooms(scheduler);
   const members = new LocalMembers(clock);
   const membership = new Membership({ ...source, announcer, rooms, members });

@@ -58,6 +58,7 @@ export interface SessionView {
   readonly roomKey: string;
   readonly extended: boolean;
   readonly whisperCap: boolean;
+  readonly historyCap: boolean;
   readonly heartbeatMs: number;
   readonly label: string;
   /** Ends the session and its connection, saying why (a timeout, a kick, EXIT). */
@@ -80,6 +81,7 @@ export class Session implements SessionView {
   private roomName = '';
   private key = '';
   private extendedCaps = false;
+  private numbered = false;
   private whispers = false;
   private heartbeat = 0;
 
@@ -129,6 +131,11 @@ export class Session implements SessionView {
     return this.whispers;
   }
 
+  /** The client was granted `history`: its chats carry `seq` and `ts` (rule 12.2). */
+  get historyCap(): boolean {
+    return this.numbered;
+  }
+
   /** The heartbeat the client promised, in milliseconds; 0 if none (rule 3.9). */
   get heartbeatMs(): number {
     return this.heartbeat;
@@ -167,6 +174,7 @@ export class Session implements SessionView {
     // Only what the capabilities decide is kept, never the client's own list.
     this.extendedCaps = terms.caps !== undefined;
     this.whispers = terms.caps?.includes(Capability.WHISPER) ?? false;
+    this.numbered = terms.caps?.includes(Capability.HISTORY) ?? false;
     this.heartbeat = terms.heartbeatMs ?? 0;
     return true;
   }

@@ -1,6 +1,6 @@
 import { formatAddress } from '../addresses.js';
 import type { ServerConfig } from '../config/options.js';
-import { configWarnings } from '../config/resolve.js';
+import { configWarnings } from '../config/warnings.js';
 import type { Logger } from './logger.js';
 
 /** An address and port a listener listens on. */

@@ -3,6 +3,9 @@
  * waits for patterns in it, every wait bounded.
  */
 import { spawn, type ChildProcessWithoutNullStreams, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { WAIT_MS } from '../helpers.js';
@@ -80,9 +83,19 @@ export function run(
   return new Child(proc);
 }
 
-/** Spawns `natter ...args` with the current Node. */
+/**
+ * Spawns `natter ...args` with the current Node. A server keeps its history in a directory of
+ * its own that is removed after the test, unless the test names one (`--data-dir` or
+ * NATTER_DATA_DIR): never in the working directory, and never shared by two tests.
+ */
 export function natter(t: TestContext, args: string[], options: SpawnOptions = {}): Child {
-  return run(t, process.execPath, [NATTER_BIN, ...args], options);
+  const env = { ...(options.env ?? process.env) };
+  if (args[0] === 'serve' && env.NATTER_DATA_DIR === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'natter-serve-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    env.NATTER_DATA_DIR = dir;
+  }
+  return run(t, process.execPath, [NATTER_BIN, ...args], { ...options, env });
 }
 
 /** Starts `natter serve` on a free loopback port; resolves with the child and the port. */

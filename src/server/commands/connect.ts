@@ -19,7 +19,11 @@ export const connect: Command<typeof Cmd.CONNECT> = {
   phase: 'new',
   async run(ctx, req) {
     const { settings } = ctx;
-    const { nickname, caps, heartbeatMs } = req;
+    const { nickname, heartbeatMs } = req;
+    // Granted: the known ones, in the order asked; `history` only while history is on.
+    const caps = req.caps?.filter(
+      (c) => KNOWN_CAPS.has(c) && (c !== Capability.HISTORY || ctx.historyOn),
+    );
     const problem = ctx.policy.nicknameProblem(nickname);
     if (problem) return ctx.error('INVALID_NICKNAME', req, `nickname ${problem}`);
     let room = settings.defaultRoom;
@@ -50,7 +54,7 @@ export const connect: Command<typeof Cmd.CONNECT> = {
       };
       if (caps) {
         success.room = joined.room;
-        success.caps = caps.filter((c) => KNOWN_CAPS.has(c));
+        success.caps = caps;
         success.server = SERVER_SOFTWARE;
         const { maxFrameBytes, maxMessageLength } = settings;
         success.limits = { maxFrameBytes, maxMessageLength };

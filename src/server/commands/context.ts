@@ -1,12 +1,14 @@
 import type { Directory, MemberRecord } from '../../backends/directory.js';
+import type { Appended, HistoryPage, PageQuery } from '../../backends/history.js';
 import type { ServerConfig } from '../../config/options.js';
 import { encode } from '../../protocol/encode.js';
 import { errorMessage, type ErrorDetails, type ErrorName } from '../../protocol/errors.js';
 import type { Counters } from '../counters.js';
-import type { Announcement, Reply } from '../../protocol/messages.js';
+import type { Reply } from '../../protocol/messages.js';
 import type { RequestId } from '../../protocol/requests.js';
 import type { Logger } from '../logger.js';
 import type { Announcer } from '../services/announcer.js';
+import type { History } from '../services/history.js';
 import type {
   JoinInfo,
   JoinOutcome,
@@ -37,6 +39,7 @@ export interface Services {
   readonly membership: Membership;
   readonly announcer: Announcer;
   readonly policy: Policy;
+  readonly history: History;
   readonly settings: CommandSettings;
   readonly logger: Logger;
   /** Requests and errors, counted for the metrics. */
@@ -67,12 +70,18 @@ export interface CommandContext {
     reason?: string,
     fields?: Readonly<Record<string, unknown>>,
   ): void;
+  /** History is on: the `history` capability is granted and HISTORY answered (section 12). */
+  readonly historyOn: boolean;
   /**
-   * Delivers a message to every other member of this session's room, on every node. In a
-   * cluster it returns a promise, settled once the message was published: a command that
-   * answers that it was accepted awaits it (rule 9.8).
+   * Delivers this session's chat to every other member of its room, on every node; with
+   * history on it is numbered and kept, or recognised as a resend by `cid` and delivered to
+   * nobody (rule 12.4), and what history decided is returned. In a cluster it returns a
+   * promise, settled once the chat was published: a command that answers that it was accepted
+   * awaits it (rule 9.8).
    */
-  announce(message: Announcement): void | Promise<void>;
+  chat(msg: string, cid: string | undefined): void | Appended | Promise<void | Appended>;
+  /** A page of this session's room's history (rule 12.3); only with history on. */
+  page(query: PageQuery): HistoryPage | Promise<HistoryPage>;
   /** Delivers a whisper from this session's member to another member; settles as announce. */
   whisper(to: MemberRecord, msg: string): void | Promise<void>;
   /**
@@ -138,9 +147,17 @@ export class SessionContext implements CommandContext {
     this.session.writer.send(Buffer.from(encode(message)));
   }
 
-  announce(message: Announcement): void | Promise<void> {
+  get historyOn(): boolean {
+    return this.services.history.enabled;
+  }
+
+  chat(msg: string, cid: string | undefined): void | Appended | Promise<void | Appended> {
     const { session } = this;
-    return this.services.announcer.announce(session.roomKey, message, session.id);
+    return this.services.announcer.chat(session.roomKey, session, msg, cid);
+  }
+
+  page(query: PageQuery): HistoryPage | Promise<HistoryPage> {
+    return this.services.history.page(this.session.roomKey, query);
   }
 
   whisper(to: MemberRecord, msg: string): void | Promise<void> {

@@ -2,6 +2,7 @@ import type { AnyCommand } from './command.js';
 import { chat } from './chat.js';
 import { connect } from './connect.js';
 import { exit } from './exit.js';
+import { history } from './history.js';
 import { join } from './join.js';
 import { leave } from './leave.js';
 import { rename } from './rename.js';
@@ -13,7 +14,7 @@ import { whisper } from './whisper.js';
 
 /** The command table, by request code. */
 export const COMMANDS: ReadonlyMap<string, AnyCommand> = new Map(
-  [connect, users, whisper, exit, version, rename, rtt, chat, rooms, join, leave].map(
+  [connect, users, whisper, exit, version, rename, rtt, chat, rooms, join, leave, history].map(
     (c: AnyCommand) => [c.cmd, c],
   ),
 );

@@ -5,7 +5,7 @@ import type { MessagesMissed } from '../../protocol/messages.js';
 import type { Counters } from '../counters.js';
 import type { Session } from '../session.js';
 import type { LocalMembers } from './local-members.js';
-import type { LocalRooms } from './local-rooms.js';
+import type { LocalRoom, LocalRooms } from './local-rooms.js';
 
 /**
  * The bus's receiver on this node: hands each delivery to its local recipients, and makes the
@@ -45,20 +45,26 @@ export class Deliveries {
    * order, where the messages would have been (rule 9.13).
    */
   private deliverGap(gap: GapDelivery): void {
-    const room = this.rooms.get(gap.room);
+    const { rooms } = this;
+    const room = rooms.get(gap.room) ?? rooms.getNumbered(gap.room);
     if (!room) return;
-    this.counters.roomDeliveries += room.members.size;
     const { from, to } = gap;
     const notice: MessagesMissed =
       from === undefined || to === undefined
         ? { cmd: Cmd.MESSAGES_MISSED, room: room.name }
         : { cmd: Cmd.MESSAGES_MISSED, room: room.name, from, to };
-    this.rooms.publish(room, Buffer.from(encode(notice)));
+    const frame = Buffer.from(encode(notice));
+    for (const each of [rooms.get(gap.room), rooms.getNumbered(gap.room)]) {
+      if (!each) continue;
+      this.counters.roomDeliveries += each.members.size;
+      rooms.publish(each, frame);
+    }
   }
 
   /**
    * A room delivery: the frame joins the room's log for this turn, in O(1) whatever the room's
-   * size, and the memberships it marks change here, in the room's order.
+   * size, and the memberships it marks change here, in the room's order. Members with the
+   * `history` capability follow their own log, which gets the chat's numbered frame.
    */
   private deliverRoom(delivery: RoomDelivery): void {
     const { rooms, members } = this;
@@ -73,30 +79,45 @@ export class Deliveries {
         else skip = session;
       }
     }
-    const room = rooms.get(delivery.room);
-    if (room) {
-      const index = rooms.publish(room, delivery.frame);
-      let recipients = room.members.size;
+    const plain = rooms.get(delivery.room);
+    const numbered = rooms.getNumbered(delivery.room);
+    if (plain || numbered) {
       const sender = delivery.except === undefined ? undefined : members.get(delivery.except);
-      if (sender) {
-        sender.writer.outbox.exclude(room.log, index);
-        if (room.members.has(sender.writer)) recipients--;
-      }
-      if (skip) {
-        skip.writer.outbox.exclude(room.log, index);
-        if (skip !== sender && room.members.has(skip.writer)) recipients--;
-      }
-      this.counters.roomDeliveries += recipients;
-      // Extended clients take their own version, in the same place (rare: a move's `30`).
-      const extended = delivery.extendedFrame;
-      if (extended !== undefined) {
-        for (const writer of room.extended) {
-          if (writer === skip?.writer) continue;
-          writer.outbox.exclude(room.log, index);
-          writer.send(extended);
-        }
+      if (plain) this.fanOut(plain, delivery.frame, delivery, sender, skip);
+      if (numbered) {
+        this.fanOut(numbered, delivery.historyFrame ?? delivery.frame, delivery, sender, skip);
       }
     }
     if (delivery.joins !== undefined) members.joined(delivery.joins, delivery.room);
+  }
+
+  /** Appends one version of a delivery to one of the room's logs, leaving out whom it must. */
+  private fanOut(
+    room: LocalRoom,
+    frame: Uint8Array,
+    delivery: RoomDelivery,
+    sender: Session | undefined,
+    skip: Session | undefined,
+  ): void {
+    const index = this.rooms.publish(room, frame);
+    let recipients = room.members.size;
+    if (sender) {
+      sender.writer.outbox.exclude(room.log, index);
+      if (room.members.has(sender.writer)) recipients--;
+    }
+    if (skip) {
+      skip.writer.outbox.exclude(room.log, index);
+      if (skip !== sender && room.members.has(skip.writer)) recipients--;
+    }
+    this.counters.roomDeliveries += recipients;
+    // Extended clients take their own version, in the same place (rare: a move's `30`).
+    const extended = delivery.extendedFrame;
+    if (extended !== undefined) {
+      for (const writer of room.extended) {
+        if (writer === skip?.writer) continue;
+        writer.outbox.exclude(room.log, index);
+        writer.send(extended);
+      }
+    }
   }
 }

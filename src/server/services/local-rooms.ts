@@ -2,17 +2,27 @@ import { RoomLog } from '../write/room-log.js';
 import type { FanoutRoom } from '../write/scheduler.js';
 import type { Writer } from '../write/writer.js';
 
-/** One room as this node sees it: this turn's log, and the writers of its local members. */
+/**
+ * One room as this node sees it, for one kind of member: this turn's log, and the writers of its
+ * local members. A room has up to two: one for the members that get chats as a seed client
+ * does, one for those with the `history` capability, whose chats carry `seq` and `ts`
+ * (docs/protocol.md, rule 12.2). Each log is shared by all its members, so a chat is still
+ * encoded at most twice whatever the room's size.
+ */
 export class LocalRoom implements FanoutRoom {
   readonly log: RoomLog;
   readonly members = new Set<Writer>();
   /** Those of `members` whose clients sent `caps` (rule 4.4): they get extended frames. */
   readonly extended = new Set<Writer>();
 
-  /** @param name the room's display name, as the directory keeps it */
+  /**
+   * @param name the room's display name, as the directory keeps it
+   * @param history whether its members get chats with `seq` and `ts`
+   */
   constructor(
     key: string,
     readonly name: string,
+    readonly history: boolean,
   ) {
     this.log = new RoomLog(key);
   }
@@ -24,19 +34,29 @@ export class LocalRoom implements FanoutRoom {
  * room is the one whose log its writer follows.
  */
 export class LocalRooms {
-  private readonly byKey = new Map<string, LocalRoom>();
+  /** Rooms of members without the `history` capability. */
+  private readonly plain = new Map<string, LocalRoom>();
+  /** Rooms of members with it. */
+  private readonly numbered = new Map<string, LocalRoom>();
 
   /** @param scheduler told when a room has frames to write at the end of the turn */
   constructor(private readonly scheduler: { roomChanged(room: FanoutRoom): void }) {}
 
   /** Rooms with members on this node. */
   get size(): number {
-    return this.byKey.size;
+    let size = this.plain.size;
+    for (const key of this.numbered.keys()) if (!this.plain.has(key)) size++;
+    return size;
   }
 
-  /** The local room with members, if any. */
+  /** The room's members without the `history` capability, if any are here. */
   get(roomKey: string): LocalRoom | undefined {
-    return this.byKey.get(roomKey);
+    return this.plain.get(roomKey);
+  }
+
+  /** The room's members with the `history` capability, if any are here. */
+  getNumbered(roomKey: string): LocalRoom | undefined {
+    return this.numbered.get(roomKey);
   }
 
   /** Appends a frame to a room's log for this turn; returns its index. */
@@ -48,12 +68,14 @@ export class LocalRooms {
   /**
    * Makes a writer a local member of the room `roomKey`: it gets the room's later frames.
    * @param extended whether its client sent `caps` (it gets extended frames)
+   * @param history whether it has the `history` capability (its chats carry `seq` and `ts`)
    */
-  add(writer: Writer, roomKey: string, roomName: string, extended: boolean): void {
-    let room = this.byKey.get(roomKey);
+  add(writer: Writer, roomKey: string, roomName: string, extended: boolean, history = false): void {
+    const rooms = history ? this.numbered : this.plain;
+    let room = rooms.get(roomKey);
     if (!room) {
-      room = new LocalRoom(roomKey, roomName);
-      this.byKey.set(roomKey, room);
+      room = new LocalRoom(roomKey, roomName, history);
+      rooms.set(roomKey, room);
     }
     room.members.add(writer);
     if (extended) room.extended.add(writer);
@@ -69,11 +91,12 @@ export class LocalRooms {
     if (!log) return;
     writer.leaveRoom();
     // A room with a member is always in the index: it is forgotten only once empty.
-    const room = this.byKey.get(log.key);
+    const rooms = this.plain.get(log.key)?.log === log ? this.plain : this.numbered;
+    const room = rooms.get(log.key);
     if (room?.log !== log) return;
     room.members.delete(writer);
     room.extended.delete(writer);
     // An empty room with frames still waiting for the flush is forgotten by the next turn.
-    if (room.members.size === 0) this.byKey.delete(log.key);
+    if (room.members.size === 0) rooms.delete(log.key);
   }
 }

@@ -123,7 +123,7 @@ export class Membership {
       welcome(info);
       if (lost) missed(session, info.room);
       members.add(session);
-      rooms.add(session.writer, roomKey, info.room, session.extended);
+      rooms.add(session.writer, roomKey, info.room, session.extended, session.historyCap);
     });
     let claim;
     try {
@@ -188,7 +188,7 @@ export class Membership {
       session.moved(info.room, targetKey);
       answer(info);
       if (lost) missed(session, info.room);
-      rooms.add(session.writer, targetKey, info.room, session.extended);
+      rooms.add(session.writer, targetKey, info.room, session.extended, session.historyCap);
     });
     let result;
     try {
