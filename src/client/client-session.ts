@@ -220,8 +220,8 @@ export class ClientSession extends EventEmitter implements AsyncIterable<ChatEve
   }
 
   private onLinkClosed(link: Connection, reason: NatterError | undefined): void {
-    // A connection lost while rejoining is told to the reconnector by the failed join.
-    if (link !== this.link || this.state === 'rejoining' || this.state === 'closed') return;
+    // One lost while rejoining is told to the reconnector by the failed join, and then ends.
+    if (link !== this.link || !(this.connected || this.state === 'joining')) return;
     this.cursor.drop();
     if (!this.reconnector || this.leaving || !reason || !worthReconnecting(reason)) {
       return this.finish(reason);

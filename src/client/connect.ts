@@ -48,7 +48,8 @@ export interface ConnectOptions extends JoinOptions {
 export async function connect(options: ConnectOptions): Promise<ChatClient> {
   if (options.stream) {
     if (options.reconnect) {
-      const text = 'reconnect needs host and port, or url, to connect again: a stream is opened once';
+      const text =
+        'reconnect needs host and port, or url, to connect again: a stream is opened once';
       throw new NatterError('EINVAL', text);
     }
     return joinOver(options.stream, options);

@@ -34,7 +34,9 @@ export const DEFAULT_RETRY: RetryPolicy = {
 };
 
 /** The policy `reconnect` asks for, or undefined when it asks for none. */
-export function retryPolicy(option: boolean | ReconnectOptions | undefined): RetryPolicy | undefined {
+export function retryPolicy(
+  option: boolean | ReconnectOptions | undefined,
+): RetryPolicy | undefined {
   if (!option) return undefined;
   if (option === true) return DEFAULT_RETRY;
   const policy = { ...DEFAULT_RETRY };
