@@ -2,9 +2,10 @@
  * The README's shell examples, run as written against the README's own server (`npm start` on
  * port 20825, with the flags the README gives it). Every line of every ```sh block is either run
  * here or listed with the reason it is not, so an example added later without a check fails.
+ * The library examples that start a server of their own are run as written too.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -214,6 +215,37 @@ describe('README examples', () => {
       );
       server.proc.kill('SIGINT');
       assert.equal(await server.exitCode(), 0);
+    },
+  );
+
+  it(
+    'the library examples that start their own server, as written, importing natter by name',
+    { timeout: 60_000 },
+    async (t) => {
+      const examples = [...README.matchAll(/```js\n([\s\S]*?)```/g)]
+        .map((m) => m[1]!)
+        .filter((code) => code.includes("from 'natter'") && code.includes('createServer('));
+      assert.ok(examples.length > 0, 'a library example that runs on its own');
+      // What the examples leave in the temporary directory goes with the test's.
+      const tmp = mkdtempSync(join(tmpdir(), 'natter-readme-js-'));
+      t.after(() => rmSync(tmp, { recursive: true, force: true }));
+      for (const [i, code] of examples.entries()) {
+        // Inside the package, so that `from 'natter'` is the package itself (its exports).
+        const file = join(ROOT, 'dist', `readme-example-${i}.mjs`);
+        writeFileSync(file, code);
+        t.after(() => rmSync(file, { force: true }));
+        const env = { ...process.env, TMPDIR: tmp };
+        const child = run(t, process.execPath, [file], { cwd: ROOT, env });
+        assert.equal(await child.exitCode(30_000), 0, child.stdout + child.stderr);
+        if (!code.includes('reconnect: true')) continue;
+        const out = child.stdout;
+        assert.match(out, /^\{ seq: 1, ts: \d+ \}$/m);
+        assert.match(out, /^\{ seq: 2, ts: \d+ \}$/m);
+        assert.equal(out.match(/^bob reads #1 alice: hello$/gm)?.length, 1, out);
+        assert.equal(out.match(/^bob reads #2 alice: are you there\?$/gm)?.length, 1, out);
+        assert.match(out, /^bob is back$/m);
+        assert.match(out, /\[ '#1 alice: hello', '#2 alice: are you there\?' \] false/);
+      }
     },
   );
 });
