@@ -139,7 +139,8 @@ export class ChatServer {
     const listening = [...addresses, ...tlsAddresses].map((a) => a.address);
     const exposed = admission.loopbackExemptionWarning(listening);
     const withoutFanout = config.nativeWrites && !fanout ? nativeUnavailable : undefined;
-    const start = { addresses, tlsAddresses, web, certificates, nodeId, config, exposed };
+    const history = this.parts.history.describe();
+    const start = { addresses, tlsAddresses, web, certificates, nodeId, config, exposed, history };
     logStart(logger, { ...start, withoutFanout });
   }
 

@@ -16,3 +16,11 @@ export class BackendUnavailableError extends Error {
 export class OutcomeUnknownError extends BackendUnavailableError {
   override name = 'OutcomeUnknownError';
 }
+
+/**
+ * Storage this server must own cannot be used: its data directory is held by another server,
+ * say. The server does not start.
+ */
+export class StorageUnusableError extends Error {
+  override name = 'StorageUnusableError';
+}

@@ -1,3 +1,4 @@
+import { StorageUnusableError } from '../backends/errors.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_CONFIG, OPTIONS, envName, flagName } from '../config/options.js';
 import { ConfigError, resolveConfig, type RawOptions } from '../config/resolve.js';
@@ -174,6 +175,9 @@ export async function serve(args: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     if (err instanceof CertificateError) throw new CliError(err.message);
+    if (err instanceof StorageUnusableError) {
+      throw new CliError(`${err.message}: stop it, or give this one another --data-dir`);
+    }
     const problem = config && listenProblem(err as NodeJS.ErrnoException, config.host, config.port);
     if (problem) throw new CliError(problem);
     throw err;

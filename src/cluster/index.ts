@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../config/resolve.js';
+import { DEFAULT_CONFIG } from '../config/options.js';
 import { ChatServer, createServer, type ChatServerOptions } from '../chat-server.js';
 import { loggerFor } from '../server/logger.js';
 import { Liveness } from './liveness.js';
+import type { RedisHistoryLimits } from './redis-history.js';
 
 /** The Redis part of the cluster, loaded only when a node is given `redis`. */
 type RedisModule = typeof import('./redis.js');
@@ -11,7 +13,8 @@ type RedisModule = typeof import('./redis.js');
  * Creates a server and starts listening, as a node of a cluster when `redis` is set: every node
  * pointed at the same Redis (and `redisPrefix`) acts as one chat server (docs/protocol.md,
  * section 9). Without `redis`, the same as `createServer`: one node, in memory, and the Redis
- * client is never loaded (a single node runs without it installed).
+ * client is never loaded (a single node runs without it installed). With history on (the
+ * default), the rooms' history is in the same Redis, shared by every node (section 12).
  * @example
  * const node = await createClusterServer({ port: 20830, redis: 'redis://127.0.0.1:6379' });
  */
@@ -24,10 +27,12 @@ export async function createClusterServer(options: ChatServerOptions = {}): Prom
   const { connectRedis } = await loadRedis();
   const nodeId = options.nodeId ?? randomBytes(6).toString('hex');
   const logger = loggerFor(options);
+  const history = historyLimits(options);
   const backends = await connectRedis(options.redis, {
     prefix: options.redisPrefix ?? 'natter',
     nodeId,
     logger,
+    ...(history && { history }),
   });
   let server: ChatServer;
   try {
@@ -36,6 +41,7 @@ export async function createClusterServer(options: ChatServerOptions = {}): Prom
       nodeId,
       directory: backends.directory,
       bus: backends.bus,
+      roomHistory: options.roomHistory ?? backends.history,
       node: new Liveness(backends.registry),
       onClosed: () => backends.close(),
     });
@@ -52,6 +58,17 @@ export async function createClusterServer(options: ChatServerOptions = {}): Prom
     throw err;
   }
   return server;
+}
+
+/** The cluster's history retention, from the options; undefined with history off. */
+function historyLimits(options: ChatServerOptions): RedisHistoryLimits | undefined {
+  if (!(options.history ?? DEFAULT_CONFIG.history) || options.roomHistory) return undefined;
+  const maxAgeMs = options.historyMaxAgeMs ?? DEFAULT_CONFIG.historyMaxAgeMs;
+  return {
+    maxPerRoom: options.historyMaxPerRoom ?? DEFAULT_CONFIG.historyMaxPerRoom,
+    // 0: no limit by age.
+    maxAgeMs: maxAgeMs === 0 ? Infinity : maxAgeMs,
+  };
 }
 
 /** Loads the Redis backends; a missing Redis client package is a clear configuration error. */

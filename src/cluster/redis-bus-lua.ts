@@ -1,11 +1,16 @@
 /*
- * The bus's scripts (redis-bus.ts), with the same prelude as the directory's (redis-lua.ts, where
- * the key layout is): a room's chats take the next number of its sequence and are fenced on
- * their sender, whispers on theirs.
+ * The bus's scripts (redis-bus-scripts.ts), with the same prelude as the directory's
+ * (redis-lua.ts, where the key layout is): a room's chats take the next number of its sequence
+ * and are fenced on their sender, whispers on theirs. A chat kept in history is published by
+ * the history's script (redis-history-lua.ts), which does the same and also numbers and keeps it.
  */
+import { HISTORY_SCRIPTS } from './redis-history-lua.js';
 import { PRELUDE } from './redis-lua.js';
 
-/** What a node publishes: its chats (numbered in the room's sequence) and its whispers. */
+/**
+ * What a node publishes: its chats (numbered in the room's sequence, and in its history when
+ * history is on) and its whispers.
+ */
 export const BUS_SCRIPTS = {
   publishRoom:
     PRELUDE +
@@ -30,6 +35,7 @@ end
 redis.call('PUBLISH', p .. ':node:' .. node, payload)
 return 1
 `,
+  publishChat: HISTORY_SCRIPTS.publishChat,
   /** Reads the rooms' sequence numbers (nil for a room whose sequence is gone). */
   sequences: `
 local p = ARGV[1]

@@ -3,14 +3,16 @@ import type { Bus, DeliveryReceiver, RoomDelivery, WhisperDelivery } from '../ba
 import { BackendUnavailableError } from '../backends/errors.js';
 import { eventDelivery } from '../backends/membership-events.js';
 import type { Logger } from '../server/logger.js';
-import { BUS_SCRIPTS } from './redis-bus-lua.js';
-import { Scripts, fencedError, lateError, type RedisTime } from './redis-scripts.js';
+import { BusScripts, type ChatKept, type ChatToKeep } from './redis-bus-scripts.js';
+import type { RedisTime } from './redis-scripts.js';
 import {
   EVENT,
   FLUSH,
+  HISTORY,
   ROOM,
   WHISPER,
   parseEvent,
+  parseHistoryFrame,
   parseRoomFrame,
   parseWhisper,
 } from './redis-wire.js';
@@ -33,7 +35,7 @@ import {
  */
 export class RedisBus implements Bus {
   private receiver: DeliveryReceiver | undefined;
-  private readonly scripts: Scripts<keyof typeof BUS_SCRIPTS>;
+  private readonly scripts: BusScripts;
   /** Room key -> how many local members (and joins under way) need the room's channel. */
   private readonly watching = new Map<string, number>();
   /** Room key -> its subscription while it is being made, which later watchers wait for too. */
@@ -50,8 +52,6 @@ export class RedisBus implements Bus {
   private nextFlush = 0;
   /** The subscription connection was lost since the last recovery. */
   private interrupted = false;
-  /** The command connection's socket while it holds this turn's publishes for one write. */
-  private corked: { uncork(): void } | undefined;
 
   /** @param time Redis's clock, for the deadlines of what this node publishes */
   constructor(
@@ -62,7 +62,7 @@ export class RedisBus implements Bus {
     private readonly logger: Logger,
     private readonly time?: RedisTime,
   ) {
-    this.scripts = new Scripts(pub, prefix, BUS_SCRIPTS);
+    this.scripts = new BusScripts(pub, sub, prefix, time);
     this.roomPrefix = `{${prefix}}:room:`;
     this.nodePrefix = `{${prefix}}:node:`;
     this.nodeChannel = this.nodePrefix + nodeId;
@@ -125,54 +125,18 @@ export class RedisBus implements Bus {
    * with BackendUnavailableError when Redis could not be reached or answered too late, and then
    * it is never published (rule 9.8). Membership marks travel only in the directory's events.
    */
-  async publish(delivery: RoomDelivery | WhisperDelivery): Promise<void> {
-    // A message is only accepted if this node also receives: the room's order comes back
-    // through the subscription (rule 9.8).
-    if (this.pub.status !== 'ready' || this.sub.status !== 'ready') {
-      throw new BackendUnavailableError(`redis is ${this.pub.status} / ${this.sub.status}`);
-    }
-    this.batch();
-    const deadline = this.time?.deadline() ?? '';
-    let published: unknown;
-    if (delivery.kind === 'room') {
-      const { room, except = '', frame } = delivery;
-      // Commands go out in order on one connection: one node's deliveries stay in order.
-      published = await this.scripts.call(
-        'publishRoom',
-        room,
-        deadline,
-        except,
-        Buffer.from(frame.buffer, frame.byteOffset, frame.length),
-      );
-    } else {
-      const body = JSON.stringify({ to: delivery.to, from: delivery.from, msg: delivery.msg });
-      const sender = delivery.sender ?? '';
-      published = await this.scripts.call(
-        'publishNode',
-        delivery.node,
-        deadline,
-        sender,
-        'W' + body,
-      );
-    }
-    if (published === 0) throw lateError();
-    if (published === -1) throw fencedError();
+  publish(delivery: RoomDelivery | WhisperDelivery): Promise<void> {
+    return this.scripts.publish(delivery);
   }
 
   /**
-   * Holds what this turn of the event loop publishes for one write to Redis (the chats of many
-   * clients read in one turn): one system call on each side instead of one per chat. Each
-   * command still leaves at once, in order, with its own timeout; only the write is shared.
+   * Publishes a chat that is kept in its room's history (redis-history.ts): numbered in the
+   * room's history and delivered with its seq and ts, in one script, so that seq order is the
+   * room's order on every node; a resend of a cid within the window is published to nobody.
+   * Deadline, fence and failures as for {@link publish}.
    */
-  private batch(): void {
-    const socket = this.pub.stream;
-    if (!socket || this.corked === socket) return;
-    socket.cork();
-    this.corked = socket;
-    setImmediate(() => {
-      this.corked = undefined;
-      socket.uncork();
-    });
+  publishChat(chat: ChatToKeep): Promise<ChatKept> {
+    return this.scripts.publishChat(chat);
   }
 
   async flush(): Promise<void> {
@@ -198,11 +162,19 @@ export class RedisBus implements Bus {
     if (!receiver) return;
     const channel = channelBytes.toString('utf8');
     const kind = message[0];
-    if ((kind === ROOM || kind === EVENT) && channel.startsWith(this.roomPrefix)) {
+    if (
+      (kind === ROOM || kind === HISTORY || kind === EVENT) &&
+      channel.startsWith(this.roomPrefix)
+    ) {
       const room = channel.slice(this.roomPrefix.length);
       // Still arriving after the last member here left (until Redis has the unsubscribe).
       if (!this.watching.has(room)) return;
-      const parsed = kind === ROOM ? parseRoomFrame(room, message) : parseEvent(room, message);
+      const parsed =
+        kind === ROOM
+          ? parseRoomFrame(room, message)
+          : kind === HISTORY
+            ? parseHistoryFrame(room, message)
+            : parseEvent(room, message);
       if (!parsed) return this.drop(channel, 'not a room message');
       this.follow(room, parsed.seq, receiver);
       receiver('event' in parsed ? eventDelivery(parsed.event) : parsed.delivery);
@@ -250,11 +222,11 @@ export class RedisBus implements Bus {
       await this.sub.subscribe(...watched.map((room) => this.roomPrefix + room));
       // What had arrived before the numbers are read: anything arriving later is newer.
       const before = rooms.map((room) => this.received.get(room));
-      const numbers = await this.scripts.read('sequences', ...rooms);
+      const numbers = await this.scripts.sequences(rooms);
       if (this.pub.status !== 'ready' || this.sub.status !== 'ready') throw new Error('not ready');
       await this.flush();
       const receiver = this.receiver;
-      (numbers as (string | null)[]).forEach((value, i) => {
+      numbers.forEach((value, i) => {
         const room = rooms[i]!;
         const last = this.received.get(room);
         const then = before[i];

@@ -1,8 +1,8 @@
 /*
- * The cluster's shared state in Redis: the directory and the node registry. Every change is one
- * Lua script, so it is atomic against every other change from any node. All keys share the hash
- * tag `{prefix}`, so they live in one slot and the scripts also run on Redis Cluster
- * (docs/DEVELOPING.md, "Cluster").
+ * The cluster's shared state in Redis: the directory, the node registry and the rooms' history
+ * (redis-history-lua.ts). Every change is one Lua script, so it is atomic against every other
+ * change from any node. All keys share the hash tag `{prefix}`, so they live in one slot and the
+ * scripts also run on Redis Cluster (docs/DEVELOPING.md, "Cluster").
  *
  *   {p}:nicks            hash    nickname key -> member id (every key of a nickname)
  *   {p}:m:<id>           hash    nickname, nick (its keys, joined by newlines), room (key), ip,
@@ -18,14 +18,20 @@
  *
  *   {p}:s:<room key>     string  the room's message sequence number (dropped when it empties)
  *
+ *   {p}:hs:<room key>    string  the room's last history seq: never dropped, never expires
+ *   {p}:h:<room key>     stream  its kept chats, id `<seq>-0`, fields f (from), m (msg), t (ts)
+ *   {p}:hc:<room key>    hash    cid -> `<seq> <ts>` of the chat first accepted with it
+ *   {p}:hq:<room key>    list    `<seq> <ts> <cid>` as accepted, to forget cids oldest first
+ *
  * Every change that a room's members see is announced in the same script, by a PUBLISH to the
  * room's channel `{p}:room:<room key>` (redis-bus.ts): `E<seq> ` and the event as JSON, with the
  * keys k (kind: join, leave or rename), i (member id), n (nickname), c (the room's count), r (the
  * room's display name, on a join), m (the new nickname, on a rename) and t (on a move's leave,
  * the display name of the room moved to). So the order of a
  * room's announcements is the directory's (docs/protocol.md, rule 9.4). Chats are published by
- * a script too (`R<seq> <except>\n<frame>`), so every message of a room has the next number of
- * the room's sequence, and a node can tell when it missed some (rule 9.13).
+ * a script too (`R<seq> <except>\n<frame>`, or with history `H<seq> <history seq> <ts>
+ * <except>\n<frame>`, numbered and kept in the same script), so every message of a room has the
+ * next number of the room's sequence, and a node can tell when it missed some (rule 9.13).
  *
  * A change made on a client's behalf carries a deadline, in Redis's own time: a script that
  * starts after it does nothing and says `late`, so a command that reached Redis after its node

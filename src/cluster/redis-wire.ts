@@ -1,11 +1,18 @@
 import type { RoomDelivery } from '../backends/bus.js';
 import type { MembershipEvent } from '../backends/membership-events.js';
+import { withSeq } from '../protocol/encode.js';
 
 /*
  * What travels on the cluster's channels (redis-bus.ts), and how a node reads it. Each room
  * message carries its number in the room's sequence:
  *
  *   R<seq> <except>\n<frame>   a room frame (a chat); <except> the member id it skips, or empty
+ *   H<seq> <hseq> <ts> <except>\n<frame>
+ *                              a chat kept in history (redis-history-lua.ts): <hseq> its number
+ *                              in the room's history and <ts> its time (ms, Redis's clock), which
+ *                              the receiving node adds to the frame for members with the
+ *                              `history` capability (docs/protocol.md, rule 12.2); <frame> is
+ *                              CHAT_RESPONSE `70` without them
  *   E<seq> <event JSON>         a membership event, published by the directory's scripts
  *   W<whisper JSON>             a whisper {to, from, msg}, on a node's channel
  *   F<token>                    a flush token, on a node's own channel
@@ -15,6 +22,7 @@ import type { MembershipEvent } from '../backends/membership-events.js';
  */
 
 export const ROOM = 0x52; // 'R'
+export const HISTORY = 0x48; // 'H'
 export const EVENT = 0x45; // 'E'
 export const WHISPER = 0x57; // 'W'
 export const FLUSH = 0x46; // 'F'
@@ -42,6 +50,27 @@ export function parseRoomFrame(room: string, message: Buffer): Numbered | undefi
   if (seq === undefined) return undefined;
   const delivery: RoomDelivery =
     except === '' ? { kind: 'room', room, frame } : { kind: 'room', room, frame, except };
+  return { seq, delivery };
+}
+
+/** Parses `H<seq> <hseq> <ts> <except>\n<frame>`; undefined if it is anything else. */
+export function parseHistoryFrame(room: string, message: Buffer): Numbered | undefined {
+  const newline = message.indexOf(LF);
+  if (newline <= 0 || newline > MAX_HEADER) return undefined;
+  const head = message.toString('latin1', 1, newline).split(' ');
+  const frame = message.subarray(newline + 1);
+  // The seq and ts go in before the frame's closing brace.
+  if (head.length !== 4 || frame[frame.length - 2] !== 0x7d || !isFrame(frame)) return undefined;
+  const [seqText, hseqText, tsText, except] = head as [string, string, string, string];
+  const seq = sequenceNumber(seqText);
+  const hseq = sequenceNumber(hseqText);
+  const ts = sequenceNumber(tsText);
+  if (seq === undefined || hseq === undefined || ts === undefined) return undefined;
+  const historyFrame = withSeq(frame, hseq, ts);
+  const delivery: RoomDelivery =
+    except === ''
+      ? { kind: 'room', room, frame, historyFrame }
+      : { kind: 'room', room, frame, historyFrame, except };
   return { seq, delivery };
 }
 

@@ -1,7 +1,9 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { resolveHistoryOptions } from '../backends/history-options.js';
 import type { Logger } from '../server/logger.js';
 import { RedisBus } from './redis-bus.js';
 import { RedisDirectory } from './redis-directory.js';
+import { RedisHistory, type RedisHistoryLimits } from './redis-history.js';
 import { RedisNodeRegistry } from './redis-node-registry.js';
 import { COMMAND_TIMEOUT_MS, RedisTime } from './redis-scripts.js';
 
@@ -16,6 +18,8 @@ export interface RedisBackends {
   readonly directory: RedisDirectory;
   readonly registry: RedisNodeRegistry;
   readonly bus: RedisBus;
+  /** The rooms' history, shared by every node; undefined with history off. */
+  readonly history: RedisHistory | undefined;
   /** Closes both connections. */
   close(): Promise<void>;
 }
@@ -28,11 +32,14 @@ export interface RedisBackends {
  * (BACKEND_UNAVAILABLE) rather than left hanging or answered late. A command whose answer never
  * came is not sent again: its outcome is unknown, and the changes carry deadlines instead.
  * @param url `redis://host:port[/db]`
+ * @param options.history the history's retention (and dedupe window); without it, no history
  */
 export async function connectRedis(
   url: string,
-  options: { prefix: string; nodeId: string; logger: Logger },
+  options: { prefix: string; nodeId: string; logger: Logger; history?: RedisHistoryLimits },
 ): Promise<RedisBackends> {
+  // Limits that cannot work are refused before anything is opened.
+  if (options.history) resolveHistoryOptions(options.history);
   const settings: RedisOptions = {
     protocol: 2,
     lazyConnect: true,
@@ -88,10 +95,12 @@ export async function connectRedis(
   const { prefix, nodeId, logger } = options;
   const bus = new RedisBus(commands, subscriber, prefix, nodeId, logger, time);
   await bus.start();
+  const history = options.history && new RedisHistory(bus, commands, prefix, options.history);
   return {
     directory,
     registry,
     bus,
+    history,
     async close() {
       clearInterval(clockCheck);
       await Promise.allSettled([commands.quit(), subscriber.quit()]);

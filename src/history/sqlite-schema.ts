@@ -1,6 +1,7 @@
 /**
  * The history database file: where it lives, how it is opened, and the tables in it.
  */
+import { StorageUnusableError } from '../backends/errors.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -58,7 +59,9 @@ export function openHistoryDatabase(dataDir: string): Database.Database {
   } catch (err) {
     db.close();
     if ((err as { code?: string }).code === 'SQLITE_BUSY') {
-      throw new Error(`history: ${file} is in use by another process (one server per data dir)`);
+      throw new StorageUnusableError(
+        `${file} is in use by another server (one server per data directory)`,
+      );
     }
     throw err;
   }

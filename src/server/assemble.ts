@@ -65,7 +65,7 @@ export function assemble(source: PartsSource): ServerParts {
   const scheduler = new WriteScheduler(fanout, clock);
   // A cluster node also measures its round trips to Redis.
   const counters = new Counters(node !== undefined);
-  const history = new History({ config, bus, clock, logger, given: source.roomHistory });
+  const history = new History({ config, bus, clock, given: source.roomHistory });
   const { announcer, membership } = assembleMembership({
     history,
     bus,

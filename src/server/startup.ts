@@ -24,6 +24,8 @@ export interface StartInfo {
   readonly exposed?: string | undefined;
   /** Why the native fan-out is not used, when it was wanted and is not built. */
   readonly withoutFanout?: string | undefined;
+  /** Where history is kept, when that is worth saying (a data directory, Redis). */
+  readonly history?: string | undefined;
 }
 
 /**
@@ -61,6 +63,7 @@ export function logStart(logger: Logger, info: StartInfo): void {
       `cluster mode: node ${info.nodeId}, Redis at ${protocol}//${host}, key prefix "${redisPrefix}"`,
     );
   }
+  if (info.history) logger.info(info.history);
   if (info.exposed) logger.warn(info.exposed);
   for (const warning of configWarnings(info.config)) logger.warn(warning);
   if (info.withoutFanout)

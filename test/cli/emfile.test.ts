@@ -35,6 +35,7 @@ describe('running out of file descriptors (rule 3.13)', () => {
       '0',
       '--max-users',
       '1000',
+      '--no-history',
     ]);
     const port = Number((await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]);
     const members: RawClient[] = [];

@@ -91,11 +91,16 @@ export function run(
 export function natter(t: TestContext, args: string[], options: SpawnOptions = {}): Child {
   const env = { ...(options.env ?? process.env) };
   if (args[0] === 'serve' && env.NATTER_DATA_DIR === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'natter-serve-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    env.NATTER_DATA_DIR = dir;
+    env.NATTER_DATA_DIR = tempDataDir(t);
   }
   return run(t, process.execPath, [NATTER_BIN, ...args], { ...options, env });
+}
+
+/** A data directory for one server of one test, removed when the test ends. */
+export function tempDataDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'natter-serve-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** Starts `natter serve` on a free loopback port; resolves with the child and the port. */

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { RawClient, join } from '../helpers.js';
 import { parseServeArgs } from '../../src/cli/serve.js';
-import { natter, natterServe, run } from './process.js';
+import { natter, natterServe, run, tempDataDir } from './process.js';
 
 describe('natter serve', () => {
   it('serves, logs joins and leaves, and on SIGTERM tells clients, says goodbye and exits 0', async (t) => {
@@ -187,7 +187,8 @@ describe('natter serve', () => {
 
   it('npm start passes flags after -- to the server', async (t) => {
     const root = fileURLToPath(new URL('../../../', import.meta.url));
-    const npm = run(t, 'npm', ['start', '--silent', '--', '--host', '127.0.0.1', '--port', '0'], {
+    const flags = ['--host', '127.0.0.1', '--port', '0', '--data-dir', tempDataDir(t)];
+    const npm = run(t, 'npm', ['start', '--silent', '--', ...flags], {
       cwd: root,
       detached: true, // its own process group, so the test can stop npm and node together
     });

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join as joinChat, joinAll } from '../helpers.js';
-import { NATTER_BIN, run } from './process.js';
+import { NATTER_BIN, run, tempDataDir } from './process.js';
 
 /** test/fixtures/without-ioredis.mjs: a loader that makes `ioredis` impossible to import. */
 function hideIoredis(): string {
@@ -23,7 +23,7 @@ describe('a single node without the Redis client installed', () => {
     const server = run(
       t,
       process.execPath,
-      [NATTER_BIN, 'serve', '--host', '127.0.0.1', '--port', '0'],
+      [NATTER_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', tempDataDir(t)],
       withoutIoredis,
     );
     const port = Number((await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]);

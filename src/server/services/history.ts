@@ -5,7 +5,6 @@ import type { RoomHistory } from '../../backends/room-history.js';
 import type { ServerConfig } from '../../config/options.js';
 import { openHistory } from '../../history/open.js';
 import type { Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
 
 /** What the history service is made from. */
 export interface HistorySource {
@@ -15,7 +14,6 @@ export interface HistorySource {
   >;
   readonly bus: Bus;
   readonly clock: Clock;
-  readonly logger: Logger;
   /** History made elsewhere (a cluster's, on Redis); otherwise a store is opened here. */
   readonly given: RoomHistory | undefined;
 }
@@ -44,7 +42,7 @@ export class History {
 
   /** Opens the store; call once, before serving. */
   async open(): Promise<void> {
-    const { config, bus, clock, logger, given } = this.source;
+    const { config, bus, clock, given } = this.source;
     if (!this.enabled) return;
     if (given) {
       this.rooms = given;
@@ -57,7 +55,14 @@ export class History {
       timers: clock,
     });
     this.rooms = new LocalRoomHistory(store, bus);
-    if (config.dataDir !== '') logger.info(`History is kept in ${config.dataDir}.`);
+  }
+
+  /** Where history is kept, for the start lines; undefined when in memory (nothing to find). */
+  describe(): string | undefined {
+    const { config, given } = this.source;
+    if (!config.history) return 'History is off (--no-history).';
+    if (given) return 'History is kept in Redis, shared by the cluster.';
+    return config.dataDir === '' ? undefined : `History is kept in ${config.dataDir}.`;
   }
 
   /** A page of a room's chats (rule 12.3); history must be open. */

@@ -1,0 +1,145 @@
+import type { Redis } from 'ioredis';
+import type { RoomDelivery, WhisperDelivery } from '../backends/bus.js';
+import { BackendUnavailableError } from '../backends/errors.js';
+import { BUS_SCRIPTS } from './redis-bus-lua.js';
+import { Scripts, fencedError, lateError, type RedisTime } from './redis-scripts.js';
+
+/** A chat to publish and keep in its room's history: the arguments of `publishChat`. */
+export interface ChatToKeep {
+  readonly room: string;
+  /** The sender's member id, which the deliveries skip (and the fence checks). */
+  readonly except: string;
+  /** CHAT_RESPONSE `70` as a seed client gets it. */
+  readonly frame: Uint8Array;
+  readonly from: string;
+  readonly msg: string;
+  /** '' for none. */
+  readonly cid: string;
+  /** maxPerRoom, maxAgeMs ('0': none), dedupeWindowMs, dedupeWindowChats, as the script takes them. */
+  readonly limits: readonly string[];
+}
+
+/** What `publishChat` decided (redis-history-lua.ts). */
+export interface ChatKept {
+  readonly seq: number;
+  readonly ts: number;
+  readonly duplicate: boolean;
+}
+
+/**
+ * The bus's scripts on the command connection: what a node publishes (each with a deadline, a
+ * turn's publishes written to Redis at once) and the rooms' sequence numbers it reads back.
+ */
+export class BusScripts {
+  private readonly scripts: Scripts<keyof typeof BUS_SCRIPTS>;
+  /** The command connection's socket while it holds this turn's publishes for one write. */
+  private corked: { uncork(): void } | undefined;
+
+  /**
+   * @param pub the command connection, which publishes
+   * @param sub the subscription connection, which must be up for anything to be published
+   * @param time Redis's clock, for the deadlines of what this node publishes
+   */
+  constructor(
+    private readonly pub: Redis,
+    private readonly sub: Redis,
+    prefix: string,
+    private readonly time?: RedisTime,
+  ) {
+    this.scripts = new Scripts(pub, prefix, BUS_SCRIPTS);
+  }
+
+  /**
+   * Publishes through a script, with a deadline: resolves once Redis has published it; rejects
+   * with BackendUnavailableError when Redis could not be reached or answered too late, and then
+   * it is never published (rule 9.8).
+   */
+  async publish(delivery: RoomDelivery | WhisperDelivery): Promise<void> {
+    const deadline = this.begin();
+    let published: unknown;
+    if (delivery.kind === 'room') {
+      const { room, except = '', frame } = delivery;
+      // Commands go out in order on one connection: one node's deliveries stay in order.
+      published = await this.scripts.call('publishRoom', room, deadline, except, bytes(frame));
+    } else {
+      const body = JSON.stringify({ to: delivery.to, from: delivery.from, msg: delivery.msg });
+      const sender = delivery.sender ?? '';
+      published = await this.scripts.call(
+        'publishNode',
+        delivery.node,
+        deadline,
+        sender,
+        'W' + body,
+      );
+    }
+    check(published);
+  }
+
+  /**
+   * Numbers, keeps and publishes a chat in one script, in the room's order (or recognises a
+   * resend by its cid, and publishes nothing); with the deadline, fence and batching of
+   * {@link publish}.
+   */
+  async publishChat(chat: ChatToKeep): Promise<ChatKept> {
+    const deadline = this.begin();
+    const { room, except, frame, from, msg, cid, limits } = chat;
+    const reply = await this.scripts.call(
+      'publishChat',
+      room,
+      deadline,
+      except,
+      bytes(frame),
+      from,
+      msg,
+      cid,
+      ...limits,
+    );
+    check(reply);
+    const [seq, ts, duplicate] = reply as [number, number, number];
+    return { seq, ts, duplicate: duplicate === 1 };
+  }
+
+  /** The rooms' sequence numbers (null for a room whose sequence is gone). */
+  async sequences(rooms: string[]): Promise<(string | null)[]> {
+    return (await this.scripts.read('sequences', ...rooms)) as (string | null)[];
+  }
+
+  /**
+   * Checks that both connections are up (a message is only accepted if this node also
+   * receives: the room's order comes back through the subscription, rule 9.8), holds the write
+   * for the turn, and gives the deadline.
+   */
+  private begin(): string {
+    if (this.pub.status !== 'ready' || this.sub.status !== 'ready') {
+      throw new BackendUnavailableError(`redis is ${this.pub.status} / ${this.sub.status}`);
+    }
+    this.batch();
+    return this.time?.deadline() ?? '';
+  }
+
+  /**
+   * Holds what this turn of the event loop publishes for one write to Redis (the chats of many
+   * clients read in one turn): one system call on each side instead of one per chat. Each
+   * command still leaves at once, in order, with its own timeout; only the write is shared.
+   */
+  private batch(): void {
+    const socket = this.pub.stream;
+    if (!socket || this.corked === socket) return;
+    socket.cork();
+    this.corked = socket;
+    setImmediate(() => {
+      this.corked = undefined;
+      socket.uncork();
+    });
+  }
+}
+
+function bytes(frame: Uint8Array): Buffer {
+  return Buffer.from(frame.buffer, frame.byteOffset, frame.length);
+}
+
+/** A script that says `late` (0) or `fenced` (-1) did nothing. */
+function check(reply: unknown): void {
+  if (reply === 0) throw lateError();
+  if (reply === -1) throw fencedError();
+}
