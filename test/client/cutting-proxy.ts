@@ -1,7 +1,8 @@
 /**
  * A TCP proxy in front of a server that can lose a connection at the worst moment: just after
  * a request went through, before its answer comes back (the server then sees the client close
- * its side, and answers into the void).
+ * its side, and answers into the void). Like a load balancer, it can send new connections to
+ * another server (another node of a cluster).
  */
 import net from 'node:net';
 import type { TestContext } from 'node:test';
@@ -11,13 +12,16 @@ export class CuttingProxy {
   cutAfter: string | undefined;
   /** Connections made through the proxy. */
   connections = 0;
+  /** The port new connections are forwarded to. */
+  target: number;
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
 
   private constructor(targetPort: number) {
+    this.target = targetPort;
     this.server = net.createServer((client) => {
       this.connections++;
-      const upstream = net.connect({ host: '127.0.0.1', port: targetPort, noDelay: true });
+      const upstream = net.connect({ host: '127.0.0.1', port: this.target, noDelay: true });
       client.setNoDelay(true);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
