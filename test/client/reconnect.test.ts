@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
 import { connect, type ChatClient, type ChatEvent, type ConnectOptions } from '../../src/index.js';
 import { eventually, join, startServer } from '../helpers.js';
@@ -89,6 +90,12 @@ describe('history through the library', () => {
 });
 
 describe('reconnect and resume (real servers)', () => {
+  it('is refused for a stream given already open, which cannot be opened again', async () => {
+    const stream = new PassThrough();
+    await assert.rejects(connect({ stream, nickname: 'x', reconnect: true }), { code: 'EINVAL' });
+    stream.destroy();
+  });
+
   it(
     'across a restart on the same data dir: every chat once and in order, those sent while down resent',
     { timeout: 30_000 },
