@@ -94,6 +94,10 @@ export function notice(style: Style, text: string): string {
 
 /** One line for an incoming event, safe to print on a terminal. */
 export function formatEvent(event: ChatEvent, style: Style = PLAIN): string {
+  // Said while the connection was down: shown as the room's history is, dimmed with its time.
+  if (event.type === 'chat' && event.missed && event.seq !== undefined && event.ts !== undefined) {
+    return formatHistory({ seq: event.seq, ts: event.ts, from: event.from, msg: event.msg }, style);
+  }
   // A chat says when it was sent (one caught up on after a reconnect was sent a while ago).
   const at = event.type === 'chat' && event.ts !== undefined ? new Date(event.ts) : undefined;
   return stamp(style, at) + describe(event, style);

@@ -22,7 +22,8 @@ trusting the system's certificate authorities, or the certificates in --ca FILE 
 
 On joining, and on coming into a room, the room's last messages are shown, dimmed. After a
 lost connection the client reconnects by itself (in a terminal, or with --reconnect), shows
-what was said meanwhile, and sends what you typed that had not gone through, once.
+what was said meanwhile (dimmed, as history), and sends what you typed that had not gone
+through, once.
 
 Type a line to chat; commands start with a backslash (or a slash):
 `;

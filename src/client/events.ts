@@ -14,8 +14,9 @@ export type ChatEvent =
   /**
    * A chat in this client's room. `seq` (its number in the room) and `ts` (when the server
    * accepted it, in milliseconds since the epoch) come from a server that keeps history.
+   * `missed` marks a chat said while the connection was down, caught up on after a reconnect.
    */
-  | { type: 'chat'; from: string; msg: string; seq?: number; ts?: number }
+  | { type: 'chat'; from: string; msg: string; seq?: number; ts?: number; missed?: true }
   | { type: 'whisper'; from: string; msg: string }
   | { type: 'join'; nickname: string; userCount: number }
   | { type: 'leave'; nickname: string; userCount: number }

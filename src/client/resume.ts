@@ -40,7 +40,7 @@ export async function catchUp(
         if (message.seq <= from) continue;
         from = message.seq;
         if (cursor.fresh(message.seq) && message.from !== to.nickname()) {
-          to.emit(chatEvent(message));
+          to.emit({ ...chatEvent(message), missed: true });
         }
       }
       if (!page.more || page.messages.length === 0) return;

@@ -136,7 +136,7 @@ describe('resuming after a reconnect (scripted server)', () => {
       events.filter((e) => e.type !== 'reconnecting' && e.type !== 'reconnected'),
       [
         { type: 'gap', room: 'lobby', after: 40 },
-        { type: 'chat', from: 'bob', msg: 'b90', seq: 90, ts: 1_000_090 },
+        { type: 'chat', from: 'bob', msg: 'b90', seq: 90, ts: 1_000_090, missed: true },
       ],
     );
   });
