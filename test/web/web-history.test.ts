@@ -11,7 +11,7 @@ import { after, test, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createServer, type ChatServer, type ChatServerOptions } from '../../src/chat-server.js';
 import { connect, type ChatClient } from '../../src/client/index.js';
-import { eventually, startServer } from '../helpers.js';
+import { startServer } from '../helpers.js';
 import { closeBrowser, logIn, needBrowser, openPage, say } from './browser.js';
 
 after(closeBrowser);
