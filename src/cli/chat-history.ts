@@ -21,6 +21,8 @@ export interface HistoryOutput {
 export class RoomView {
   /** The oldest `seq` shown in this room; undefined when none is. */
   private oldest: number | undefined;
+  /** The newest `seq` shown in this room; undefined when none is. */
+  private newest: number | undefined;
   private held: ChatEvent[] | undefined;
 
   constructor(
@@ -31,7 +33,13 @@ export class RoomView {
   /** An event: shown now, or once the newest messages are. */
   event(event: ChatEvent): void {
     if (this.held) return void this.held.push(event);
-    if (event.type === 'chat' && event.seq !== undefined) this.saw(event.seq);
+    if (event.type === 'gap') this.newest = undefined; // numbered anew, perhaps
+    if (event.type === 'chat' && event.seq !== undefined) {
+      // Already shown from the page: in a cluster a page may be read ahead of the live chats.
+      if (this.newest !== undefined && event.seq <= this.newest) return;
+      this.newest = event.seq;
+      this.saw(event.seq);
+    }
     this.show(event);
   }
 
@@ -43,6 +51,7 @@ export class RoomView {
   /** The user came into the client's room: its newest messages, then what was said meanwhile. */
   async enter(client: ChatClient, count = RECENT_COUNT): Promise<void> {
     this.oldest = undefined;
+    this.newest = undefined;
     if (!client.caps.includes('history')) return;
     this.held = [];
     let last = 0;
@@ -59,9 +68,8 @@ export class RoomView {
       const held = this.held;
       this.held = undefined;
       // A chat delivered while the page was on its way may be on it too.
-      for (const event of held) {
-        if (event.type !== 'chat' || event.seq === undefined || event.seq > last) this.event(event);
-      }
+      if (last > 0) this.newest = last;
+      for (const event of held) this.event(event);
     }
   }
 

@@ -189,7 +189,8 @@ export class ClientSession extends EventEmitter implements AsyncIterable<ChatEve
   private connectOn(stream: ClientStream): Connection {
     const link: Connection = new Connection(stream, {
       event: (event) => {
-        if (link === this.link && !this.cursor.keep(event)) this.emitEvent(event);
+        if (link !== this.link || this.cursor.had(event)) return;
+        if (!this.cursor.keep(event)) this.emitEvent(event);
       },
       answer: (answer) => {
         if (link === this.link) this.onAnswer(answer);

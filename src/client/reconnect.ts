@@ -37,6 +37,10 @@ export interface ReconnectHooks {
   giveUp(reason: NatterError): void;
 }
 
+/**
+ * Gets a lost connection back: waits as the retry policy says, opens a new stream, rejoins over
+ * it, and tries again after a failure until the policy gives up.
+ */
 export class Reconnector {
   private attempt = 0;
   private lostAt = 0;

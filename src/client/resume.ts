@@ -35,6 +35,8 @@ export async function catchUp(
       if (page.gap && !gapTold) {
         gapTold = true;
         to.emit({ type: 'gap', room, after: from });
+        // Lost rather than removed (nothing newer kept): the numbering may have started over.
+        if (page.messages.length === 0) cursor.forget();
       }
       for (const message of page.messages) {
         if (message.seq <= from) continue;

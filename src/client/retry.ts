@@ -23,8 +23,10 @@ export interface ReconnectOptions {
   maxAttempts?: number;
 }
 
+/** Reconnect options with every field filled in. */
 export type RetryPolicy = Required<ReconnectOptions>;
 
+/** What `reconnect: true` means. */
 export const DEFAULT_RETRY: RetryPolicy = {
   initialDelayMs: 500,
   maxDelayMs: 10_000,

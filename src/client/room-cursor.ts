@@ -9,6 +9,7 @@ import type { ChatEvent } from './events.js';
 /** How many of its own chats' numbers a client remembers. */
 const OWN_KEPT = 4096;
 
+/** A client's position in its room's sequence of chats, and the events held during a resume. */
 export class RoomCursor {
   /** The room the position is in. */
   private room: string | undefined;
@@ -40,6 +41,29 @@ export class RoomCursor {
   /** The newest `seq` of `room` when the client came in: a start if nothing was seen since. */
   baseline(room: string, seq: number): void {
     if (room === this.room && this.last === undefined) this.last = seq;
+  }
+
+  /**
+   * True for a live chat the client has had already: a room's live chats come in ascending
+   * `seq`, so one at or below the position was given by a catch-up whose page was read past
+   * it (in a cluster the page may come back before the live chats it holds).
+   */
+  had(event: ChatEvent): boolean {
+    return (
+      event.type === 'chat' &&
+      event.seq !== undefined &&
+      this.last !== undefined &&
+      event.seq <= this.last
+    );
+  }
+
+  /**
+   * The position is no longer known: the server said the room's history does not continue
+   * from it (removed, or lost and numbered anew), so later numbers are not compared with it.
+   */
+  forget(): void {
+    this.last = undefined;
+    this.own.clear();
   }
 
   /** A chat of the room was seen, with this number. */

@@ -141,6 +141,49 @@ describe('resuming after a reconnect (scripted server)', () => {
     );
   });
 
+  it('drops a live chat that the catch-up page already gave (the page read ahead of it)', async (t) => {
+    const { streams, events } = await scriptedClient(t);
+    const first = streams[0]!;
+    const place = await first.next('14');
+    first.send(page(place, [[5, 'bob', 'b5']]));
+    first.send(chat70(6, 'bob', 'b6'));
+    await eventually(() => chats(events).length === 1, 'the live chat');
+    first.close('read ECONNRESET');
+    const second = await nextStream(streams, 2);
+    await second.welcome();
+    const catchUp = await second.next('14');
+    // In a cluster the page comes from Redis, and may hold chats the subscription brings later.
+    second.send(
+      page(catchUp, [
+        [7, 'bob', 'b7'],
+        [8, 'bob', 'b8'],
+      ]),
+    );
+    await eventually(() => chats(events).length === 3, 'the caught-up chats');
+    second.send(chat70(7, 'bob', 'b7'), chat70(8, 'bob', 'b8'), chat70(9, 'bob', 'b9'));
+    await eventually(() => chats(events).includes('9 b9'), 'chat 9');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(chats(events), ['6 b6', '7 b7', '8 b8', '9 b9']);
+  });
+
+  it('after a gap with nothing kept (history lost, numbered anew), takes the new numbers', async (t) => {
+    const { streams, events } = await scriptedClient(t);
+    const first = streams[0]!;
+    const place = await first.next('14');
+    first.send(page(place, [[40, 'bob', 'b40']]));
+    first.send(chat70(41, 'bob', 'b41'));
+    await eventually(() => chats(events).length === 1, 'the live chat');
+    first.close('read ECONNRESET');
+    const second = await nextStream(streams, 2);
+    await second.welcome();
+    const catchUp = await second.next('14');
+    assert.equal(catchUp.after, 41);
+    second.send(page(catchUp, [], false, true));
+    await eventually(() => events.some((e) => e.type === 'gap'), 'the gap');
+    second.send(chat70(1, 'bob', 'again 1'));
+    await eventually(() => chats(events).includes('1 again 1'), 'the newly numbered chat');
+  });
+
   it('skips its own acknowledged chats in the catch-up, even under a former nickname', async (t) => {
     const { client, streams, events } = await scriptedClient(t);
     const first = streams[0]!;

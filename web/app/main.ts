@@ -124,6 +124,7 @@ function onEvent(event: ChatEvent): void {
   const self = client?.nickname ?? '';
   switch (event.type) {
     case 'chat':
+      if (history.has(event.seq)) return;
       history.saw(event.seq);
       messages.chat(event.from, event.msg, event.ts);
       return noteUnread();
@@ -158,6 +159,7 @@ function onEvent(event: ChatEvent): void {
       messages.system('Some messages of this room did not reach you.');
       return;
     case 'gap':
+      history.renumbered();
       messages.system('Some of what was said while you were away is no longer kept.');
       return;
     case 'serverError':

@@ -46,6 +46,19 @@ export class RoomHistory {
     await this.load({ limit: PAGE });
   }
 
+  /**
+   * True for a chat already on the page: a live chat that the page of history had, since in a
+   * cluster the page may be read ahead of the live chats it holds.
+   */
+  has(seq: number | undefined): boolean {
+    return seq !== undefined && this.shown.has(seq);
+  }
+
+  /** The room's history does not continue from what the page has seen (it may be numbered anew). */
+  renumbered(): void {
+    this.shown.clear();
+  }
+
   /** A chat of the room arrived live (or was caught up on): it is on the page. */
   saw(seq: number | undefined): void {
     if (seq === undefined) return;
