@@ -2,9 +2,10 @@
  * The README's shell examples, run as written against the README's own server (`npm start` on
  * port 20825, with the flags the README gives it). Every line of every ```sh block is either run
  * here or listed with the reason it is not, so an example added later without a check fails.
+ * The library examples that start a server of their own are run as written too.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -18,14 +19,21 @@ const README = readFileSync(new URL('README.md', `file://${ROOT}`), 'utf8');
 
 /** The README's shell lines, without comments and prompts. */
 function shellLines(): string[] {
-  const lines: string[] = [];
+  return shellBlocks().flat();
+}
+
+/** The README's sh blocks, each as its lines (comments and blank lines left out). */
+function shellBlocks(): string[][] {
+  const blocks: string[][] = [];
   for (const block of README.matchAll(/```sh\n([\s\S]*?)```/g)) {
+    const lines: string[] = [];
     for (const line of block[1]!.split('\n')) {
       const command = line.replace(/\s+#.*$/, '').trim();
       if (command !== '') lines.push(command);
     }
+    blocks.push(lines);
   }
-  return lines;
+  return blocks;
 }
 
 /** Lines not run here, and why. */
@@ -94,6 +102,33 @@ async function shell(t: TestContext, line: string): Promise<{ code: number | nul
   return { code, out: child.stdout + child.stderr };
 }
 
+/** An nc session of the README against its server: the requests as typed, answers alike. */
+async function ncSession(t: TestContext, session: string[]): Promise<void> {
+  const socket = net.connect(20825, '127.0.0.1');
+  t.after(() => socket.destroy());
+  const got: Record<string, unknown>[] = [];
+  const decoder = new FrameDecoder(
+    { maxFrameBytes: 1 << 20, maxDepth: 64 },
+    { frame: (m) => got.push(m), error: () => undefined },
+  );
+  socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+  const requests = session.filter((l) => /^\{"cmd": /.test(l));
+  const answers = session.filter((l) => !/^\{"cmd": /.test(l)).map((l) => JSON.parse(l));
+  socket.write(requests.join('\n') + '\n');
+  const deadline = Date.now() + 5000;
+  while (got.length < answers.length && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.deepEqual(
+    got.map((m) => Object.keys(m).sort()),
+    answers.map((m: Record<string, unknown>) => Object.keys(m).sort()),
+  );
+  assert.deepEqual(
+    got.map((m) => m.cmd),
+    answers.map((m: Record<string, unknown>) => m.cmd),
+  );
+}
+
 describe('README examples', () => {
   it('every shell line is run here or says why not', () => {
     const known = (line: string) =>
@@ -126,32 +161,13 @@ describe('README examples', () => {
     const { code, out } = await shell(t, piped);
     assert.equal(code, 0, out);
     assert.match(out, /\* 1 user in your room:\n {2}bot /);
-    // The nc session: the requests as typed, the answers of the same shape.
-    const lines = shellLines();
-    const session = lines.slice(lines.indexOf(NC) + 1).filter((l) => l.startsWith('{'));
-    const socket = net.connect(20825, '127.0.0.1');
-    t.after(() => socket.destroy());
-    const got: Record<string, unknown>[] = [];
-    const decoder = new FrameDecoder(
-      { maxFrameBytes: 1 << 20, maxDepth: 64 },
-      { frame: (m) => got.push(m), error: () => undefined },
-    );
-    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
-    const requests = session.filter((l) => /^\{"cmd": /.test(l));
-    const answers = session.filter((l) => !/^\{"cmd": /.test(l)).map((l) => JSON.parse(l));
-    socket.write(requests.join('\n') + '\n');
-    const deadline = Date.now() + 5000;
-    while (got.length < answers.length && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    // Each nc session: the requests as typed, the answers of the same shape.
+    for (const block of shellBlocks().filter((lines) => lines[0] === NC)) {
+      await ncSession(
+        t,
+        block.slice(1).filter((l) => l.startsWith('{')),
+      );
     }
-    assert.deepEqual(
-      got.map((m) => Object.keys(m).sort()),
-      answers.map((m: Record<string, unknown>) => Object.keys(m).sort()),
-    );
-    assert.deepEqual(
-      got.map((m) => m.cmd),
-      answers.map((m: Record<string, unknown>) => m.cmd),
-    );
     server.proc.kill('SIGINT');
     assert.equal(await server.exitCode(), 0);
   });
@@ -214,6 +230,37 @@ describe('README examples', () => {
       );
       server.proc.kill('SIGINT');
       assert.equal(await server.exitCode(), 0);
+    },
+  );
+
+  it(
+    'the library examples that start their own server, as written, importing natter by name',
+    { timeout: 60_000 },
+    async (t) => {
+      const examples = [...README.matchAll(/```js\n([\s\S]*?)```/g)]
+        .map((m) => m[1]!)
+        .filter((code) => code.includes("from 'natter'") && code.includes('createServer('));
+      assert.ok(examples.length > 0, 'a library example that runs on its own');
+      // What the examples leave in the temporary directory goes with the test's.
+      const tmp = mkdtempSync(join(tmpdir(), 'natter-readme-js-'));
+      t.after(() => rmSync(tmp, { recursive: true, force: true }));
+      for (const [i, code] of examples.entries()) {
+        // Inside the package, so that `from 'natter'` is the package itself (its exports).
+        const file = join(ROOT, 'dist', `readme-example-${i}.mjs`);
+        writeFileSync(file, code);
+        t.after(() => rmSync(file, { force: true }));
+        const env = { ...process.env, TMPDIR: tmp };
+        const child = run(t, process.execPath, [file], { cwd: ROOT, env });
+        assert.equal(await child.exitCode(30_000), 0, child.stdout + child.stderr);
+        if (!code.includes('reconnect: true')) continue;
+        const out = child.stdout;
+        assert.match(out, /^\{ seq: 1, ts: \d+ \}$/m);
+        assert.match(out, /^\{ seq: 2, ts: \d+ \}$/m);
+        assert.equal(out.match(/^bob reads #1 alice: hello$/gm)?.length, 1, out);
+        assert.equal(out.match(/^bob reads #2 alice: are you there\?$/gm)?.length, 1, out);
+        assert.match(out, /^bob is back$/m);
+        assert.match(out, /\[ '#1 alice: hello', '#2 alice: are you there\?' \] false/);
+      }
     },
   );
 });

@@ -24,3 +24,11 @@ export class OutcomeUnknownError extends BackendUnavailableError {
 export class StorageUnusableError extends Error {
   override name = 'StorageUnusableError';
 }
+
+/**
+ * A store refused to keep something at once (a chat of history, say): nothing was done, and the
+ * client is told so (HISTORY_UNAVAILABLE for a chat).
+ */
+export class StoreFailedError extends Error {
+  override name = 'StoreFailedError';
+}

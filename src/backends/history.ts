@@ -66,8 +66,10 @@ export interface HistoryPage {
    */
   readonly more: boolean;
   /**
-   * `after` is older than what is kept: chats newer than `after` were removed by retention, so
-   * this page does not continue from `after`. Always false without `after`.
+   * This page does not continue from `after`: chats newer than `after` were removed by
+   * retention, or `after` is beyond the room's last seq (the client saw chats the store does not
+   * have: a store in memory that started afresh, a Redis that lost its data). Always false
+   * without `after`.
    */
   readonly gap: boolean;
 }

@@ -1,4 +1,5 @@
 import { withSeq } from '../protocol/encode.js';
+import { StoreFailedError } from './errors.js';
 import type { Bus } from './bus.js';
 import type { Appended, HistoryPage, HistoryStore, PageQuery } from './history.js';
 import type { RoomChat, RoomHistory } from './room-history.js';
@@ -22,7 +23,13 @@ export class LocalRoomHistory implements RoomHistory {
     frame: Uint8Array,
     except: string,
   ): Appended | Promise<Appended> {
-    const appended = this.store.append(room, { ...chat, ts: this.now() });
+    let appended: Appended;
+    try {
+      appended = this.store.append(room, { ...chat, ts: this.now() });
+    } catch (err) {
+      // Not kept, so not delivered: a chat in the room is a chat in its history.
+      throw new StoreFailedError(`history: ${(err as Error).message}`, { cause: err });
+    }
     if (appended.duplicate) return appended;
     const historyFrame = withSeq(frame, appended.seq, appended.ts);
     const published = this.bus.publish({ kind: 'room', room, frame, historyFrame, except });

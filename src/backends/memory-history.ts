@@ -135,12 +135,14 @@ export class MemoryHistory implements HistoryStore {
   page(key: string, query: PageQuery): HistoryPage {
     checkPageQuery(query);
     const room = this.rooms.get(key);
-    if (!room) return { messages: [], more: false, gap: false };
+    // `after` beyond the last seq: the client saw chats this store does not have (rule 12.3).
+    if (!room)
+      return { messages: [], more: false, gap: query.after !== undefined && query.after > 0 };
     const run = room.messages;
     const { before, after, limit } = query;
     const lo = after === undefined ? run.start : run.indexAfter(after);
     const hi = before === undefined ? run.end : Math.max(lo, run.indexAfter(before - 1));
-    const gap = after !== undefined && after < room.trimmed;
+    const gap = after !== undefined && (after < room.trimmed || after > room.last);
     if (after !== undefined) {
       const to = Math.min(lo + limit, hi);
       return { messages: run.slice(lo, to), more: to < hi, gap };

@@ -2,9 +2,15 @@
  * What `natter chat` does with a line the user typed: a chat, or a command with `\` or `/` in
  * front (`\\text` and `//text` send the text with one of them).
  */
-import { NatterError, splitMessage, type ChatClient } from '../client/index.js';
+import {
+  NatterError,
+  splitMessage,
+  type ChatClient,
+  type HistoryMessage,
+} from '../client/index.js';
 import { NATTER_VERSION } from '../version.js';
 import { printable, users } from './chat-format.js';
+import { RECENT_COUNT, type RoomView } from './chat-history.js';
 
 /** The chat commands, as \help lists them. */
 export const CHAT_COMMANDS: readonly (readonly [string, string])[] = [
@@ -14,6 +20,7 @@ export const CHAT_COMMANDS: readonly (readonly [string, string])[] = [
   ['\\rooms', 'list the rooms'],
   ['\\join <room>', 'move to a room (created if needed)'],
   ['\\leave', 'go back to the default room'],
+  ['\\history [n]', `show n older messages of the room (default ${RECENT_COUNT})`],
   ['\\version', 'show the server and client versions'],
   ['\\rtt', 'measure the round trip to the server'],
   ['\\help', 'show this list'],
@@ -35,18 +42,26 @@ export interface Output {
   notice(text: string): void;
   /** A row of a list, as it is. */
   line(text: string): void;
+  /** Messages from the room's history, oldest first, shown apart from live ones. */
+  history(messages: readonly HistoryMessage[]): void;
 }
 
 /**
  * Runs one input line; resolves false when the session should end. A failed request is told as
  * `! reason` (unless the connection is gone: that is told once, by whoever watches it).
+ * @param view what of the room's history is shown, for `\\history`
  */
-export async function runLine(client: ChatClient, line: string, out: Output): Promise<boolean> {
+export async function runLine(
+  client: ChatClient,
+  line: string,
+  out: Output,
+  view?: RoomView,
+): Promise<boolean> {
   const command = /^[\\/](?![\\/])/.test(line);
   if (!command) {
     // `\\text` and `//text`: the text with one backslash or slash.
     const text = /^([\\/])\1/.test(line) ? line.slice(1) : line;
-    if (text.length > 0) await attempt(client, out, () => chat(client, text, out));
+    if (text.length > 0) await attempt(client, out, () => chat(client, text, out, view));
     return true;
   }
   const [name = '', ...rest] = line.slice(1).split(' ');
@@ -103,6 +118,12 @@ export async function runLine(client: ChatClient, line: string, out: Output): Pr
         out.notice(`* you are back in ${printable(room)} (${users(userCount)})`);
       });
       return true;
+    case 'history': {
+      const count = arg === '' ? RECENT_COUNT : Number(arg);
+      if (!Number.isSafeInteger(count) || count < 1) out.notice('! usage: \\history [n]');
+      else if (view) await attempt(client, out, () => view.older(client, count));
+      return true;
+    }
     case 'version':
       await attempt(client, out, async () => {
         const v = await client.version();
@@ -130,9 +151,12 @@ export async function runLine(client: ChatClient, line: string, out: Output): Pr
 }
 
 /** A chat; one too long for the server goes in parts, and the user is told. */
-async function chat(client: ChatClient, text: string, out: Output): Promise<void> {
+async function chat(client: ChatClient, text: string, out: Output, view?: RoomView) {
   const parts = splitMessage(text, client.limits);
-  for (const part of parts) await client.chat(part);
+  for (const part of parts) {
+    const receipt = await client.chat(part);
+    if (receipt) view?.saw(receipt.seq);
+  }
   if (parts.length > 1) {
     out.notice(`* your message was too long for one, and went in ${parts.length} parts`);
   }

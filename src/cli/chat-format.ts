@@ -3,7 +3,7 @@
  * a terminal, and on a terminal timestamps, a stable colour per nickname and the user's own
  * nickname highlighted where others mention it.
  */
-import type { ChatEvent } from '../client/index.js';
+import type { ChatEvent, HistoryMessage } from '../client/index.js';
 
 /** How lines look: timestamps (`none`, `minutes` as `[14:03]`, `seconds`) and colour. */
 export interface Style {
@@ -56,13 +56,30 @@ function body(style: Style, msg: string): string {
   return text.slice(0, at) + paint(style, '7', found[0]) + text.slice(end);
 }
 
-/** `[14:03] ` (or with seconds), or nothing. */
-export function stamp(style: Style): string {
+/** `[14:03] ` (or with seconds), now or at `at`, or nothing. */
+export function stamp(style: Style, at?: Date): string {
   if (style.timestamps === 'none') return '';
-  const d = style.now();
-  const two = (n: number) => String(n).padStart(2, '0');
+  return `[${clock(at ?? style.now(), style.timestamps === 'seconds')}] `;
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+function clock(d: Date, seconds: boolean): string {
   const time = `${two(d.getHours())}:${two(d.getMinutes())}`;
-  return `[${style.timestamps === 'seconds' ? `${time}:${two(d.getSeconds())}` : time}] `;
+  return seconds ? `${time}:${two(d.getSeconds())}` : time;
+}
+
+/**
+ * A message from the room's history: dimmed, with its time (and its date, when not today)
+ * whatever the timestamps of live lines, since it may be old.
+ */
+export function formatHistory(message: HistoryMessage, style: Style = PLAIN): string {
+  const at = new Date(message.ts);
+  const now = style.now();
+  const today = at.toDateString() === now.toDateString();
+  const date = `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} `;
+  const time = `[${today ? '' : date}${clock(at, style.timestamps === 'seconds')}]`;
+  return paint(style, '2', `${time} ${printable(message.from)}: ${printable(message.msg)}`);
 }
 
 /** `1 user`, `2 users`. */
@@ -77,7 +94,13 @@ export function notice(style: Style, text: string): string {
 
 /** One line for an incoming event, safe to print on a terminal. */
 export function formatEvent(event: ChatEvent, style: Style = PLAIN): string {
-  return stamp(style) + describe(event, style);
+  // Said while the connection was down: shown as the room's history is, dimmed with its time.
+  if (event.type === 'chat' && event.missed && event.seq !== undefined && event.ts !== undefined) {
+    return formatHistory({ seq: event.seq, ts: event.ts, from: event.from, msg: event.msg }, style);
+  }
+  // A chat says when it was sent (one caught up on after a reconnect was sent a while ago).
+  const at = event.type === 'chat' && event.ts !== undefined ? new Date(event.ts) : undefined;
+  return stamp(style, at) + describe(event, style);
 }
 
 function describe(event: ChatEvent, style: Style): string {
@@ -106,6 +129,24 @@ function describe(event: ChatEvent, style: Style): string {
         `! ${count} message${count === 1 ? '' : 's'} of ${room} did not reach you`,
       );
     }
+    case 'reconnecting': {
+      const when = `${(event.delayMs / 1000).toFixed(1)} s`;
+      return event.attempt === 1
+        ? paint(style, '31', `! disconnected: ${printable(event.error.message)}`) +
+            `\n${stamp(style)}* reconnecting in ${when}`
+        : paint(style, '31', `! ${printable(event.error.message)}`) +
+            `\n${stamp(style)}* trying again in ${when}`;
+    }
+    case 'reconnected': {
+      const where = event.room === undefined ? '' : ` in ${printable(event.room)}`;
+      return `* reconnected as ${nick(style, event.nickname)}${where}`;
+    }
+    case 'gap':
+      return paint(
+        style,
+        '31',
+        `! some messages of ${printable(event.room)} you missed are no longer kept`,
+      );
     case 'serverError':
       return paint(
         style,

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { connect, NatterError, type ChatClient, type ChatEvent } from '../client/index.js';
 import type { TlsOption } from '../client/tls-socket.js';
 import { CHAT_COMMANDS, commandList, runLine, type Output } from './chat-commands.js';
-import { formatEvent, notice, PLAIN, type Style } from './chat-format.js';
+import { formatEvent, formatHistory, notice, PLAIN, type Style } from './chat-format.js';
+import { RoomView } from './chat-history.js';
 import { certificateSentence, tlsOf } from './chat-tls.js';
 import { UsageError } from './usage.js';
 
@@ -19,16 +20,13 @@ Joins a chat server. --tls connects to its TLS chat port (20827 unless --port sa
 trusting the system's certificate authorities, or the certificates in --ca FILE (PEM), or, with
 --insecure, any certificate at all (for testing only: anyone in between could read along).
 
+On joining, and on coming into a room, the room's last messages are shown, dimmed. After a
+lost connection the client reconnects by itself (in a terminal, or with --reconnect), shows
+what was said meanwhile (dimmed, as history), and sends what you typed that had not gone
+through, once.
+
 Type a line to chat; commands start with a backslash (or a slash):
 `;
-
-/** Closes the server decided on because of what this user did: reconnecting would not help. */
-const FINAL_CODES = new Set(['902', '911', '917', '924']);
-/** Refusals that come back the same however often one asks; given up on after a few. */
-const LASTING_REFUSALS = new Set(['01', '909', '910']);
-const LASTING_TRIES = 5;
-/** Waits between reconnection attempts, in milliseconds; the last repeats. */
-const BACKOFF_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
 
 interface ChatOptions {
   host: string;
@@ -70,6 +68,8 @@ export async function chat(args: string[]): Promise<number> {
     terminal: interactive,
     completer: (line: string) => complete(line, known),
   });
+  // Taken now: lines read while the room's last messages are fetched wait in it.
+  const lines = rl[Symbol.asyncIterator]();
   const print = interactive
     ? (text: string) => {
         readline.clearLine(process.stdout, 0);
@@ -78,96 +78,87 @@ export async function chat(args: string[]): Promise<number> {
         rl.prompt(true);
       }
     : (text: string) => process.stdout.write(text + '\n');
-  const out: Output = { notice: (text) => print(notice(options.style, text)), line: print };
+  const out: Output = {
+    notice: (text) => print(notice(options.style, text)),
+    line: print,
+    history: (messages) => messages.forEach((m) => print(formatHistory(m, options.style))),
+  };
   const setPrompt = () => rl.setPrompt(`[${client.room ?? 'chat'}] ${client.nickname}> `);
 
   /** The nicknames Tab offers: the members of the client's room, now. */
-  const learnRoom = (joined: ChatClient) => {
+  const learnRoom = () => {
     known.clear();
-    void joined.users().then(
+    void client.users().then(
       (list) => list.forEach((u) => known.add(u.nickname)),
       () => undefined,
     );
   };
-  /** Takes a joined client into use: its events printed, its room's nicknames known. */
-  const attach = (joined: ChatClient) => {
-    client = joined;
-    options.style.self = () => client.nickname;
-    joined.on('event', (event: ChatEvent) => {
-      track(known, event);
-      // A fatal error closes the connection, and the close is told with it, once.
-      if (event.type === 'serverError' && event.error.response?.fatal === true) return;
-      print(formatEvent(event, options.style));
-    });
-    learnRoom(joined);
-    setPrompt();
-  };
-  attach(client);
+  options.style.self = () => client.nickname;
+  /** The connection was lost and the client is getting it back. */
+  let away = false;
+  const view = new RoomView(out, (event) => {
+    // A fatal error closes the connection, and the close is told with it, once.
+    if (event.type === 'serverError' && event.error.response?.fatal === true) return;
+    print(formatEvent(event, options.style));
+  });
+  client.on('event', (event: ChatEvent) => {
+    track(known, event);
+    if (event.type === 'reconnecting') away = true;
+    else if (event.type === 'reconnected') {
+      away = false;
+      learnRoom();
+      setPrompt();
+    }
+    view.event(event);
+  });
+  learnRoom();
+  setPrompt();
   const where = client.room ? ` in ${client.room}` : '';
   const over = options.tls ? ' over TLS' : '';
   out.notice(
     `* connected to ${host}:${port}${over} as ${client.nickname}${where}; \\help lists commands`,
   );
+  await view.enter(client);
 
   let exitCode = 0;
   let leaving = false;
-  let connected = true;
-  /** Aborts a reconnection under way when the user leaves. */
-  const giveUp = new AbortController();
-  /** Watches the connection: on a drop, tells why, and reconnects or ends the session. */
-  const watch = async (): Promise<void> => {
-    for (;;) {
-      const reason = await client.closed();
-      if (leaving) return;
-      connected = false;
-      if (!reason) return void out.notice('* disconnected');
-      out.notice(`! disconnected: ${reason.message}`);
-      if (!options.reconnect || FINAL_CODES.has(reason.code)) {
-        exitCode = 1;
-        rl.close();
-        return;
-      }
-      // Back as who and where the user was last.
-      options.nickname = client.nickname;
-      options.room = client.room ?? options.room;
-      const again = await reconnect(options, out, giveUp.signal);
-      if (!again || leaving) {
-        again?.destroy();
-        if (!leaving) {
-          exitCode = 1;
-          rl.close();
-        }
-        return;
-      }
-      attach(again);
-      connected = true;
-      out.notice(`* reconnected as ${again.nickname}${again.room ? ` in ${again.room}` : ''}`);
-    }
-  };
-  const watching = watch();
+  /** Once the client has closed for good (it reconnects by itself until then): why, and the end. */
+  const watching = client.closed().then((reason) => {
+    if (leaving) return;
+    if (!reason) return void out.notice('* disconnected');
+    out.notice(
+      away
+        ? `! giving up: ${describeJoinError(reason, options)}`
+        : `! disconnected: ${reason.message}`,
+    );
+    exitCode = 1;
+    rl.close();
+  });
 
   if (interactive) rl.prompt();
-  for await (const line of rl) {
-    if (!connected) {
-      if (/^[\\/](exit|quit)\b/.test(line)) break;
-      out.notice('! not connected (reconnecting; \\exit to give up)');
+  for await (const line of lines) {
+    // Away, a chat waits for the connection to come back, but the prompt does not wait for it.
+    if (away && interactive && line !== '' && !/^[\\/](?![\\/])/.test(line)) {
+      out.notice('* not connected: this goes once the connection is back');
+      void runLine(client, line, out, view);
       continue;
     }
     const room = client.room;
-    const keepGoing = await runLine(client, line, out);
+    const keepGoing = await runLine(client, line, out, view);
     if (!keepGoing) break;
-    // Moved (\join, \leave): Tab offers the new room's members.
-    if (client.room !== room) learnRoom(client);
+    // Moved (\join, \leave): the new room's last messages, and Tab offers its members.
+    if (client.room !== room) {
+      learnRoom();
+      await view.enter(client);
+    }
     if (interactive) {
       setPrompt();
       rl.prompt();
     }
   }
   leaving = true;
-  giveUp.abort();
   rl.close();
-  if (connected) await client.exit().catch(() => undefined);
-  else client.destroy();
+  await client.exit().catch(() => undefined);
   await Promise.race([watching, sleep(100)]);
   return exitCode;
 }
@@ -222,43 +213,15 @@ function parseChatArgs(args: string[]): ChatOptions | undefined {
 }
 
 function join(options: ChatOptions): Promise<ChatClient> {
-  const { host, port, tls, nickname, room } = options;
-  return connect({ host, port, nickname, ...(room ? { room } : {}), ...(tls ? { tls } : {}) });
-}
-
-/**
- * Tries to join again with the same nickname, in the room it was in, waiting longer after each
- * failure (with some jitter, so that the clients of a restarted server do not all come back at
- * once); resolves with the client, or undefined once the user gives up (`signal`) or the server
- * keeps refusing the same way.
- */
-async function reconnect(
-  options: ChatOptions,
-  out: Output,
-  signal: AbortSignal,
-): Promise<ChatClient | undefined> {
-  let lasting = 0;
-  for (let attempt = 0; !signal.aborted; attempt++) {
-    const wait = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!;
-    out.notice(`* reconnecting in ${wait / 1000} s`);
-    try {
-      await sleep(wait * (0.75 + Math.random() / 2), undefined, { signal });
-    } catch {
-      return undefined; // the user left
-    }
-    try {
-      return await join(options);
-    } catch (err) {
-      out.notice(`! ${describeJoinError(err, options)}`);
-      const code = err instanceof NatterError ? err.code : '';
-      lasting = LASTING_REFUSALS.has(code) ? lasting + 1 : 0;
-      if (lasting >= LASTING_TRIES) {
-        out.notice('! giving up: the server keeps refusing');
-        return undefined;
-      }
-    }
-  }
-  return undefined;
+  const { host, port, tls, nickname, room, reconnect } = options;
+  return connect({
+    host,
+    port,
+    nickname,
+    reconnect,
+    ...(room ? { room } : {}),
+    ...(tls ? { tls } : {}),
+  });
 }
 
 /** Keeps the nicknames of the room for Tab completion. */

@@ -1,10 +1,10 @@
-import { StorageUnusableError } from '../backends/errors.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_CONFIG, OPTIONS, envName, flagName } from '../config/options.js';
 import { ConfigError, resolveConfig, type RawOptions } from '../config/resolve.js';
 import { createClusterServer } from '../cluster/index.js';
 import { CertificateError } from '../transport/certificates.js';
 import { CliError, UsageError } from './usage.js';
+import { StorageUnusableError } from '../backends/errors.js';
 
 /** `natter serve --help` */
 export function serveHelp(): string {

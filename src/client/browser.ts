@@ -5,6 +5,7 @@
  * import { connect } from './natter-client.js';
  * const client = await connect({ url: 'ws://localhost:20826/ws', nickname: 'alice' });
  * client.on('chat', (e) => console.log(`${e.from}: ${e.msg}`));
+ * // or, to survive a lost connection: connect({ url, nickname: 'alice', reconnect: true })
  */
 import type { ChatClient } from './chat-client.js';
 import { NatterError } from './errors.js';
@@ -13,6 +14,9 @@ import type { ClientStream } from './stream.js';
 
 export { ChatClient, type User } from './chat-client.js';
 export { type ChatEvent } from './events.js';
+export type { HistoryMessage, HistoryPage, HistoryQuery } from './history.js';
+export type { ChatReceipt } from './outbox.js';
+export type { ReconnectOptions } from './retry.js';
 export { NatterError } from './errors.js';
 export { DEFAULT_MESSAGE_LIMITS, messageProblem, splitMessage } from './limits.js';
 
@@ -45,15 +49,24 @@ const OPEN = 1;
  * answers at `url`.
  */
 export async function connect(options: BrowserConnectOptions): Promise<ChatClient> {
-  const Socket = (globalThis as { WebSocket?: WebSocketClass }).WebSocket;
-  if (!Socket) throw new NatterError('ENOTSUP', 'this environment has no WebSocket');
-  const ws = new Socket(options.url);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const deadline = Date.now() + timeoutMs;
+  const open = () => openWebSocket(options.url, timeoutMs);
+  const stream = await open();
+  // Opening and joining share one deadline.
+  const left = Math.max(1, deadline - Date.now());
+  return joinOver(stream, options, { reopen: open, withinMs: left });
+}
+
+/** A WebSocket to `url`, open, as the stream a {@link ChatClient} reads and writes. */
+async function openWebSocket(url: string, timeoutMs: number): Promise<ClientStream> {
+  const Socket = (globalThis as { WebSocket?: WebSocketClass }).WebSocket;
+  if (!Socket) throw new NatterError('ENOTSUP', 'this environment has no WebSocket');
+  const ws = new Socket(url);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       ws.close();
-      reject(new NatterError('ETIMEDOUT', `timed out connecting to ${options.url}`));
+      reject(new NatterError('ETIMEDOUT', `timed out connecting to ${url}`));
     }, timeoutMs);
     ws.addEventListener('open', () => {
       clearTimeout(timer);
@@ -63,12 +76,10 @@ export async function connect(options: BrowserConnectOptions): Promise<ChatClien
     // the server is there at all), so neither can this.
     ws.addEventListener('close', () => {
       clearTimeout(timer);
-      reject(new NatterError('ECONNREFUSED', `cannot connect to ${options.url}`));
+      reject(new NatterError('ECONNREFUSED', `cannot connect to ${url}`));
     });
   });
-  // Opening and joining share one deadline.
-  const left = Math.max(1, deadline - Date.now());
-  return joinOver(new WebSocketStream(ws), { ...options, timeoutMs: left });
+  return new WebSocketStream(ws);
 }
 
 /** A browser WebSocket as the stream a {@link ChatClient} reads and writes: a frame a message. */

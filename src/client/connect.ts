@@ -25,7 +25,7 @@ export interface ConnectOptions extends JoinOptions {
    * options of its connection.
    */
   tls?: TlsOption;
-  /** An already-open stream to the server, instead of `host` and `port`. */
+  /** An already-open stream to the server, instead of `host` and `port` (not with `reconnect`). */
   stream?: Duplex;
   /**
    * A WebSocket URL instead of `host` and `port`: `ws://host:20826/ws` (or `wss://`), the
@@ -41,14 +41,21 @@ export interface ConnectOptions extends JoinOptions {
  * @example
  * const client = await connect({ host: '127.0.0.1', port: 20825, nickname: 'alice' });
  * client.on('chat', (e) => console.log(`${e.from}: ${e.msg}`));
+ * // or, to survive a lost connection: connect({ ..., reconnect: true })
  * await client.chat('hello');
  * for await (const event of client) console.log(event);
  */
 export async function connect(options: ConnectOptions): Promise<ChatClient> {
-  const stream =
-    options.stream ??
-    (options.url ? await openWebSocket(options.url, options) : await openSocket(options));
-  return joinOver(stream, options);
+  if (options.stream) {
+    if (options.reconnect) {
+      const text =
+        'reconnect needs host and port, or url, to connect again: a stream is opened once';
+      throw new NatterError('EINVAL', text);
+    }
+    return joinOver(options.stream, options);
+  }
+  const open = () => (options.url ? openWebSocket(options.url, options) : openSocket(options));
+  return joinOver(await open(), options, { reopen: open });
 }
 
 function openSocket(options: ConnectOptions): Promise<net.Socket> {

@@ -11,7 +11,12 @@ import type { NatterError } from './errors.js';
 
 /** Something that happened in the chat, as the client receives it. */
 export type ChatEvent =
-  | { type: 'chat'; from: string; msg: string }
+  /**
+   * A chat in this client's room. `seq` (its number in the room) and `ts` (when the server
+   * accepted it, in milliseconds since the epoch) come from a server that keeps history.
+   * `missed` marks a chat said while the connection was down, caught up on after a reconnect.
+   */
+  | { type: 'chat'; from: string; msg: string; seq?: number; ts?: number; missed?: true }
   | { type: 'whisper'; from: string; msg: string }
   | { type: 'join'; nickname: string; userCount: number }
   | { type: 'leave'; nickname: string; userCount: number }
@@ -20,7 +25,22 @@ export type ChatEvent =
   | { type: 'rename'; nickname: string; newNickname: string }
   /** Messages of the room never arrived: numbers `from` to `to`, or unknown how many. */
   | { type: 'missed'; room: string; from?: number; to?: number }
-  | { type: 'serverError'; error: NatterError };
+  | { type: 'serverError'; error: NatterError }
+  /**
+   * With `reconnect`: the connection was lost (attempt 1), or an attempt to get it back failed;
+   * the next attempt is in `delayMs`. `error` says why.
+   */
+  | { type: 'reconnecting'; attempt: number; delayMs: number; error: NatterError }
+  /**
+   * With `reconnect`: joined again, as `nickname` in `room`. The chats missed meanwhile follow
+   * as `chat` events, in order, before any chat that arrived after the reconnect.
+   */
+  | { type: 'reconnected'; nickname: string; room?: string }
+  /**
+   * With `reconnect`: chats of `room` after number `after` could not all be had again (the
+   * server no longer keeps them, or did not answer): some that were missed are lost.
+   */
+  | { type: 'gap'; room: string; after: number };
 
 /**
  * A message from the server as the decoder delivered it: a JSON object, read through the
@@ -68,7 +88,7 @@ export function isEventMessage(
 export function toEvent(message: Announcement | WhisperMessage | MessagesMissed): ChatEvent {
   switch (message.cmd) {
     case Cmd.CHAT_RESPONSE:
-      return { type: 'chat', from: String(message.from), msg: String(message.msg) };
+      return chatEvent(message);
     case Cmd.WHISPER_MESSAGE:
       return { type: 'whisper', from: String(message.from), msg: String(message.msg) };
     case Cmd.NEW_USER_ENTERS:
@@ -106,4 +126,23 @@ export function toEvent(message: Announcement | WhisperMessage | MessagesMissed)
         ...(typeof message.to === 'number' ? { to: message.to } : {}),
       };
   }
+}
+
+/** A chat event, with its number and time when the server sent both (rule 12.2). */
+export function chatEvent(message: {
+  from: unknown;
+  msg: unknown;
+  seq?: unknown;
+  ts?: unknown;
+}): Extract<ChatEvent, { type: 'chat' }> {
+  const event: Extract<ChatEvent, { type: 'chat' }> = {
+    type: 'chat',
+    from: String(message.from),
+    msg: String(message.msg),
+  };
+  if (Number.isSafeInteger(message.seq) && Number.isFinite(message.ts)) {
+    event.seq = message.seq as number;
+    event.ts = message.ts as number;
+  }
+  return event;
 }

@@ -1,5 +1,5 @@
 import { ChatClient } from './chat-client.js';
-import { NatterError } from './errors.js';
+import { retryPolicy, type ReconnectOptions } from './retry.js';
 import type { ClientStream } from './stream.js';
 
 /** What joining the chat takes, on any transport. */
@@ -16,6 +16,17 @@ export interface JoinOptions {
    * unanswered for as long; the client then closes with code `ETIMEDOUT`.
    */
   heartbeatMs?: number;
+  /**
+   * Reconnect when the connection is lost (not after `exit()` or `destroy()`, nor when the
+   * server closed it for what the client sent): `true`, or when to try (by default after 0.5 s,
+   * doubling up to 10 s, each wait ±30%, or as long as the server's `retryAfterMs` asks). The
+   * client rejoins with its nickname and room, catches up on the chats it missed and sends
+   * again those not acknowledged (see {@link ChatClient}). A refusal that may pass (the
+   * nickname still held by the lost connection, the room full, the server busy) is retried
+   * for `refusalsForMs` (45 s); any other refusal, or `maxAttempts` failures, closes the client.
+   * The first join is not retried: `connect()` rejects as without this option.
+   */
+  reconnect?: boolean | ReconnectOptions;
 }
 
 /** The heartbeat the client promises unless told otherwise. */
@@ -24,30 +35,25 @@ const DEFAULT_HEARTBEAT_MS = 15_000;
 /**
  * Sends CONNECT on an open stream and waits a bounded time for the server to accept; on any
  * refusal or silence the stream is closed and the promise rejects with a {@link NatterError}.
+ * @param how.reopen opens a new stream to the same server, for `reconnect`
+ * @param how.withinMs the time left for this first CONNECT, when opening the stream took some
+ *   of `timeoutMs` (a reconnect's CONNECT has all of it)
  */
-export async function joinOver(stream: ClientStream, options: JoinOptions): Promise<ChatClient> {
-  const client = new ChatClient(stream);
+export async function joinOver(
+  stream: ClientStream,
+  options: JoinOptions,
+  how: { reopen?: () => Promise<ClientStream>; withinMs?: number } = {},
+): Promise<ChatClient> {
+  const { reopen } = how;
+  const policy = reopen ? retryPolicy(options.reconnect) : undefined;
+  const client = new ChatClient(stream, policy && reopen ? { policy, open: reopen } : undefined);
   const timeoutMs = options.timeoutMs ?? 10_000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const silence = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new NatterError('ETIMEDOUT', `the server did not answer CONNECT within ${timeoutMs} ms`),
-        ),
-      timeoutMs,
-    );
-  });
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   try {
-    await Promise.race([
-      client.join(options.nickname, options.room, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
-      silence,
-    ]);
+    await client.join(options.nickname, options.room, { heartbeatMs, timeoutMs }, how.withinMs);
   } catch (err) {
     client.destroy();
     throw err;
-  } finally {
-    clearTimeout(timer);
   }
   return client;
 }

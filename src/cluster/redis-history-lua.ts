@@ -158,7 +158,8 @@ local from, to = first, last
 if before then to = math.min(to, before - 1) end
 if after then from = math.max(from, after + 1) end
 local out = {0, 0}
-if after and after < first - 1 then out[1] = 1 end
+-- Removed by retention, or beyond the last seq: the client saw chats Redis no longer has.
+if after and (after < first - 1 or after > last) then out[1] = 1 end
 if from > to then return out end
 local entries
 if after then

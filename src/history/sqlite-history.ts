@@ -145,7 +145,9 @@ export class SqliteHistory implements HistoryStore {
     if (this.closed) throw new Error('history: the store is closed');
     checkPageQuery(query);
     const room = this.rooms.get(key);
-    if (!room) return { messages: [], more: false, gap: false };
+    // `after` beyond the last seq: the client saw chats this store does not have (rule 12.3).
+    if (!room)
+      return { messages: [], more: false, gap: query.after !== undefined && query.after > 0 };
     const { after, limit } = query;
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
     // One row past the limit tells whether there are more.
@@ -159,7 +161,7 @@ export class SqliteHistory implements HistoryStore {
     return {
       messages: rows.map(([seq, ts, from, msg]) => ({ seq, ts, from, msg })),
       more,
-      gap: after !== undefined && after < room.trimmed,
+      gap: after !== undefined && (after < room.trimmed || after > room.last),
     };
   }
 

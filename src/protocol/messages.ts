@@ -69,6 +69,7 @@ export interface HistoryEntry {
   from: string;
   msg: string;
 }
+/** A page of the room's kept chats, in ascending `seq` (rule 12.3). */
 export interface HistoryResponse extends Base<typeof Cmd.HISTORY_RESPONSE> {
   room: string;
   messages: HistoryEntry[];

@@ -115,6 +115,19 @@ export function historyContract(name: string, create: HistoryFactory): void {
       }
     });
 
+    it('says gap when after is beyond the last seq: the client saw chats the store lacks', async (t) => {
+      const { store, fill } = await open(t);
+      fill('lobby', 3);
+      const last = store.lastSeq('lobby');
+      assert.equal(store.page('lobby', { after: last, limit: 5 }).gap, false);
+      assert.deepEqual(store.page('lobby', { after: last + 1, limit: 5 }), {
+        messages: [],
+        more: false,
+        gap: true,
+      });
+      assert.equal(store.page('elsewhere', { after: 7, limit: 5 }).gap, true);
+    });
+
     it('refuses a limit that is not a positive integer, and seqs that are no integers', async (t) => {
       const { store, fill, chat } = await open(t);
       fill('lobby', 3);

@@ -197,7 +197,7 @@ describe('natter chat', () => {
     cli.write('\\join dev\n');
     await cli.waitFor(/you joined dev/);
     await first.close();
-    await cli.waitFor(/! disconnected: .*\n.*\* reconnecting in 1 s/);
+    await cli.waitFor(/! disconnected: .*\n.*\* reconnecting in \d\.\d s/);
     const second = await startServer(t, { port });
     await cli.waitFor(/\* reconnected as phoenix in dev/, 'stdout', 10_000);
     const raw = await join(t, second, 'raw', { room: 'dev' });

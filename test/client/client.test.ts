@@ -113,7 +113,9 @@ describe('client library', () => {
     const iterator = alice.events();
 
     const bob = await connect({ port: server.port, host: '127.0.0.1', nickname: 'bob' });
-    await bob.chat('hello 안녕');
+    // The server keeps history: the chat has a number and a time, which bob is told too.
+    const receipt = await bob.chat('hello 안녕');
+    assert.equal(receipt?.seq, 1);
     await bob.whisper('alice', 'secret');
     await bob.rename('robert');
     await bob.joinRoom('dev');
@@ -122,7 +124,7 @@ describe('client library', () => {
 
     const expected: ChatEvent[] = [
       { type: 'join', nickname: 'bob', userCount: 2 },
-      { type: 'chat', from: 'bob', msg: 'hello 안녕' },
+      { type: 'chat', from: 'bob', msg: 'hello 안녕', seq: 1, ts: receipt!.ts },
       { type: 'whisper', from: 'bob', msg: 'secret' },
       { type: 'rename', nickname: 'bob', newNickname: 'robert' },
       { type: 'move', nickname: 'robert', room: 'dev', userCount: 1 },

@@ -92,7 +92,7 @@ describe('SqliteHistory on disk', () => {
   it('refuses a second store on a directory in use, and opens it once free', async (t) => {
     const dataDir = tempDir(t);
     const first = SqliteHistory.open({ dataDir });
-    assert.throws(() => SqliteHistory.open({ dataDir }), /in use by another process/);
+    assert.throws(() => SqliteHistory.open({ dataDir }), /in use by another server/);
     await first.append('lobby', { from: 'x', msg: 'y', ts: Date.now() }).durable;
     await first.close();
     const second = SqliteHistory.open({ dataDir });

@@ -172,3 +172,52 @@ test('a chat acknowledged survives a restart of a server with a data directory, 
   const next = await chat(again, 'new', { id: 'n' });
   assert.ok((next!.seq as number) > (acks[19]!.seq as number));
 });
+
+test('a cid is counted in characters, and must be well-formed text', async (t) => {
+  const server = await startServer(t);
+  const alice = await join(t, server, 'alice', HISTORY);
+  const emoji = '😀'.repeat(64);
+  assert.equal((await chat(alice, 'wide', { id: 1, cid: emoji }))!.cmd, '71');
+  alice.send('{"cmd":"7","msg":"x","cid":"\\ud800","id":2}\n');
+  assert.equal((await alice.expect('906')).field, 'cid');
+  alice.send({ cmd: '7', msg: 'x', cid: '😀'.repeat(65), id: 3 });
+  assert.equal((await alice.expect('906')).field, 'cid');
+});
+
+test('a page stays within 256 KiB, keeping the chats nearest to where it was asked from', async (t) => {
+  const server = await startServer(t);
+  const alice = await join(t, server, 'alice', HISTORY);
+  for (let i = 1; i <= 30; i++) alice.send({ cmd: '7', msg: `${i}`.padEnd(5000, 'é') });
+  await chat(alice, 'last', { id: 'sync' });
+  alice.send({ cmd: '14', limit: 200 });
+  const newest = await alice.expect('140');
+  const seqs = (newest.messages as { seq: number }[]).map((m) => m.seq);
+  assert.ok(seqs.length > 1 && seqs.length < 31, `${seqs.length} chats`);
+  assert.equal(seqs.at(-1), 31, 'the newest are kept');
+  assert.equal(newest.more, true);
+  alice.send({ cmd: '14', after: 0, limit: 200 });
+  const oldest = await alice.expect('140');
+  assert.equal((oldest.messages as { seq: number }[])[0]!.seq, 1, 'the oldest are kept');
+  assert.equal(oldest.more, true);
+  assert.ok(JSON.stringify(oldest).length < 256 * 1024);
+});
+
+test('a chat the store refuses is not delivered, and its sender gets 926', async (t) => {
+  const { StoreFailedError } = await import('../../src/backends/errors.js');
+  const refusing = {
+    publish: () => {
+      throw new StoreFailedError('history: the disk is full');
+    },
+    page: () => ({ messages: [], more: false, gap: false }),
+    close: async () => undefined,
+  };
+  const server = await startServer(t, { roomHistory: refusing, logLevel: 'silent' });
+  const alice = await join(t, server, 'alice', HISTORY);
+  const bob = await join(t, server, 'bob', HISTORY);
+  await alice.expect('8');
+  alice.send({ cmd: '7', msg: 'lost', id: 1 });
+  const error = await alice.expect('926');
+  assert.equal(error.error, 'HISTORY_UNAVAILABLE');
+  assert.equal(error.id, 1);
+  await bob.expectQuiet();
+});

@@ -160,11 +160,13 @@ describe('the web edge: /ws, /healthz, /metrics', () => {
     const tcp = await connect({ host: '127.0.0.1', port: server.port, nickname: 'tcp' });
     t.after(() => tcp.destroy());
     const heard = new Promise<ChatEvent>((resolve) => web.once('chat', resolve));
-    await tcp.chat('to the web');
-    assert.deepEqual(await heard, { type: 'chat', from: 'tcp', msg: 'to the web' });
+    // Numbered and timed: the server keeps history (section 12).
+    const sent = await tcp.chat('to the web');
+    assert.deepEqual(await heard, { type: 'chat', from: 'tcp', msg: 'to the web', ...sent });
     const back = new Promise<ChatEvent>((resolve) => tcp.once('chat', resolve));
-    await web.chat('to tcp');
-    assert.deepEqual(await back, { type: 'chat', from: 'webby', msg: 'to tcp' });
+    const reply = await web.chat('to tcp');
+    assert.deepEqual(await back, { type: 'chat', from: 'webby', msg: 'to tcp', ...reply });
+    assert.equal(reply?.seq, 2);
     await web.exit();
     assert.equal(await web.closed(), undefined);
   });

@@ -30,13 +30,16 @@ export function userText(className: string, text: string): HTMLSpanElement {
   return span;
 }
 
-/** Hours and minutes of a time, in the user's locale, with a machine-readable datetime. */
+/**
+ * Hours and minutes of a time, in the user's locale (with the day, when not today: a line from
+ * the room's history may be old), with a machine-readable datetime.
+ */
 export function timeOf(at: Date): HTMLTimeElement {
-  const time = el(
-    'time',
-    undefined,
-    at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
-  );
+  let text = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  if (at.toDateString() !== new Date().toDateString()) {
+    text = `${at.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${text}`;
+  }
+  const time = el('time', undefined, text);
   time.dateTime = at.toISOString();
   return time;
 }

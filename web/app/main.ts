@@ -3,12 +3,12 @@ import {
   type ChatClient,
   type ChatEvent,
   type NatterError,
-  type User,
 } from '../../src/client/browser.js';
 import { byId } from './dom.js';
 import { MessageList } from './message-list.js';
 import { closePanels, panelToggles } from './panels.js';
 import { MemberList, RoomList } from './people.js';
+import { RoomHistory } from './room-history.js';
 import { sentenceFor } from './sentences.js';
 import { Session } from './session.js';
 
@@ -30,6 +30,7 @@ const composeError = byId('compose-error');
 const whisperBar = byId('whisper-bar');
 const whisperTo = byId('whisper-to');
 const messages = new MessageList(byId<HTMLOListElement>('messages'));
+const history = new RoomHistory(messages, byId('messages'));
 const members = new MemberList(byId<HTMLUListElement>('member-list'), (nickname) => {
   closePanels();
   startWhisper(nickname);
@@ -69,6 +70,7 @@ async function login(): Promise<void> {
   if (button) button.disabled = true;
   const candidate = new Session(socketUrl(), nickname, {
     joined: onJoined,
+    users: (users) => client && members.reset(users, client.nickname),
     event: onEvent,
     lost: onLost,
     ended: onEnded,
@@ -85,16 +87,20 @@ async function login(): Promise<void> {
   }
 }
 
-function onJoined(joined: ChatClient, users: readonly User[], reconnected: boolean): void {
+function onJoined(joined: ChatClient, reconnected: boolean): void {
   client = joined;
   loginView.hidden = true;
   chatView.hidden = false;
   showToggles(true);
-  members.reset(users, joined.nickname);
   showRoom(joined.room);
   const verb = reconnected ? 'Reconnected as ' : 'You joined as ';
-  messages.system(verb, messages.name(joined.nickname), ' in ', roomName(), '.');
-  if (!reconnected) messageBox.focus();
+  const line = messages.system(verb, messages.name(joined.nickname), ' in ', roomName(), '.');
+  // The room's recent chats go before the line; after a reconnect, what was said meanwhile
+  // follows it (the client library catches up from the server's history).
+  if (!reconnected) {
+    void history.enter(joined, joined.room, line);
+    messageBox.focus();
+  }
   status.textContent = `Connected as ${joined.nickname}`;
   composeError.textContent = '';
   refreshRooms();
@@ -118,7 +124,9 @@ function onEvent(event: ChatEvent): void {
   const self = client?.nickname ?? '';
   switch (event.type) {
     case 'chat':
-      messages.chat(event.from, event.msg);
+      if (history.has(event.seq)) return;
+      history.saw(event.seq);
+      messages.chat(event.from, event.msg, event.ts);
       return noteUnread();
     case 'whisper':
       messages.whisper('in', event.from, event.msg, () => startWhisper(event.from));
@@ -149,6 +157,10 @@ function onEvent(event: ChatEvent): void {
       return;
     case 'missed':
       messages.system('Some messages of this room did not reach you.');
+      return;
+    case 'gap':
+      history.renumbered();
+      messages.system('Some of what was said while you were away is no longer kept.');
       return;
     case 'serverError':
       composeError.textContent = sentenceFor(event.error);
@@ -215,7 +227,8 @@ async function send(to: ChatClient, text: string, target: string | undefined): P
   for (const part of splitMessage(text, to.limits)) {
     const line = target ? messages.whisper('out', target, part) : messages.own(to.nickname, part);
     try {
-      await (target ? to.whisper(target, part) : to.chat(part));
+      if (target) await to.whisper(target, part);
+      else history.saw((await to.chat(part))?.seq);
       line.sent();
     } catch (err) {
       line.failed();
@@ -260,10 +273,10 @@ async function joinRoom(room: string): Promise<void> {
 }
 
 async function enteredRoom(current: ChatClient, room: string): Promise<void> {
-  session?.remember({ room });
   showRoom(room);
+  const line = messages.system('You are now in ', messages.name(room), '.');
+  void history.enter(current, room, line);
   members.reset(await current.users().catch(() => []), current.nickname);
-  messages.system('You are now in ', messages.name(room), '.');
   refreshRooms();
 }
 
@@ -300,7 +313,6 @@ renameForm.addEventListener('submit', (event) => {
   current.rename(to).then(
     () => {
       renameInput.value = '';
-      session?.remember({ nickname: to });
       members.rename(from, to, to);
       messages.system('You are now ', messages.name(to), '.');
       status.textContent = `Connected as ${to}`;

@@ -19,9 +19,30 @@ export interface PendingLine {
 export class MessageList {
   constructor(private readonly list: HTMLOListElement) {}
 
-  /** Someone else's chat. */
-  chat(from: string, msg: string): void {
-    this.append(this.line('chat', from, msg));
+  /** Someone else's chat; `ts`, when the server sent it, is when it was said. */
+  chat(from: string, msg: string, ts?: number): void {
+    this.append(this.line('chat', from, msg, ts));
+  }
+
+  /**
+   * Chats from the room's history, oldest first, put before `before` (a line of the page) and
+   * dimmed; one's own are marked as such. Keeps what the user is looking at in place.
+   */
+  earlier(
+    chats: readonly { from: string; msg: string; ts: number }[],
+    self: string,
+    before: Element,
+  ): HTMLLIElement | undefined {
+    const list = this.list;
+    const fromBottom = list.scrollHeight - list.scrollTop;
+    let first: HTMLLIElement | undefined;
+    for (const { from, msg, ts } of chats) {
+      const line = this.line(from === self ? 'chat own history' : 'chat history', from, msg, ts);
+      list.insertBefore(line, before);
+      first ??= line;
+    }
+    list.scrollTop = list.scrollHeight - fromBottom;
+    return first;
   }
 
   /** One's own chat, shown at once and marked when the server accepts it. */
@@ -55,12 +76,13 @@ export class MessageList {
   }
 
   /** A line from the client itself: joins, leaves, renames, connection news. */
-  system(...parts: (string | Node)[]): void {
+  system(...parts: (string | Node)[]): HTMLLIElement {
     const line = el('li', 'system');
     const text = el('span', 'text');
     text.append(...parts);
     line.append(timeOf(new Date()), text);
     this.append(line);
+    return line;
   }
 
   /** A user's name inside a system line: isolated, so right-to-left names do not reorder it. */
@@ -72,9 +94,10 @@ export class MessageList {
     this.list.replaceChildren();
   }
 
-  private line(className: string, from: string, msg: string): HTMLLIElement {
+  private line(className: string, from: string, msg: string, ts?: number): HTMLLIElement {
     const line = el('li', className);
-    line.append(timeOf(new Date()), userText('from', from), userText('text', msg));
+    const at = ts === undefined ? new Date() : new Date(ts);
+    line.append(timeOf(at), userText('from', from), userText('text', msg));
     return line;
   }
 

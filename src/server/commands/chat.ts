@@ -1,3 +1,4 @@
+import { StoreFailedError } from '../../backends/errors.js';
 import type { Appended } from '../../backends/history.js';
 import { Cmd } from '../../protocol/codes.js';
 import type { ChatAccepted } from '../../protocol/messages.js';
@@ -32,7 +33,18 @@ export const chat: Command<typeof Cmd.CHAT> = {
     const problem = cidProblem(req.cid);
     if (problem) return ctx.error('INVALID_FIELD', req, problem, { field: 'cid' });
     if (!messageAllowed(ctx, req)) return;
-    const outcome = ctx.chat(req.msg, ctx.historyOn ? req.cid : undefined);
+    let outcome: ReturnType<typeof ctx.chat>;
+    try {
+      outcome = ctx.chat(req.msg, ctx.historyOn ? req.cid : undefined);
+    } catch (err) {
+      if (!(err instanceof StoreFailedError)) throw err;
+      ctx.logger.error(`${ctx.session.label}: ${err.message}`);
+      return ctx.error(
+        'HISTORY_UNAVAILABLE',
+        req,
+        'the chat could not be stored, and was not delivered',
+      );
+    }
     if (outcome instanceof Promise) {
       // Once the session is ending (a later fatal error, its lease lost) nothing more is answered.
       return outcome.then((appended) => () => {
@@ -49,9 +61,18 @@ export const chat: Command<typeof Cmd.CHAT> = {
   },
 };
 
+/** A UTF-16 surrogate without its other half: no storage keeps such a string as it is. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** Why a `cid` is unusable (rule 12.4), or undefined. */
 function cidProblem(cid: string | undefined): string | undefined {
-  if (cid === undefined || (cid.length > 0 && cid.length <= MAX_CID_LENGTH)) return undefined;
+  if (cid === undefined) return undefined;
+  // Code points, as every length of the protocol (rule 4.12); a string is at least as long.
+  if (cid.length > 0 && cid.length <= MAX_CID_LENGTH) {
+    return LONE_SURROGATE.test(cid) ? '"cid" must be well-formed text' : undefined;
+  }
+  const points = Array.from(cid).length;
+  if (points > 0 && points <= MAX_CID_LENGTH && !LONE_SURROGATE.test(cid)) return undefined;
   return `"cid" must be 1 to ${MAX_CID_LENGTH} characters`;
 }
 

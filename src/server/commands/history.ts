@@ -1,8 +1,11 @@
 import { Cmd } from '../../protocol/codes.js';
-import type { HistoryPage } from '../../backends/history.js';
+import type { HistoryPage, StoredMessage } from '../../backends/history.js';
 import type { HistoryResponse } from '../../protocol/messages.js';
 import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT } from '../../protocol/requests.js';
 import type { Answer, Command } from './command.js';
+
+/** The most bytes of JSON a page's chats may take (rule 12.3). */
+export const MAX_PAGE_BYTES = 256 * 1024;
 
 /**
  * HISTORY `14` (rule 12.3): a page of the chats kept for the requester's current room, in
@@ -30,9 +33,17 @@ export const history: Command<typeof Cmd.HISTORY> = {
     }
     if (!ctx.historyOn) return ctx.error('HISTORY_UNAVAILABLE', req);
     const room = ctx.session.room;
+    // From the newest end unless resuming: the chats nearest to where the client asked from.
+    const fromOldest = after !== undefined;
     const answer = (page: HistoryPage): void => {
-      const { messages, more, gap } = page;
-      const response: HistoryResponse = { cmd: Cmd.HISTORY_RESPONSE, room, messages, more, gap };
+      const { messages, more } = capped(page.messages, fromOldest, page.more);
+      const response: HistoryResponse = {
+        cmd: Cmd.HISTORY_RESPONSE,
+        room,
+        messages,
+        more,
+        gap: page.gap,
+      };
       ctx.reply(response, req.id);
     };
     const query = {
@@ -50,3 +61,26 @@ export const history: Command<typeof Cmd.HISTORY> = {
     answer(page);
   },
 };
+
+/**
+ * The page's chats within {@link MAX_PAGE_BYTES} of JSON (at least one), kept from the oldest
+ * end or the newest; `more` when some were left out.
+ */
+function capped(
+  messages: StoredMessage[],
+  fromOldest: boolean,
+  more: boolean,
+): { messages: StoredMessage[]; more: boolean } {
+  let bytes = 0;
+  const n = messages.length;
+  for (let i = 0; i < n; i++) {
+    const message = messages[fromOldest ? i : n - 1 - i]!;
+    // Its text and name in UTF-8 at most three bytes a code unit, escapes at most six: the
+    // bound is loose, and cheap to take.
+    bytes += 48 + 6 * (message.msg.length + message.from.length);
+    if (bytes > MAX_PAGE_BYTES && i > 0) {
+      return { messages: fromOldest ? messages.slice(0, i) : messages.slice(n - i), more: true };
+    }
+  }
+  return { messages, more };
+}

@@ -1,5 +1,6 @@
 import { Cmd } from '../../protocol/codes.js';
 import { ROOMS_PAGE } from '../../protocol/limits.js';
+import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT } from '../../protocol/requests.js';
 import type { Clock } from '../clock.js';
 import { TokenBucket } from '../services/token-bucket.js';
 
@@ -14,17 +15,27 @@ export interface FloodLimits {
 }
 
 /**
- * What a request costs in tokens (rule 5.7): one, except ROOMS, whose answer can be large: one
- * token and one more for every 10 rooms it may list (11 for a full page of 100), so a client
- * cannot pull room lists as fast as it may chat.
+ * What a request costs in tokens (rule 5.7): one, except ROOMS and HISTORY, whose answers can be
+ * large: one token and one more for every 10 rooms or 20 chats they may list (11 for a full
+ * page of 100 rooms or 200 chats), so a client cannot pull pages as fast as it may chat.
  */
 function cost(request: Readonly<Record<string, unknown>> | undefined): number {
-  if (request?.cmd !== Cmd.ROOMS) return 1;
+  if (request?.cmd === Cmd.ROOMS)
+    return 1 + Math.ceil(pageOf(request, ROOMS_PAGE, ROOMS_PAGE) / 10);
+  if (request?.cmd === Cmd.HISTORY) {
+    return 1 + Math.ceil(pageOf(request, DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT) / 20);
+  }
+  return 1;
+}
+
+/** The page a request asks for: its `limit` within 1 and `most`, or `fallback`. */
+function pageOf(
+  request: Readonly<Record<string, unknown>>,
+  fallback: number,
+  most: number,
+): number {
   const { limit } = request;
-  const page = Number.isSafeInteger(limit)
-    ? Math.min(ROOMS_PAGE, Math.max(1, limit as number))
-    : ROOMS_PAGE;
-  return 1 + Math.ceil(page / 10);
+  return Number.isSafeInteger(limit) ? Math.min(most, Math.max(1, limit as number)) : fallback;
 }
 
 /** Flood control for one client (rule 5.7): a token bucket and the refusals in a row. */

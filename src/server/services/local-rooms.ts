@@ -15,14 +15,10 @@ export class LocalRoom implements FanoutRoom {
   /** Those of `members` whose clients sent `caps` (rule 4.4): they get extended frames. */
   readonly extended = new Set<Writer>();
 
-  /**
-   * @param name the room's display name, as the directory keeps it
-   * @param history whether its members get chats with `seq` and `ts`
-   */
+  /** @param name the room's display name, as the directory keeps it */
   constructor(
     key: string,
     readonly name: string,
-    readonly history: boolean,
   ) {
     this.log = new RoomLog(key);
   }
@@ -74,7 +70,7 @@ export class LocalRooms {
     const rooms = history ? this.numbered : this.plain;
     let room = rooms.get(roomKey);
     if (!room) {
-      room = new LocalRoom(roomKey, roomName, history);
+      room = new LocalRoom(roomKey, roomName);
       rooms.set(roomKey, room);
     }
     room.members.add(writer);
