@@ -81,8 +81,7 @@ export class ChatServer {
     this.nodeId = nodeId ?? randomBytes(6).toString('hex');
     this.node = node;
     this.onClosed = onClosed;
-    const { clock: partsClock, nodeId: id } = this;
-    const source = { config, logger, clock: partsClock, nodeId: id, directory, bus, node };
+    const source = { config, logger, clock: this.clock, nodeId: this.nodeId, directory, bus, node };
     const parts = (this.parts = assemble({ ...source, roomHistory }));
     this.deps = {
       services: parts.services,

@@ -36,10 +36,11 @@ export interface RoomDelivery {
    */
   readonly extendedFrame?: Uint8Array;
   /**
-   * A chat's frame with its `seq` and `ts`, for the members with the `history` capability
-   * (docs/protocol.md, rule 12.2); the others get `frame`.
+   * A chat's number and time in its room's history (docs/protocol.md, rule 12.2): members with
+   * the `history` capability get `frame` with both added (`withSeq`), made only on a node that
+   * has such members in the room; the others get `frame`.
    */
-  readonly historyFrame?: Uint8Array;
+  readonly numbered?: { readonly seq: number; readonly ts: number };
 }
 
 /** A whisper for one member; the receiving node encodes it for that member's capabilities. */

@@ -1,4 +1,3 @@
-import { withSeq } from '../protocol/encode.js';
 import { StoreFailedError } from './errors.js';
 import type { Bus } from './bus.js';
 import type { Appended, HistoryPage, HistoryStore, PageQuery } from './history.js';
@@ -31,8 +30,8 @@ export class LocalRoomHistory implements RoomHistory {
       throw new StoreFailedError(`history: ${(err as Error).message}`, { cause: err });
     }
     if (appended.duplicate) return appended;
-    const historyFrame = withSeq(frame, appended.seq, appended.ts);
-    const published = this.bus.publish({ kind: 'room', room, frame, historyFrame, except });
+    const numbered = { seq: appended.seq, ts: appended.ts };
+    const published = this.bus.publish({ kind: 'room', room, frame, numbered, except });
     // A bus of the embedder's own may deliver later: the chat is accepted once it has.
     return published ? published.then(() => appended) : appended;
   }

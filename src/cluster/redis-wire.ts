@@ -1,6 +1,5 @@
 import type { RoomDelivery } from '../backends/bus.js';
 import type { MembershipEvent } from '../backends/membership-events.js';
-import { withSeq } from '../protocol/encode.js';
 
 /*
  * What travels on the cluster's channels (redis-bus.ts), and how a node reads it. Each room
@@ -66,11 +65,11 @@ export function parseHistoryFrame(room: string, message: Buffer): Numbered | und
   const hseq = sequenceNumber(hseqText);
   const ts = sequenceNumber(tsText);
   if (seq === undefined || hseq === undefined || ts === undefined) return undefined;
-  const historyFrame = withSeq(frame, hseq, ts);
+  const numbered = { seq: hseq, ts };
   const delivery: RoomDelivery =
     except === ''
-      ? { kind: 'room', room, frame, historyFrame }
-      : { kind: 'room', room, frame, historyFrame, except };
+      ? { kind: 'room', room, frame, numbered }
+      : { kind: 'room', room, frame, numbered, except };
   return { seq, delivery };
 }
 

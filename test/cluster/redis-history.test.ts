@@ -8,6 +8,7 @@ import { RedisBus } from '../../src/cluster/redis-bus.js';
 import { RedisHistory, type RedisHistoryLimits } from '../../src/cluster/redis-history.js';
 import type { RedisTime } from '../../src/cluster/redis-scripts.js';
 import { parseHistoryFrame } from '../../src/cluster/redis-wire.js';
+import { withSeq } from '../../src/protocol/encode.js';
 import { Logger } from '../../src/server/logger.js';
 import { roomHistoryContract } from '../backends/room-history-contract.js';
 import { eventually } from '../helpers.js';
@@ -95,7 +96,7 @@ describe('RedisHistory', () => {
     await history.publish('lobby', chat('kept again'), frame('kept again'), 'm-x');
     await eventually(() => deliveries.length === 4, 'four deliveries');
     assert.deepEqual(
-      deliveries.map((d) => d.kind === 'room' && d.historyFrame !== undefined),
+      deliveries.map((d) => d.kind === 'room' && d.numbered !== undefined),
       [false, true, false, true],
     );
     assert.equal(await control.get(`{${prefix}}:s:lobby`), '4');
@@ -117,7 +118,8 @@ describe('RedisHistory', () => {
     assert.equal(deliveries.length, 1);
     const d = deliveries[0] as RoomDelivery;
     assert.equal(d.except, undefined);
-    assert.equal(JSON.parse(Buffer.from(d.historyFrame!).toString()).msg, 'good');
+    assert.equal(JSON.parse(Buffer.from(d.frame).toString()).msg, 'good');
+    assert.ok(d.numbered);
   });
 
   it('forgets a cid once it is past the window in both time and chats, a few per chat', async (t) => {
@@ -190,7 +192,11 @@ describe('the history payload on the wire', () => {
     assert.equal(parsed.seq, 7);
     assert.equal(parsed.delivery.except, 'm1');
     assert.equal(
-      Buffer.from(parsed.delivery.historyFrame!).toString(),
+      withSeq(
+        parsed.delivery.frame,
+        parsed.delivery.numbered!.seq,
+        parsed.delivery.numbered!.ts,
+      ).toString(),
       '{"cmd":"70","from":"x","msg":"hi","seq":3,"ts":1700000000123}\n',
     );
     const anyone = parseHistoryFrame('lobby', good('7 3 1700000000123 '));

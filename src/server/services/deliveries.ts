@@ -1,6 +1,6 @@
 import type { Delivery, GapDelivery, RoomDelivery } from '../../backends/bus.js';
 import { Cmd } from '../../protocol/codes.js';
-import { encode } from '../../protocol/encode.js';
+import { encode, withSeq } from '../../protocol/encode.js';
 import type { MessagesMissed } from '../../protocol/messages.js';
 import type { Counters } from '../counters.js';
 import type { Session } from '../session.js';
@@ -85,7 +85,10 @@ export class Deliveries {
       const sender = delivery.except === undefined ? undefined : members.get(delivery.except);
       if (plain) this.fanOut(plain, delivery.frame, delivery, sender, skip);
       if (numbered) {
-        this.fanOut(numbered, delivery.historyFrame ?? delivery.frame, delivery, sender, skip);
+        // The numbered version is made here, once, and only where someone is owed it.
+        const { frame } = delivery;
+        const n = delivery.numbered;
+        this.fanOut(numbered, n ? withSeq(frame, n.seq, n.ts) : frame, delivery, sender, skip);
       }
     }
     if (delivery.joins !== undefined) members.joined(delivery.joins, delivery.room);
