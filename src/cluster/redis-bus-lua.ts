@@ -35,7 +35,7 @@ end
 redis.call('PUBLISH', p .. ':node:' .. node, payload)
 return 1
 `,
-  publishChat: HISTORY_SCRIPTS.publishChat,
+  publishChats: HISTORY_SCRIPTS.publishChats,
   /** Reads the rooms' sequence numbers (nil for a room whose sequence is gone). */
   sequences: `
 local p = ARGV[1]

@@ -2,7 +2,20 @@ import type { Redis } from 'ioredis';
 import type { RoomDelivery, WhisperDelivery } from '../backends/bus.js';
 import { BackendUnavailableError } from '../backends/errors.js';
 import { BUS_SCRIPTS } from './redis-bus-lua.js';
-import { Scripts, fencedError, lateError, type RedisTime } from './redis-scripts.js';
+import {
+  Scripts,
+  fencedError,
+  holdUntilNextCommand,
+  lateError,
+  sendHeld,
+  type RedisTime,
+} from './redis-scripts.js';
+
+/**
+ * At most this many chats in one script: a script holds Redis for its duration (about 3 µs a
+ * chat), so a very busy turn is sent in a few.
+ */
+const MAX_CHATS_PER_SCRIPT = 256;
 
 /** A chat to publish and keep in its room's history: the arguments of `publishChat`. */
 export interface ChatToKeep {
@@ -26,6 +39,14 @@ export interface ChatKept {
   readonly duplicate: boolean;
 }
 
+/** A chat held for the turn's script, and how to settle its caller. */
+interface HeldChat {
+  readonly chat: ChatToKeep;
+  readonly deadline: string;
+  resolve(kept: ChatKept): void;
+  reject(err: unknown): void;
+}
+
 /**
  * The bus's scripts on the command connection: what a node publishes (each with a deadline, a
  * turn's publishes written to Redis at once) and the rooms' sequence numbers it reads back.
@@ -34,6 +55,8 @@ export class BusScripts {
   private readonly scripts: Scripts<keyof typeof BUS_SCRIPTS>;
   /** The command connection's socket while it holds this turn's publishes for one write. */
   private corked: { uncork(): void } | undefined;
+  /** The chats of this turn not yet sent, in the order they were made. */
+  private chats: HeldChat[] = [];
 
   /**
    * @param pub the command connection, which publishes
@@ -76,27 +99,55 @@ export class BusScripts {
   }
 
   /**
-   * Numbers, keeps and publishes a chat in one script, in the room's order (or recognises a
-   * resend by its cid, and publishes nothing); with the deadline, fence and batching of
-   * {@link publish}.
+   * Numbers, keeps and publishes a chat (or recognises a resend by its cid, and publishes
+   * nothing), in the room's order; with the deadline, fence and failures of {@link publish}.
+   * The chats of one event-loop turn go to Redis together, in one script (`publishChats`,
+   * redis-history-lua.ts), at the end of the turn or before this connection's next command,
+   * whichever is first: a script call and the clock, the counters and the trimming of each
+   * room once per turn rather than once per chat.
    */
-  async publishChat(chat: ChatToKeep): Promise<ChatKept> {
+  publishChat(chat: ChatToKeep): Promise<ChatKept> {
     const deadline = this.begin();
-    const { room, except, frame, from, msg, cid, limits } = chat;
-    const reply = await this.scripts.call(
-      'publishChat',
-      room,
-      deadline,
-      except,
-      bytes(frame),
-      from,
-      msg,
-      cid,
-      ...limits,
+    if (this.chats.length > 0 && this.chats[0]!.chat.limits !== chat.limits) this.sendChats();
+    return new Promise((resolve, reject) => {
+      this.chats.push({ chat, deadline, resolve, reject });
+      if (this.chats.length === 1) holdUntilNextCommand(this.pub, this.sendChats);
+      else if (this.chats.length >= MAX_CHATS_PER_SCRIPT) sendHeld(this.pub);
+    });
+  }
+
+  /** Sends the chats held for this turn in one script, and settles each with its answer. */
+  private readonly sendChats = (): void => {
+    const chats = this.chats;
+    if (chats.length === 0) return;
+    this.chats = [];
+    // The first chat's deadline is the earliest: the script runs by it or not at all.
+    const args: (string | Buffer)[] = [chats[0]!.deadline, ...chats[0]!.chat.limits];
+    for (const { chat } of chats) {
+      args.push(chat.room, chat.except, bytes(chat.frame), chat.from, chat.msg, chat.cid);
+    }
+    this.scripts.call('publishChats', ...args).then(
+      (reply) => {
+        if (reply === 0) {
+          for (const { reject } of chats) reject(lateError());
+          return;
+        }
+        const numbers = reply as number[];
+        chats.forEach(({ resolve, reject }, i) => {
+          const seq = numbers[3 * i]!;
+          if (seq === -1) return reject(fencedError());
+          resolve({ seq, ts: numbers[3 * i + 1]!, duplicate: numbers[3 * i + 2] === 1 });
+        });
+      },
+      (err: unknown) => {
+        for (const { reject } of chats) reject(err);
+      },
     );
-    check(reply);
-    const [seq, ts, duplicate] = reply as [number, number, number];
-    return { seq, ts, duplicate: duplicate === 1 };
+  };
+
+  /** Sends the chats held for this turn now (before a command on another connection). */
+  sendHeld(): void {
+    sendHeld(this.pub);
   }
 
   /** The rooms' sequence numbers (null for a room whose sequence is gone). */
@@ -128,6 +179,7 @@ export class BusScripts {
     socket.cork();
     this.corked = socket;
     setImmediate(() => {
+      sendHeld(this.pub);
       this.corked = undefined;
       socket.uncork();
     });

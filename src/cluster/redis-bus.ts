@@ -143,8 +143,9 @@ export class RedisBus implements Bus {
     if (this.pub.status !== 'ready' || this.sub.status !== 'ready') return;
     const token = `${this.nodeId}.${this.nextFlush++}`;
     const back = new Promise<void>((resolve) => this.flushes.set(token, resolve));
-    // Published after everything this node published before, on the same connection: when it
-    // is back, so is all of that.
+    // Published after everything this node published before, on the same connection (the
+    // turn's held chats sent first): when it is back, so is all of that.
+    this.scripts.sendHeld();
     await this.pub.publish(this.nodeChannel, `F${token}`);
     await back;
   }

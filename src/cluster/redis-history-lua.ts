@@ -1,25 +1,22 @@
 /*
- * The history's scripts (redis-history.ts), with the same prelude as the directory's: a room's
- * history is its counter `{p}:hs:`, its stream `{p}:h:` and its cids `{p}:hc:` and `{p}:hq:`
- * (the key layout is in redis-lua.ts).
+ * The history's scripts (redis-history.ts): a room's history is its counter `{p}:hs:`, its
+ * stream `{p}:h:` and its cids `{p}:hc:` and `{p}:hq:` (the key layout is in redis-lua.ts).
  *
  * Every operation is O(1) amortised per chat: retention and the dedupe window each remove a
  * bounded number of the oldest entries at a time (more than one per chat, so a backlog
- * drains), the stream's length is capped by XADD's approximate MAXLEN, and a page reads what it
- * returns (and, only in a room whose oldest chats are past their age, a bisection over the
- * stream). What the bounded steps have not removed yet, a page leaves out.
+ * drains), the stream's length is capped by an approximate XTRIM MAXLEN after each script,
+ * and a page reads what it returns (and, only in a room whose oldest chats are past their age,
+ * a bisection over the stream). What the bounded steps have not removed yet, a page leaves out.
  *
  * Dedupe window (rule 12.4): a cid is a duplicate while its first chat is younger than the
  * window's time or among the room's last window-count seqs, whichever keeps more; each chat
  * forgets up to CID_STEP cids that are past both. Retention (rule 12.1): the stream keeps the
- * last maxPerRoom seqs (XADD MAXLEN ~, exact at read time), and every AGE_EVERY-th chat of a
+ * last maxPerRoom seqs (XTRIM MAXLEN ~, exact at read time), and every AGE_EVERY-th chat of a
  * room removes up to AGE_STEP of its oldest that are past maxAgeMs. An idle room's stream
  * expires maxAgeMs after its last chat, its cids after the longer of that and the window's
  * time (so an idle room's cids are remembered by count only until its history is gone); the
  * counter stays.
  */
-import { PRELUDE } from './redis-lua.js';
-
 /** The oldest cids looked at, per chat, for leaving the dedupe window. */
 const CID_STEP = 2;
 /** Every this many chats of a room, its oldest chat is looked at for its age... */
@@ -46,79 +43,125 @@ local function now()
 end
 `;
 
-/** Publishing a chat (RedisBus.publishChat) and reading a page of a room's history. */
+/** Publishing chats (RedisBus.publishChat) and reading a page of a room's history. */
 export const HISTORY_SCRIPTS = {
   /**
-   * ARGV: p, room, deadline, except, frame, from, msg, cid ('' for none), maxPerRoom,
-   * maxAgeMs ('0': no limit), dedupeWindowMs, dedupeWindowChats. Returns 0 when late, -1 when
-   * fenced (as publishRoom), else {seq, ts, duplicate (0 or 1)}.
+   * A node's chats of one event-loop turn, numbered, kept and published in one script, in the
+   * order given (redis-bus-scripts.ts). ARGV: p, deadline, maxPerRoom, maxAgeMs ('0': no
+   * limit), dedupeWindowMs, dedupeWindowChats, then per chat: room, except, frame, from, msg,
+   * cid ('' for none). Returns 0 when late (nothing done), else per chat {seq, ts, duplicate (0
+   * or 1)}, with seq -1 for a chat refused by its fence (as publishRoom).
+   *
+   * Per chat it costs an XADD and a PUBLISH (and the cid's HGET, HSET and RPUSH for a chat with
+   * one); the clock, the rooms' counters, the sender's room (the fence), trimming and expiry are
+   * read and written once per script and room.
    */
-  publishChat:
-    PRELUDE +
+  publishChats:
     ENTRY_FUNCTIONS +
     `
-local p, room, deadline, except, frame = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local from, msg, cid = ARGV[6], ARGV[7], ARGV[8]
-local maxPerRoom, maxAgeMs = tonumber(ARGV[9]), tonumber(ARGV[10])
-local windowMs, windowChats = tonumber(ARGV[11]), tonumber(ARGV[12])
-if late(deadline) then return 0 end
-if deadline ~= '' and except ~= '' and redis.call('HGET', p .. ':m:' .. except, 'room') ~= room then
-  return -1
-end
+local p, deadline = ARGV[1], ARGV[2]
+local maxPerRoom, maxAgeMs = tonumber(ARGV[3]), tonumber(ARGV[4])
+local windowMs, windowChats = tonumber(ARGV[5]), tonumber(ARGV[6])
 local ts = now()
-local counter, stream = p .. ':hs:' .. room, p .. ':h:' .. room
-local cids, order = p .. ':hc:' .. room, p .. ':hq:' .. room
-if cid ~= '' then
-  local first = redis.call('HGET', cids, cid)
-  if first then
-    local space = string.find(first, ' ', 1, true)
-    local fseq, fts = tonumber(string.sub(first, 1, space - 1)), tonumber(string.sub(first, space + 1))
-    local last = tonumber(redis.call('GET', counter) or '0')
-    if ts - fts < windowMs or last - fseq < windowChats then return {fseq, fts, 1} end
-  end
-end
-local hseq = redis.call('INCR', counter)
-redis.call('XADD', stream, 'MAXLEN', '~', maxPerRoom, hseq .. '-0', 'f', from, 'm', msg, 't', ts)
-if cid ~= '' then
-  redis.call('HSET', cids, cid, hseq .. ' ' .. ts)
-  redis.call('RPUSH', order, hseq .. ' ' .. ts .. ' ' .. cid)
-end
--- Cids past the window, oldest first; a cid accepted again since has a newer entry, which stays.
-local remembering = cid ~= ''
-for _ = 1, ${CID_STEP} do
-  local e = redis.call('LINDEX', order, 0)
-  if not e then break end
-  remembering = true
-  local a = string.find(e, ' ', 1, true)
-  local b = string.find(e, ' ', a + 1, true)
-  if ts - tonumber(string.sub(e, a + 1, b - 1)) < windowMs then break end
-  if hseq - tonumber(string.sub(e, 1, a - 1)) < windowChats then break end
-  redis.call('LPOP', order)
-  local c = string.sub(e, b + 1)
-  if redis.call('HGET', cids, c) == string.sub(e, 1, b - 1) then redis.call('HDEL', cids, c) end
-end
-if maxAgeMs > 0 then
-  -- Chats past their age, oldest first; and a room left idle vanishes once its newest is old.
-  local cut = ts - maxAgeMs
-  local oldest = hseq % ${AGE_EVERY} == 0 and redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
-  if oldest and entryTs(oldest) < cut then
-    local upTo = nil
-    for _, e in ipairs(redis.call('XRANGE', stream, '-', '+', 'COUNT', ${AGE_STEP})) do
-      if entryTs(e) >= cut then break end
-      upTo = entrySeq(e)
+if deadline ~= '' and deadline ~= '0' and ts > tonumber(deadline) then return 0 end
+local out, state, rooms, memberRoom = {}, {}, {}, {}
+for i = 7, #ARGV, 6 do
+  local room, except, frame = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local from, msg, cid = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+  local fenced = false
+  if deadline ~= '' and except ~= '' then
+    local at = memberRoom[except]
+    if at == nil then
+      at = redis.call('HGET', p .. ':m:' .. except, 'room') or false
+      memberRoom[except] = at
     end
-    if upTo then redis.call('XTRIM', stream, 'MINID', (upTo + 1) .. '-0') end
+    fenced = at ~= room
   end
-  redis.call('PEXPIRE', stream, maxAgeMs)
-  if remembering then
-    local ttl = math.max(maxAgeMs, windowMs)
-    redis.call('PEXPIRE', cids, ttl)
-    redis.call('PEXPIRE', order, ttl)
+  if fenced then
+    out[#out + 1] = -1; out[#out + 1] = 0; out[#out + 1] = 0
+  else
+    local st = state[room]
+    if not st then
+      st = {
+        h = tonumber(redis.call('GET', p .. ':hs:' .. room) or '0'),
+        s = tonumber(redis.call('GET', p .. ':s:' .. room) or '0'),
+        n = 0, cids = false,
+      }
+      state[room] = st
+      rooms[#rooms + 1] = room
+    end
+    local cids = p .. ':hc:' .. room
+    local first = cid ~= '' and redis.call('HGET', cids, cid)
+    local fseq, fts
+    if first then
+      local space = string.find(first, ' ', 1, true)
+      fseq, fts = tonumber(string.sub(first, 1, space - 1)), tonumber(string.sub(first, space + 1))
+      if not (ts - fts < windowMs or st.h - fseq < windowChats) then fseq = nil end
+    end
+    if fseq then
+      out[#out + 1] = fseq; out[#out + 1] = fts; out[#out + 1] = 1
+    else
+      st.h, st.s, st.n = st.h + 1, st.s + 1, st.n + 1
+      redis.call('XADD', p .. ':h:' .. room, st.h .. '-0', 'f', from, 'm', msg, 't', ts)
+      if cid ~= '' then
+        redis.call('HSET', cids, cid, st.h .. ' ' .. ts)
+        redis.call('RPUSH', p .. ':hq:' .. room, st.h .. ' ' .. ts .. ' ' .. cid)
+        st.cids = true
+      end
+      redis.call('PUBLISH', p .. ':room:' .. room,
+        'H' .. st.s .. ' ' .. st.h .. ' ' .. ts .. ' ' .. except .. '\\n' .. frame)
+      out[#out + 1] = st.h; out[#out + 1] = ts; out[#out + 1] = 0
+    end
   end
 end
-local s = seq(p, room)
-redis.call('PUBLISH', p .. ':room:' .. room, 'H' .. s .. ' ' .. hseq .. ' ' .. ts .. ' ' .. except .. '\\n' .. frame)
-return {hseq, ts, 0}
+for _, room in ipairs(rooms) do
+  local st = state[room]
+  if st.n > 0 then
+    local stream, cids, order = p .. ':h:' .. room, p .. ':hc:' .. room, p .. ':hq:' .. room
+    redis.call('SET', p .. ':hs:' .. room, st.h)
+    redis.call('SET', p .. ':s:' .. room, st.s)
+    redis.call('XTRIM', stream, 'MAXLEN', '~', maxPerRoom)
+    -- Cids past the window, oldest first; a cid accepted again since has a newer entry, which
+    -- stays.
+    local remembering = st.cids
+    for _ = 1, ${CID_STEP} * st.n do
+      local e = redis.call('LINDEX', order, 0)
+      if not e then break end
+      remembering = true
+      local a = string.find(e, ' ', 1, true)
+      local b = string.find(e, ' ', a + 1, true)
+      if ts - tonumber(string.sub(e, a + 1, b - 1)) < windowMs then break end
+      if st.h - tonumber(string.sub(e, 1, a - 1)) < windowChats then break end
+      redis.call('LPOP', order)
+      local c = string.sub(e, b + 1)
+      if redis.call('HGET', cids, c) == string.sub(e, 1, b - 1) then redis.call('HDEL', cids, c) end
+    end
+    if maxAgeMs > 0 then
+      -- Chats past their age, oldest first, looked at every AGE_EVERY-th chat of the room; and a
+      -- room left idle vanishes once its newest is old.
+      local cut = ts - maxAgeMs
+      local every = ${AGE_EVERY}
+      local due = math.floor(st.h / every) > math.floor((st.h - st.n) / every)
+      local oldest = due and redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
+      if oldest and entryTs(oldest) < cut then
+        local upTo = nil
+        local step = math.max(${AGE_STEP}, ${AGE_STEP / AGE_EVERY} * st.n)
+        for _, e in ipairs(redis.call('XRANGE', stream, '-', '+', 'COUNT', step)) do
+          if entryTs(e) >= cut then break end
+          upTo = entrySeq(e)
+        end
+        if upTo then redis.call('XTRIM', stream, 'MINID', (upTo + 1) .. '-0') end
+      end
+      redis.call('PEXPIRE', stream, maxAgeMs)
+      if remembering then
+        local ttl = math.max(maxAgeMs, windowMs)
+        redis.call('PEXPIRE', cids, ttl)
+        redis.call('PEXPIRE', order, ttl)
+      end
+    end
+  end
+end
+return out
 `,
   /**
    * ARGV: p, room, before ('' for none), after ('' for none), limit, maxPerRoom, maxAgeMs ('0':

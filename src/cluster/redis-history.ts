@@ -23,7 +23,7 @@ const STORED = Promise.resolve();
 /**
  * The cluster's {@link RoomHistory}: one history per room, in Redis, shared by every node
  * (docs/protocol.md, section 12). A chat is numbered, kept (or recognised as a resend by its
- * cid) and published by one script (`publishChat`, redis-history-lua.ts), on the bus's command
+ * cid) and published by one script (`publishChats`, redis-history-lua.ts, a turn of chats at a time), on the bus's command
  * connection with its deadline, fence and batching, so a room's seqs follow the order in which
  * Redis publishes its messages (rule 9.4). Every node adds the seq and ts to the frame for its
  * members with the `history` capability as the chat arrives (redis-wire.ts, `H`).

@@ -15,6 +15,29 @@ export const COMMAND_TIMEOUT_MS = 2000;
  */
 export const DEADLINE_MS = 1500;
 
+/**
+ * Per connection, commands held back to be sent together (a turn's chats, redis-bus-scripts.ts):
+ * sent before any other script on the connection, so the connection keeps the order in which
+ * commands were made.
+ */
+const held = new WeakMap<Redis, () => void>();
+
+/**
+ * Sets what must be sent on `redis` before its next script (see {@link Scripts.call}); it is
+ * called once, and must send synchronously. Replaces what was held before.
+ */
+export function holdUntilNextCommand(redis: Redis, send: () => void): void {
+  held.set(redis, send);
+}
+
+/** Sends what is held on `redis` now, if anything. */
+export function sendHeld(redis: Redis): void {
+  const send = held.get(redis);
+  if (!send) return;
+  held.delete(redis);
+  send();
+}
+
 /** What a script returns: a flat array of strings and integers. */
 export type Reply = (string | number)[];
 
@@ -161,6 +184,7 @@ export class Scripts<Name extends string> {
    * and stays one.
    */
   async call(name: Name, ...args: (string | Buffer)[]): Promise<unknown> {
+    sendHeld(this.redis);
     if (!this.loaded) {
       try {
         await this.load();

@@ -37,7 +37,7 @@ async function nodes(
   b.subscribe((d) => deliveries.push(d));
   const history = new RedisHistory(a, pubA!, prefix, limits);
   t.after(() => history.close());
-  return { a, b, history, deliveries, control: control! };
+  return { a, b, history, deliveries, control: control!, pub: pubA! };
 }
 
 roomHistoryContract('RedisHistory', async (t, limits) => {
@@ -101,6 +101,57 @@ describe('RedisHistory', () => {
     );
     assert.equal(await control.get(`{${prefix}}:s:lobby`), '4');
     assert.equal(await control.get(`{${prefix}}:hs:lobby`), '2');
+  });
+
+  it('sends a turn’s chats in one script: in order, a resend and a fenced chat decided each alone', async (t) => {
+    const prefix = await needRedis(t);
+    if (!prefix) return;
+    const time = { deadline: () => String(Date.now() + 3_600_000) } as unknown as RedisTime;
+    const { a, b, history, deliveries, control, pub } = await nodes(t, prefix, {}, time);
+    const p = `{${prefix}}`;
+    await control.hset(`${p}:m:m-x`, 'room', 'lobby');
+    await control.hset(`${p}:m:m-y`, 'room', 'den');
+    await b.watch('lobby');
+    await b.watch('den');
+    let calls = 0;
+    const evalsha = pub.evalsha.bind(pub);
+    pub.evalsha = ((...args: Parameters<typeof evalsha>) => {
+      calls++;
+      return evalsha(...args);
+    }) as typeof pub.evalsha;
+    // All made in one turn, none awaited before the next.
+    const say = (room: string, msg: string, except: string, cid?: string) =>
+      history.publish(room, chat(msg, cid), frame(msg), except);
+    const made = [
+      say('lobby', 'one', 'm-x', 'c-1'),
+      say('den', 'elsewhere', 'm-y'),
+      say('lobby', 'two', 'm-x'),
+      say('lobby', 'one again', 'm-x', 'c-1'),
+      say('lobby', 'not a member', 'm-y'),
+    ];
+    // A plain message made after them in the same turn is published after them.
+    const plain = a.publish({ kind: 'room', room: 'lobby', frame: frame('plain') });
+    const settled = await Promise.allSettled(made);
+    await plain;
+    assert.equal(calls, 2, 'one script for the chats, one for the plain');
+    const kept = (r: PromiseSettledResult<{ seq: number; duplicate: boolean }>) =>
+      r.status === 'fulfilled' ? [r.value.seq, r.value.duplicate] : r.reason.message;
+    assert.deepEqual(settled.slice(0, 4).map(kept), [
+      [1, false],
+      [1, false],
+      [2, false],
+      [1, true],
+    ]);
+    assert.match(kept(settled[4]!), /no longer/);
+    await eventually(() => deliveries.length === 4, 'four deliveries');
+    const texts = deliveries.map(
+      (d) => d.kind === 'room' && JSON.parse(Buffer.from(d.frame).toString()).msg,
+    );
+    assert.deepEqual(texts, ['one', 'elsewhere', 'two', 'plain']);
+    assert.equal(await control.get(`${p}:s:lobby`), '3');
+    assert.equal(await control.get(`${p}:hs:lobby`), '2');
+    assert.equal(await control.get(`${p}:hs:den`), '1');
+    assert.deepEqual(seqs(await history.page('lobby', { limit: 10 })), [1, 2]);
   });
 
   it('drops a malformed history payload, delivering the next good one', async (t) => {
