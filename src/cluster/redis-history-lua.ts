@@ -4,14 +4,15 @@
  *
  * Every operation is O(1) amortised per chat: retention and the dedupe window each remove a
  * bounded number of the oldest entries at a time (more than one per chat, so a backlog
- * drains), the stream's length is capped by an approximate XTRIM MAXLEN after each script,
- * and a page reads what it returns (and, only in a room whose oldest chats are past their age,
- * a bisection over the stream). What the bounded steps have not removed yet, a page leaves out.
+ * drains), the stream's length is capped by XADD's approximate MAXLEN (on a room's first chat
+ * in each script), and a page reads what it returns (and, only in a room whose oldest chats are
+ * past their age, a bisection over the stream). What the bounded steps have not removed yet, a
+ * page leaves out.
  *
  * Dedupe window (rule 12.4): a cid is a duplicate while its first chat is younger than the
  * window's time or among the room's last window-count seqs, whichever keeps more; each chat
  * forgets up to CID_STEP cids that are past both. Retention (rule 12.1): the stream keeps the
- * last maxPerRoom seqs (XTRIM MAXLEN ~, exact at read time), and every AGE_EVERY-th chat of a
+ * last maxPerRoom seqs (XADD MAXLEN ~, exact at read time), and every AGE_EVERY-th chat of a
  * room removes up to AGE_STEP of its oldest that are past maxAgeMs. An idle room's stream
  * expires maxAgeMs after its last chat, its cids after the longer of that and the window's
  * time (so an idle room's cids are remembered by count only until its history is gone); the
@@ -53,8 +54,8 @@ export const HISTORY_SCRIPTS = {
    * or 1)}, with seq -1 for a chat refused by its fence (as publishRoom).
    *
    * Per chat it costs an XADD and a PUBLISH (and the cid's HGET, HSET and RPUSH for a chat with
-   * one); the clock, the rooms' counters, the sender's room (the fence), trimming and expiry are
-   * read and written once per script and room.
+   * one); the clock, the sender's room (the fence), the rooms' counters, trimming and expiry are
+   * read and written once per script and room or sender.
    */
   publishChats:
     ENTRY_FUNCTIONS +
@@ -82,11 +83,8 @@ for i = 7, #ARGV, 6 do
   else
     local st = state[room]
     if not st then
-      st = {
-        h = tonumber(redis.call('GET', p .. ':hs:' .. room) or '0'),
-        s = tonumber(redis.call('GET', p .. ':s:' .. room) or '0'),
-        n = 0, cids = false,
-      }
+      -- h and s: the room's last history seq and bus seq, read when first needed.
+      st = { n = 0, cids = false }
       state[room] = st
       rooms[#rooms + 1] = room
     end
@@ -96,13 +94,24 @@ for i = 7, #ARGV, 6 do
     if first then
       local space = string.find(first, ' ', 1, true)
       fseq, fts = tonumber(string.sub(first, 1, space - 1)), tonumber(string.sub(first, space + 1))
-      if not (ts - fts < windowMs or st.h - fseq < windowChats) then fseq = nil end
+      local last = st.h or tonumber(redis.call('GET', p .. ':hs:' .. room) or '0')
+      if not (ts - fts < windowMs or last - fseq < windowChats) then fseq = nil end
     end
     if fseq then
       out[#out + 1] = fseq; out[#out + 1] = fts; out[#out + 1] = 1
     else
-      st.h, st.s, st.n = st.h + 1, st.s + 1, st.n + 1
-      redis.call('XADD', p .. ':h:' .. room, st.h .. '-0', 'f', from, 'm', msg, 't', ts)
+      local stream = p .. ':h:' .. room
+      st.n = st.n + 1
+      if st.n == 1 then
+        -- The room's first chat in this script takes the counters' next numbers (the others
+        -- are added at the end), and trims the stream to about maxPerRoom.
+        st.h = redis.call('INCR', p .. ':hs:' .. room)
+        st.s = redis.call('INCR', p .. ':s:' .. room)
+        redis.call('XADD', stream, 'MAXLEN', '~', maxPerRoom, st.h .. '-0', 'f', from, 'm', msg, 't', ts)
+      else
+        st.h, st.s = st.h + 1, st.s + 1
+        redis.call('XADD', stream, st.h .. '-0', 'f', from, 'm', msg, 't', ts)
+      end
       if cid ~= '' then
         redis.call('HSET', cids, cid, st.h .. ' ' .. ts)
         redis.call('RPUSH', p .. ':hq:' .. room, st.h .. ' ' .. ts .. ' ' .. cid)
@@ -118,9 +127,10 @@ for _, room in ipairs(rooms) do
   local st = state[room]
   if st.n > 0 then
     local stream, cids, order = p .. ':h:' .. room, p .. ':hc:' .. room, p .. ':hq:' .. room
-    redis.call('SET', p .. ':hs:' .. room, st.h)
-    redis.call('SET', p .. ':s:' .. room, st.s)
-    redis.call('XTRIM', stream, 'MAXLEN', '~', maxPerRoom)
+    if st.n > 1 then
+      redis.call('INCRBY', p .. ':hs:' .. room, st.n - 1)
+      redis.call('INCRBY', p .. ':s:' .. room, st.n - 1)
+    end
     -- Cids past the window, oldest first; a cid accepted again since has a newer entry, which
     -- stays.
     local remembering = st.cids
