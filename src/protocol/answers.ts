@@ -31,6 +31,13 @@ export const ANSWERS = {
     refusals: [Cmd.LEAVE_DEFAULT_ROOM_FULL, Cmd.LEAVE_IN_DEFAULT_ROOM],
   },
   [Cmd.HISTORY]: { success: Cmd.HISTORY_RESPONSE, refusals: [] },
+  [Cmd.OPER]: { success: Cmd.OPER_SUCCESS, refusals: [] },
+  [Cmd.KICK]: { success: Cmd.KICK_SUCCESS, refusals: [] },
+  [Cmd.BAN]: { success: Cmd.BAN_SUCCESS, refusals: [] },
+  [Cmd.MUTE]: { success: Cmd.MUTE_SUCCESS, refusals: [] },
+  [Cmd.UNBAN]: { success: Cmd.UNBAN_SUCCESS, refusals: [] },
+  [Cmd.BANS]: { success: Cmd.BANS_RESPONSE, refusals: [] },
+  [Cmd.AUDIT]: { success: Cmd.AUDIT_RESPONSE, refusals: [] },
 } as const satisfies Readonly<
   Partial<Record<RequestCode, { success: string; refusals: readonly string[] }>>
 >;

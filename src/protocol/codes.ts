@@ -52,6 +52,21 @@ export const Cmd = {
   /** A page of the room's kept chats (section 12). */
   HISTORY: '14',
   HISTORY_RESPONSE: '140',
+  /** Operators and moderation (section 13). */
+  OPER: '15',
+  OPER_SUCCESS: '150',
+  KICK: '16',
+  KICK_SUCCESS: '160',
+  BAN: '17',
+  BAN_SUCCESS: '170',
+  MUTE: '18',
+  MUTE_SUCCESS: '180',
+  UNBAN: '19',
+  UNBAN_SUCCESS: '190',
+  BANS: '23',
+  BANS_RESPONSE: '230',
+  AUDIT: '24',
+  AUDIT_RESPONSE: '240',
 } as const;
 
 /** Any code in {@link Cmd}. */

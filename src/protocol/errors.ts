@@ -92,6 +92,17 @@ export const ERRORS = {
     fatal: false,
     reason: 'history is turned off on this server',
   },
+  OPER_FAILED: { code: '927', fatal: false, reason: 'wrong operator name or password' },
+  NOT_PERMITTED: { code: '928', fatal: false, reason: 'only an operator may do this' },
+  KICKED: { code: '929', fatal: true, reason: 'an operator removed you from the chat' },
+  NO_SUCH_MEMBER: { code: '930', fatal: false, reason: 'nobody has that nickname' },
+  BANNED: { code: '931', fatal: true, reason: 'you are banned from this chat' },
+  MUTED: { code: '932', fatal: false, reason: 'you are muted: you may read, not speak' },
+  MESSAGE_REFUSED: {
+    code: '933',
+    fatal: false,
+    reason: 'the message contains a phrase that is not allowed here; it was not delivered',
+  },
 } as const satisfies Readonly<Record<string, ErrorInfo>>;
 
 /** The name of any error, e.g. `INVALID_FIELD`. */

@@ -76,6 +76,65 @@ export interface HistoryResponse extends Base<typeof Cmd.HISTORY_RESPONSE> {
   more: boolean;
   gap: boolean;
 }
+/** A ban as operators see it (rule 13.5); times in ms since the epoch. */
+export interface BanInfo {
+  id: string;
+  /** The nickname as it was banned (compared as nicknames are). */
+  nickname?: string;
+  /** The address or CIDR block, canonical. */
+  address?: string;
+  reason: string;
+  /** The operator who banned (or `server`, for the banned-phrase filter). */
+  by: string;
+  createdAt: number;
+  /** null: until UNBAN. */
+  expiresAt: number | null;
+}
+/** A mute as operators see it (rule 13.6). */
+export interface MuteInfo {
+  nickname: string;
+  reason: string;
+  by: string;
+  createdAt: number;
+  expiresAt: number;
+}
+/** One entry of the audit log (rule 13.9). */
+export interface AuditEntry {
+  id: string;
+  at: number;
+  by: string;
+  action: string;
+  target: string;
+  reason: string;
+  [detail: string]: unknown;
+}
+export interface OperSuccess extends Base<typeof Cmd.OPER_SUCCESS> {
+  name: string;
+}
+export interface KickSuccess extends Base<typeof Cmd.KICK_SUCCESS> {
+  nickname: string;
+}
+export interface BanSuccess extends Base<typeof Cmd.BAN_SUCCESS> {
+  ban: BanInfo;
+  /** The members the ban closed. */
+  kicked: string[];
+}
+export interface MuteSuccess extends Base<typeof Cmd.MUTE_SUCCESS> {
+  nickname: string;
+  /** null: the mute was lifted. */
+  expiresAt: number | null;
+}
+export interface UnbanSuccess extends Base<typeof Cmd.UNBAN_SUCCESS> {
+  removed: BanInfo[];
+}
+export interface BansResponse extends Base<typeof Cmd.BANS_RESPONSE> {
+  bans: BanInfo[];
+  mutes: MuteInfo[];
+}
+export interface AuditResponse extends Base<typeof Cmd.AUDIT_RESPONSE> {
+  entries: AuditEntry[];
+  more: boolean;
+}
 export interface RoomsResponse extends Base<typeof Cmd.ROOMS_RESPONSE> {
   rooms: RoomInfo[];
   /** More rooms follow: ask again with this as `after` (rule 7.2). */
@@ -114,7 +173,14 @@ export type Reply =
   | LeaveSuccess
   | LeaveDefaultRoomFull
   | LeaveInDefaultRoom
-  | HistoryResponse;
+  | HistoryResponse
+  | OperSuccess
+  | KickSuccess
+  | BanSuccess
+  | MuteSuccess
+  | UnbanSuccess
+  | BansResponse
+  | AuditResponse;
 
 // ---- Room announcements and whispers (never carry an id) ----
 

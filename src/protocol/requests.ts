@@ -21,13 +21,14 @@ export function isRequestId(id: unknown): id is RequestId {
 }
 
 /** The type a request field must have; `?` marks an optional field. */
-export type FieldType = 'string' | 'string?' | 'string[]?' | 'integer?' | 'any';
+export type FieldType = 'string' | 'string?' | 'string[]?' | 'integer' | 'integer?' | 'any';
 
 /** What each field type holds once checked. */
 interface FieldValues {
   string: string;
   'string?': string;
   'string[]?': string[];
+  integer: number;
   'integer?': number;
   any: unknown;
 }
@@ -57,6 +58,14 @@ export const REQUESTS = {
   [Cmd.LEAVE]: {},
   /** Natter: a page of the room's history (rule 12.3). */
   [Cmd.HISTORY]: { before: 'integer?', after: 'integer?', limit: 'integer?' },
+  /** Natter: operators and moderation (section 13). */
+  [Cmd.OPER]: { name: 'string', password: 'string' },
+  [Cmd.KICK]: { nickname: 'string', reason: 'string?' },
+  [Cmd.BAN]: { nickname: 'string?', address: 'string?', durationMs: 'integer?', reason: 'string?' },
+  [Cmd.MUTE]: { nickname: 'string', durationMs: 'integer', reason: 'string?' },
+  [Cmd.UNBAN]: { nickname: 'string?', address: 'string?', id: 'string?' },
+  [Cmd.BANS]: {},
+  [Cmd.AUDIT]: { before: 'string?', limit: 'integer?' },
 } as const satisfies Readonly<Record<string, Readonly<Record<string, FieldType>>>>;
 
 /** The code of any request. */
@@ -85,6 +94,13 @@ export type RoomsRequest = RequestOf<typeof Cmd.ROOMS>;
 export type JoinRequest = RequestOf<typeof Cmd.JOIN>;
 export type LeaveRequest = RequestOf<typeof Cmd.LEAVE>;
 export type HistoryRequest = RequestOf<typeof Cmd.HISTORY>;
+export type OperRequest = RequestOf<typeof Cmd.OPER>;
+export type KickRequest = RequestOf<typeof Cmd.KICK>;
+export type BanRequest = RequestOf<typeof Cmd.BAN>;
+export type MuteRequest = RequestOf<typeof Cmd.MUTE>;
+export type UnbanRequest = RequestOf<typeof Cmd.UNBAN>;
+export type BansRequest = RequestOf<typeof Cmd.BANS>;
+export type AuditRequest = RequestOf<typeof Cmd.AUDIT>;
 
 /** Longest `cid` a CHAT may carry (rule 12.4). */
 export const MAX_CID_LENGTH = 64;
@@ -132,6 +148,9 @@ function valueProblem(
       return typeof value === 'string' ? undefined : 'must be a string';
     case 'string?':
       return !present || typeof value === 'string' ? undefined : 'must be a string';
+    case 'integer':
+      if (!present) return 'is missing';
+      return Number.isSafeInteger(value) ? undefined : 'must be a whole number';
     case 'integer?':
       return !present || Number.isSafeInteger(value) ? undefined : 'must be a whole number';
     case 'string[]?':
