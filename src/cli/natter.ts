@@ -2,16 +2,18 @@
 import { NATTER_VERSION } from '../version.js';
 import { bench } from './bench.js';
 import { chat } from './chat.js';
+import { hashPasswordCommand } from './hash-password.js';
 import { serve } from './serve.js';
 import { CliError, UsageError } from './usage.js';
 
 const USAGE = `Usage: natter <command> [options]
 
 Commands:
-  serve    run a chat server (natter serve --help)
-  chat     join a chat server (natter chat --help)
-  bench    load-test a chat server (natter bench --help)
-  version  print the version
+  serve          run a chat server (natter serve --help)
+  chat           join a chat server (natter chat --help)
+  bench          load-test a chat server (natter bench --help)
+  hash-password  hash an operator's password, read on standard input (natter hash-password --help)
+  version        print the version
 
 Natter ${NATTER_VERSION}`;
 
@@ -25,6 +27,8 @@ async function main(argv: string[]): Promise<number> {
       return chat(args);
     case 'bench':
       return bench(args);
+    case 'hash-password':
+      return hashPasswordCommand(args);
     case 'version':
     case '--version':
     case '-v':
