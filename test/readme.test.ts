@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import net from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { verifyPassword } from '../src/moderation/password.js';
 import { FrameDecoder } from '../src/protocol/decoder.js';
 import { natter, run, type Child } from './cli/process.js';
 
@@ -47,6 +48,8 @@ const NOT_RUN: Record<string, string> = {
     'a cluster node: test/cluster/ starts the same nodes on free ports',
   'npm start -- --port 20830 --redis redis://127.0.0.1:6379': 'the second node of the same',
   'npx natter bench --port 20825,20830 --clients 1000 --senders 10': 'needs the two-node cluster',
+  'npx natter hash-password':
+    'asks on a terminal: test/cli/hash-password.test.ts types on a terminal of its own',
 };
 
 interface PackageJson {
@@ -157,7 +160,7 @@ describe('README examples', () => {
       assert.equal(code, 0, `${line}\n${out}`);
       assert.match(out, /\* connected to .*:20825 as /, line);
     }
-    const piped = shellLines().find((l) => l.startsWith('printf '))!;
+    const piped = shellLines().find((l) => l.startsWith('printf ') && l.includes('natter chat'))!;
     const { code, out } = await shell(t, piped);
     assert.equal(code, 0, out);
     assert.match(out, /\* 1 user in your room:\n {2}bot /);
@@ -170,6 +173,15 @@ describe('README examples', () => {
     }
     server.proc.kill('SIGINT');
     assert.equal(await server.exitCode(), 0);
+  });
+
+  it('the hash-password example: the hash of a piped password, on the last line', async (t) => {
+    const line = shellLines().find((l) => l.includes('| npx natter hash-password'))!;
+    const env = { ...process.env, OPER_PASSWORD: 'correct horse battery' };
+    const child = run(t, 'sh', ['-c', line], { cwd: ROOT, env });
+    assert.equal(await child.exitCode(60_000), 0, child.stdout + child.stderr);
+    const hash = child.stdout.trimEnd().split('\n').at(-1)!;
+    assert.equal(await verifyPassword('correct horse battery', hash), true, hash);
   });
 
   it(

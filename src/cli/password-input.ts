@@ -30,7 +30,7 @@ export class HiddenPrompt {
   private readonly decoder = new StringDecoder('utf8');
   /** Keys received after the last password ended. */
   private ahead = '';
-  private escape: 'none' | 'start' | 'csi' = 'none';
+  private escape: 'none' | 'start' | 'csi' | 'ss3' = 'none';
   /** The last key was CR: a LF right after it is the same line ending (pasted CRLF). */
   private afterCr = false;
 
@@ -87,8 +87,11 @@ export class HiddenPrompt {
     this.afterCr = char === '\r';
     if (char === '\n' && afterCr) return 'more';
     if (this.escape === 'start') {
-      // ESC [ starts a sequence with parameters; ESC and one other key is a whole one.
-      this.escape = char === '[' ? 'csi' : 'none';
+      // ESC [ starts a sequence with parameters, ESC O one more key (F1 to F4 on some
+      // terminals); ESC and any other key (Alt and that key) is a whole one.
+      this.escape = char === '[' ? 'csi' : char === 'O' ? 'ss3' : 'none';
+    } else if (this.escape === 'ss3') {
+      this.escape = 'none';
     } else if (this.escape === 'csi') {
       if (code >= 0x40 && code <= 0x7e) this.escape = 'none';
     } else if (char === '\r' || char === '\n' || char === '\x04') {

@@ -138,10 +138,11 @@ describe('HiddenPrompt', () => {
     assert.deepEqual(await read(['abc\bX\n']), ['abX']);
     assert.deepEqual(await read(['wrong\x15right\r']), ['right']);
     assert.deepEqual(await read(['\x7f\x7fok\r']), ['ok']);
-    // Arrows, Home, F5, Alt-x, a bracketed paste, a tab and a bell.
-    assert.deepEqual(await read(['a\x1b[D\x1b[1;5H\x1b[15~\x1bxb\x1b[200~cd\x1b[201~\t\x07\r']), [
-      'abcd',
-    ]);
+    // Arrows, Home, F5, F1, Alt-x, a bracketed paste, a tab and a bell.
+    assert.deepEqual(
+      await read(['a\x1b[D\x1b[1;5H\x1b[15~\x1bOP\x1bxb\x1b[200~cd\x1b[201~\t\x07\r']),
+      ['abcd'],
+    );
     assert.deepEqual(await read(['end\x04']), ['end']);
   });
 
