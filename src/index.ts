@@ -24,7 +24,14 @@ export type {
   RoomCount,
 } from './backends/directory.js';
 export type { NodeRegistry, NodeState } from './backends/node-registry.js';
-export type { Bus, Delivery, RoomDelivery, WhisperDelivery } from './backends/bus.js';
+export type {
+  Bus,
+  Delivery,
+  KickDelivery,
+  NodeDelivery,
+  RoomDelivery,
+  WhisperDelivery,
+} from './backends/bus.js';
 export { MemoryDirectory } from './backends/memory-directory.js';
 export { MemoryNodeRegistry } from './backends/memory-node-registry.js';
 export { MemoryBus } from './backends/memory-bus.js';

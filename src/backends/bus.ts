@@ -60,6 +60,25 @@ export interface WhisperDelivery {
 }
 
 /**
+ * An operator's KICK of a member on another node (docs/protocol.md, rule 13.4): the node that
+ * holds the member closes it with KICKED `929`.
+ */
+export interface KickDelivery {
+  readonly kind: 'kick';
+  /** The node the member is connected to. */
+  readonly node: string;
+  /** The member's id. */
+  readonly to: string;
+  /** The operator's name. */
+  readonly by: string;
+  /** Why, as the operator said it ('' when they did not). */
+  readonly reason: string;
+}
+
+/** What a node sends to one node: a whisper or a kick. */
+export type NodeDelivery = WhisperDelivery | KickDelivery;
+
+/**
  * Messages of a room that this node missed: numbers `from` to `to` of the room's sequence (a
  * cluster bus numbers every message of a room; a subscription that dropped, or a Redis that cut
  * a slow subscriber, loses some), or an unknown number of them when the room's numbering started
@@ -73,18 +92,18 @@ export interface GapDelivery {
   readonly to?: number;
 }
 
-export type Delivery = RoomDelivery | WhisperDelivery | GapDelivery;
+export type Delivery = RoomDelivery | NodeDelivery | GapDelivery;
 
 export type DeliveryReceiver = (delivery: Delivery) => void;
 
 export interface Bus {
   /**
    * Sends a delivery to the nodes that watch its room (a room delivery) or to its node (a
-   * whisper), this node included. A bus that sends over a network returns a promise, resolved
+   * whisper or a kick), this node included. A bus that sends over a network returns a promise, resolved
    * once the delivery has been sent; it rejects with BackendUnavailableError (or throws it at
    * once) when it could not be, and then it never will be.
    */
-  publish(delivery: RoomDelivery | WhisperDelivery): void | Promise<void>;
+  publish(delivery: RoomDelivery | NodeDelivery): void | Promise<void>;
   /** Sets this node's receiver. */
   subscribe(receiver: DeliveryReceiver): void;
   /**

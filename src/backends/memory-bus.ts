@@ -1,4 +1,4 @@
-import type { Bus, DeliveryReceiver, RoomDelivery, WhisperDelivery } from './bus.js';
+import type { Bus, DeliveryReceiver, NodeDelivery, RoomDelivery } from './bus.js';
 
 /**
  * The single-node bus: publish calls the receivers synchronously, so a delivery reaches every
@@ -7,7 +7,7 @@ import type { Bus, DeliveryReceiver, RoomDelivery, WhisperDelivery } from './bus
 export class MemoryBus implements Bus {
   private receivers: DeliveryReceiver[] = [];
 
-  publish(delivery: RoomDelivery | WhisperDelivery): void {
+  publish(delivery: RoomDelivery | NodeDelivery): void {
     for (const receiver of this.receivers) receiver(delivery);
   }
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RoomDelivery, WhisperDelivery } from '../backends/bus.js';
+import type { NodeDelivery, RoomDelivery } from '../backends/bus.js';
 import { BackendUnavailableError } from '../backends/errors.js';
 import { BUS_SCRIPTS } from './redis-bus-lua.js';
 import {
@@ -77,14 +77,14 @@ export class BusScripts {
    * with BackendUnavailableError when Redis could not be reached or answered too late, and then
    * it is never published (rule 9.8).
    */
-  async publish(delivery: RoomDelivery | WhisperDelivery): Promise<void> {
+  async publish(delivery: RoomDelivery | NodeDelivery): Promise<void> {
     const deadline = this.begin();
     let published: unknown;
     if (delivery.kind === 'room') {
       const { room, except = '', frame } = delivery;
       // Commands go out in order on one connection: one node's deliveries stay in order.
       published = await this.scripts.call('publishRoom', room, deadline, except, bytes(frame));
-    } else {
+    } else if (delivery.kind === 'whisper') {
       const body = JSON.stringify({ to: delivery.to, from: delivery.from, msg: delivery.msg });
       const sender = delivery.sender ?? '';
       published = await this.scripts.call(
@@ -94,6 +94,10 @@ export class BusScripts {
         sender,
         'W' + body,
       );
+    } else {
+      const { node, to, by, reason } = delivery;
+      const body = JSON.stringify({ to, by, reason });
+      published = await this.scripts.call('publishNode', node, deadline, '', 'K' + body);
     }
     check(published);
   }

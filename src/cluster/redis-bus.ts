@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Bus, DeliveryReceiver, RoomDelivery, WhisperDelivery } from '../backends/bus.js';
+import type { Bus, DeliveryReceiver, NodeDelivery, RoomDelivery } from '../backends/bus.js';
 import { BackendUnavailableError } from '../backends/errors.js';
 import { eventDelivery } from '../backends/membership-events.js';
 import type { Logger } from '../server/logger.js';
@@ -11,10 +11,12 @@ import {
   HISTORY,
   ROOM,
   WHISPER,
+  KICK,
   parseEvent,
   parseHistoryFrame,
   parseRoomFrame,
   parseWhisper,
+  parseKick,
 } from './redis-wire.js';
 
 /*
@@ -125,7 +127,7 @@ export class RedisBus implements Bus {
    * with BackendUnavailableError when Redis could not be reached or answered too late, and then
    * it is never published (rule 9.8). Membership marks travel only in the directory's events.
    */
-  publish(delivery: RoomDelivery | WhisperDelivery): Promise<void> {
+  publish(delivery: RoomDelivery | NodeDelivery): Promise<void> {
     return this.scripts.publish(delivery);
   }
 
@@ -183,6 +185,10 @@ export class RedisBus implements Bus {
       const whisper = parseWhisper(message);
       if (!whisper) return this.drop(channel, 'not a whisper');
       receiver({ kind: 'whisper', node: this.nodeId, ...whisper });
+    } else if (kind === KICK && channel === this.nodeChannel) {
+      const kick = parseKick(message);
+      if (!kick) return this.drop(channel, 'not a kick');
+      receiver({ kind: 'kick', node: this.nodeId, ...kick });
     } else if (kind === FLUSH && channel === this.nodeChannel) {
       const token = message.toString('latin1', 1);
       this.flushes.get(token)?.();

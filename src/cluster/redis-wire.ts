@@ -14,6 +14,7 @@ import type { MembershipEvent } from '../backends/membership-events.js';
  *                              CHAT_RESPONSE `70` without them
  *   E<seq> <event JSON>         a membership event, published by the directory's scripts
  *   W<whisper JSON>             a whisper {to, from, msg}, on a node's channel
+ *   K<kick JSON>                an operator's kick {to, by, reason}, on a node's channel
  *   F<token>                    a flush token, on a node's own channel
  *
  * A frame must be what Natter writes: one JSON object with a string `cmd`, on one line, in
@@ -24,6 +25,7 @@ export const ROOM = 0x52; // 'R'
 export const HISTORY = 0x48; // 'H'
 export const EVENT = 0x45; // 'E'
 export const WHISPER = 0x57; // 'W'
+export const KICK = 0x4b; // 'K'
 export const FLUSH = 0x46; // 'F'
 const LF = 0x0a;
 const SPACE = 0x20;
@@ -115,6 +117,23 @@ export function parseWhisper(
     return undefined;
   }
   return { to, from, msg };
+}
+
+/** Parses `K<kick JSON>`; undefined if it is anything else. */
+export function parseKick(
+  message: Buffer,
+): { readonly to: string; readonly by: string; readonly reason: string } | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(UTF8.decode(message.subarray(1)));
+  } catch {
+    return undefined;
+  }
+  const { to, by, reason } = (body ?? {}) as Record<string, unknown>;
+  if (typeof to !== 'string' || typeof by !== 'string' || typeof reason !== 'string') {
+    return undefined;
+  }
+  return { to, by, reason };
 }
 
 function sequenceNumber(text: string): number | undefined {

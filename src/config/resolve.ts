@@ -3,6 +3,7 @@ import net from 'node:net';
 import { addToBlockList } from '../addresses.js';
 import { nameProblem } from '../protocol/names.js';
 import { durationMs } from './duration.js';
+import { parseOperators, type OperatorConfig } from './operators.js';
 import {
   DEFAULT_CONFIG,
   OPTIONS,
@@ -45,7 +46,8 @@ export function resolveConfig(sources: {
   /** Where each option was last set, as the user wrote it, for the sentences of validation. */
   const named: Partial<Record<keyof ServerConfig, string>> = {};
   if (sources.defaults) layers.push(['defaults', sources.defaults]);
-  if (sources.file) layers.push([sources.file, readJsonFile(sources.file)]);
+  const fromFile = sources.file === undefined ? undefined : readJsonFile(sources.file);
+  if (sources.file && fromFile) layers.push([sources.file, fromFile]);
   if (sources.env) layers.push(['environment', fromEnv(sources.env)]);
   if (sources.flags) layers.push(['flags', sources.flags]);
   for (const [origin, raw] of layers) {
@@ -56,6 +58,10 @@ export function resolveConfig(sources: {
       (config as unknown as Record<string, unknown>)[spec.key] = converted;
       named[spec.key] = whereSet(spec, origin, converted);
     }
+  }
+  if (fromFile?.operators !== undefined) {
+    config.operators = fromFile.operators as OperatorConfig[];
+    named.operators = `config file ${sources.file}`;
   }
   if (sources.bannedWordsFile) config.bannedPhrases = readPhrases(sources.bannedWordsFile);
   return validateConfig(config, (key) => named[key] ?? key);
@@ -94,6 +100,11 @@ export function validateConfig(
     throw new ConfigError('redisPrefix may hold letters, digits, _, . and - only');
   }
   config.bannedPhrases = normalisePhrases(config.bannedPhrases);
+  try {
+    config.operators = parseOperators(config.operators);
+  } catch (err) {
+    throw new ConfigError(`${name('operators')}: ${(err as Error).message}`);
+  }
   config.exemptAddresses = addressList(name('exemptAddresses'), config.exemptAddresses);
   config.trustProxy = addressList(name('trustProxy'), config.trustProxy);
   return config;
@@ -249,7 +260,7 @@ function readJsonFile(path: string): RawOptions {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError(`config file ${path} must hold a JSON object`);
   }
-  const known = new Set<string>(OPTIONS.map((o) => o.key));
+  const known = new Set<string>([...OPTIONS.map((o) => o.key), 'operators']);
   for (const key of Object.keys(parsed)) {
     if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown option "${key}"`);
   }

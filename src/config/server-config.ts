@@ -1,4 +1,5 @@
 import { DEFAULT_LIMITS } from '../protocol/limits.js';
+import type { OperatorConfig } from './operators.js';
 
 /**
  * What a server is configured with: every option's type and default value. The option table
@@ -105,6 +106,11 @@ export interface ServerConfig {
   historyMaxPerRoom: number;
   /** How long a chat is kept, in milliseconds; 0: no limit by age. */
   historyMaxAgeMs: number;
+  /**
+   * Operators (docs/protocol.md, section 13): names and password hashes. Only in the
+   * configuration file (or from code), never in a flag or variable; reloaded on SIGHUP.
+   */
+  operators: OperatorConfig[];
   /** Redis URL of the cluster (`redis://host:port`); empty: a single node, in memory. */
   redis: string;
   /** Key and channel prefix in Redis, so several clusters can share one Redis. */
@@ -156,6 +162,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   dataDir: '',
   historyMaxPerRoom: 100_000,
   historyMaxAgeMs: 30 * 24 * 3600_000,
+  operators: [],
   redis: '',
   redisPrefix: 'natter',
   logLevel: 'info',

@@ -100,7 +100,8 @@ export interface MuteInfo {
 }
 /** One entry of the audit log (rule 13.9). */
 export interface AuditEntry {
-  id: string;
+  /** Increasing: the next page's `before` is the last entry's. */
+  id: number;
   at: number;
   by: string;
   action: string;

@@ -65,7 +65,7 @@ export const REQUESTS = {
   [Cmd.MUTE]: { nickname: 'string', durationMs: 'integer', reason: 'string?' },
   [Cmd.UNBAN]: { nickname: 'string?', address: 'string?', id: 'string?' },
   [Cmd.BANS]: {},
-  [Cmd.AUDIT]: { before: 'string?', limit: 'integer?' },
+  [Cmd.AUDIT]: { before: 'integer?', limit: 'integer?' },
 } as const satisfies Readonly<Record<string, Readonly<Record<string, FieldType>>>>;
 
 /** The code of any request. */

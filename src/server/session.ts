@@ -24,6 +24,8 @@ export type CloseReason =
       readonly detail?: string;
       /** The request that caused it, so the error can name it and echo its `id`. */
       readonly request?: { readonly cmd?: unknown; readonly id?: RequestId };
+      /** Extra members of the error (a kick's `by`, a ban's `expiresAt`). */
+      readonly fields?: Readonly<Record<string, unknown>>;
       /** The error cannot reach the client (its socket is full): do not send it. */
       readonly unsendable?: boolean;
     }
@@ -60,6 +62,8 @@ export interface SessionView {
   readonly whisperCap: boolean;
   readonly historyCap: boolean;
   readonly heartbeatMs: number;
+  /** The operator this session logged in as (OPER, rule 13.2), or undefined. */
+  readonly operator: string | undefined;
   readonly label: string;
   /** Ends the session and its connection, saying why (a timeout, a kick, EXIT). */
   end(reason: CloseReason): void;
@@ -84,6 +88,7 @@ export class Session implements SessionView {
   private numbered = false;
   private whispers = false;
   private heartbeat = 0;
+  private operatorName: string | undefined;
 
   /**
    * @param id unique across the cluster; names this session in the directory and on the bus
@@ -139,6 +144,16 @@ export class Session implements SessionView {
   /** The heartbeat the client promised, in milliseconds; 0 if none (rule 3.9). */
   get heartbeatMs(): number {
     return this.heartbeat;
+  }
+
+  /** The operator this session logged in as (OPER, rule 13.2), or undefined. */
+  get operator(): string | undefined {
+    return this.operatorName;
+  }
+
+  /** OPER succeeded (rule 13.2); undefined: the role was taken away (the operator was removed). */
+  setOperator(name: string | undefined): void {
+    if (this.state === 'member' || name === undefined) this.operatorName = name;
   }
 
   /** A short label for log lines: `alice (127.0.0.1:51234)`. */

@@ -217,7 +217,7 @@ export class Connection
     this.reader.stop();
     const released = this.deps.membership.leave(this.session, was, reason);
     if (reason.kind === 'error' && !reason.unsendable) {
-      this.context.error(reason.error, reason.request, reason.detail);
+      this.context.error(reason.error, reason.request, reason.detail, reason.fields);
     }
     if (reason.kind === 'lost' && this.link.destroyed) {
       this.writer.stop();
