@@ -84,9 +84,16 @@ function computeForm(codePoint: number): string {
  */
 const bmpIndex = new Uint32Array(0x10000);
 const bmpForms: string[] = [''];
-/** Astral code points (emoji, mathematical letters, CJK extensions): bounded, cleared when full. */
+
+/**
+ * Astral code points (emoji, mathematical letters, CJK extensions), by kind, also computed on
+ * first sight and kept: 0 not yet, 1 nothing, 2 a separator, 3 itself (CJK), 4 something else,
+ * in astralForms. Unicode 15 has 2,287 of the last kind (mathematical and enclosed letters,
+ * compatibility ideographs), so nothing is evicted here either: a text made of code points never
+ * seen before costs a few microseconds each, once in the life of the process.
+ */
+const astralKinds = new Uint8Array(0x100000);
 const astralForms = new Map<number, string>();
-const ASTRAL_FORMS = 65_536;
 
 /**
  * The part of the matching form one non-ASCII code point makes, before separator runs are
@@ -101,12 +108,23 @@ export function codePointForm(codePoint: number): string {
     bmpIndex[codePoint] = bmpForms.push(form) - 1;
     return form;
   }
-  let form = astralForms.get(codePoint);
-  if (form === undefined) {
-    form = computeForm(codePoint);
-    if (astralForms.size >= ASTRAL_FORMS) astralForms.clear();
-    astralForms.set(codePoint, form);
+  switch (astralKinds[codePoint - 0x10000]) {
+    case 1:
+      return '';
+    case 2:
+      return ' ';
+    case 3:
+      return String.fromCodePoint(codePoint);
+    case 4:
+      return astralForms.get(codePoint)!;
   }
+  const form = computeForm(codePoint);
+  let kind = 4;
+  if (form === '') kind = 1;
+  else if (form === ' ') kind = 2;
+  else if (form === String.fromCodePoint(codePoint)) kind = 3;
+  else astralForms.set(codePoint, form);
+  astralKinds[codePoint - 0x10000] = kind;
   return form;
 }
 
