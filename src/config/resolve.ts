@@ -267,4 +267,3 @@ function readJsonFile(path: string): RawOptions {
   }
   return parsed as RawOptions;
 }
-
