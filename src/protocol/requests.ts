@@ -63,7 +63,8 @@ export const REQUESTS = {
   [Cmd.KICK]: { nickname: 'string', reason: 'string?' },
   [Cmd.BAN]: { nickname: 'string?', address: 'string?', durationMs: 'integer?', reason: 'string?' },
   [Cmd.MUTE]: { nickname: 'string', durationMs: 'integer', reason: 'string?' },
-  [Cmd.UNBAN]: { nickname: 'string?', address: 'string?', id: 'string?' },
+  /** `banId`, not `id`: `id` is every request's own (rule 4.3). */
+  [Cmd.UNBAN]: { nickname: 'string?', address: 'string?', banId: 'string?' },
   [Cmd.BANS]: {},
   [Cmd.AUDIT]: { before: 'integer?', limit: 'integer?' },
 } as const satisfies Readonly<Record<string, Readonly<Record<string, FieldType>>>>;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { RawClient, WAIT_MS } from '../helpers.js';
-import { NATTER_BIN, run } from './process.js';
+import { NATTER_BIN, run, tempDataDir } from './process.js';
 
 /** Tries to connect and join; resolves with the client, or undefined if the server refused. */
 async function tryJoin(port: number, nickname: string): Promise<RawClient | undefined> {
@@ -36,6 +36,9 @@ describe('running out of file descriptors (rule 3.13)', () => {
       '--max-users',
       '1000',
       '--no-history',
+      // Bans are kept even without history: a data directory of its own.
+      '--data-dir',
+      tempDataDir(t),
     ]);
     const port = Number((await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]);
     const members: RawClient[] = [];

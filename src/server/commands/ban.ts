@@ -26,18 +26,18 @@ export const ban: Command<typeof Cmd.BAN> = {
   },
 };
 
-/** UNBAN `19` (rule 13.7): lifts the bans of a nickname, an address or block, or an id. */
+/** UNBAN `19` (rule 13.7): lifts the bans of a nickname, an address or block, or a `banId`. */
 export const unban: Command<typeof Cmd.UNBAN> = {
   cmd: Cmd.UNBAN,
   name: 'UNBAN',
   phase: 'member',
   run(ctx, req) {
     return asOperator(ctx, req, async (operator) => {
-      const { nickname, address, id } = req;
+      const { nickname, address, banId } = req;
       const removed = await ctx.actions.unban(operator, {
         ...(nickname === undefined ? {} : { nickname }),
         ...(address === undefined ? {} : { address }),
-        ...(id === undefined ? {} : { id }),
+        ...(banId === undefined ? {} : { id: banId }),
       });
       return () => ctx.reply({ cmd: Cmd.UNBAN_SUCCESS, removed: removed.map(banInfo) }, req.id);
     });
