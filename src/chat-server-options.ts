@@ -1,5 +1,6 @@
 import type { Bus } from './backends/bus.js';
 import type { Directory } from './backends/directory.js';
+import type { ModerationStore } from './backends/moderation.js';
 import type { RoomHistory } from './backends/room-history.js';
 import type { ServerConfig } from './config/options.js';
 import type { Clock } from './server/clock.js';
@@ -17,6 +18,11 @@ export interface ChatServerOptions extends Partial<ServerConfig> {
    * to the store under `dataDir` (memory without one) in front of the memory bus.
    */
   roomHistory?: RoomHistory;
+  /**
+   * Bans, mutes and the audit log (docs/protocol.md, section 13); createClusterServer gives the
+   * Redis one. Defaults to SQLite under `dataDir` (memory without one). Closed with the server.
+   */
+  moderationStore?: ModerationStore;
   /** This node's id in a cluster (default: random); the backends must use the same. */
   nodeId?: string;
   /** This node's part in a cluster (`createClusterServer` gives one); none for one node. */

@@ -65,8 +65,9 @@ export class ChatServer {
   private onIdle: (() => void) | undefined;
 
   constructor(options: ChatServerOptions = {}) {
-    const { directory, bus, logSink, nodeId, node, onClosed, clock, roomHistory, ...overrides } =
+    const { directory, bus, logSink, nodeId, node, onClosed, clock, roomHistory, ...rest } =
       options;
+    const { moderationStore, ...overrides } = rest;
     const config = (this.config = configWith(overrides));
     // A server given `redis` but no node agent would quietly be a single node.
     if (config.redis !== '' && !node) {
@@ -82,7 +83,7 @@ export class ChatServer {
     this.node = node;
     this.onClosed = onClosed;
     const source = { config, logger, clock: this.clock, nodeId: this.nodeId, directory, bus, node };
-    const parts = (this.parts = assemble({ ...source, roomHistory }));
+    const parts = (this.parts = assemble({ ...source, roomHistory, moderationStore }));
     this.deps = {
       services: parts.services,
       membership: parts.membership,
@@ -128,7 +129,7 @@ export class ChatServer {
     const { nodeId, logger, clock, config, edges } = this;
     const { directory, membership, announcer, admission, fanout } = this.parts;
     const { counters } = this.parts.services;
-    await this.parts.history.open(); // before anyone can chat, or the start fails
+    await this.parts.open(); // the stores, before anyone can chat, or the start fails
     const roundTrip = (seconds: number) => counters.redisRoundTrip(seconds);
     await this.node?.start({ nodeId, directory, membership, announcer, logger, clock, roundTrip });
     await edges.listen();
@@ -165,6 +166,11 @@ export class ChatServer {
    */
   reloadCertificates(): boolean {
     return this.edges.reloadCertificates();
+  }
+
+  /** Takes the operators and banned phrases of a reloaded configuration (SIGHUP). */
+  reload(config: Pick<ServerConfig, 'operators' | 'bannedPhrases'>): void {
+    this.parts.reload(config);
   }
 
   /** Where the HTTP listener (`/ws`, `/healthz`, `/metrics`) listens, when there is one. */
@@ -268,7 +274,7 @@ export class ChatServer {
     await this.node?.retire().catch(() => undefined);
     await bus.close();
     await directory.close();
-    await this.parts.history.close();
+    await this.parts.close();
     await this.onClosed?.();
   }
 

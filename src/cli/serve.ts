@@ -1,3 +1,4 @@
+import { reloadOnHangup } from './reload.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_CONFIG, OPTIONS, envName, flagName } from '../config/options.js';
 import { ConfigError, resolveConfig, type RawOptions } from '../config/resolve.js';
@@ -152,25 +153,24 @@ export async function serve(args: string[]): Promise<number> {
   let server;
   let config;
   try {
-    config = resolveConfig({
-      // History persists by default when served; a server made from code keeps it in memory.
-      defaults: { dataDir: SERVE_DATA_DIR },
-      flags: parsed.flags,
-      env: process.env,
-      ...(file ? { file } : {}),
-      ...(parsed.bannedWordsFile ? { bannedWordsFile: parsed.bannedWordsFile } : {}),
-    });
-    // With a certificate, SIGHUP reloads it (without one it ends the process, as by default);
-    // one that arrives while starting is carried out once started.
+    const read = () =>
+      resolveConfig({
+        // History persists by default when served; a server made from code keeps it in memory.
+        defaults: { dataDir: SERVE_DATA_DIR },
+        flags: parsed.flags,
+        env: process.env,
+        ...(file ? { file } : {}),
+        ...(parsed.bannedWordsFile ? { bannedWordsFile: parsed.bannedWordsFile } : {}),
+      });
+    config = read();
+    // SIGHUP reloads what may change while running (the certificate, operators, banned
+    // phrases); one that arrives while starting is carried out once started.
     let reloadWanted = false;
-    let reload = () => void (reloadWanted = true);
-    if (config.tlsCert !== '') process.on('SIGHUP', () => reload());
+    let reload: () => void = () => void (reloadWanted = true);
+    process.on('SIGHUP', () => reload());
     server = await createClusterServer(config);
     const started = server;
-    reload = () => {
-      started.logger.info('SIGHUP received: reloading the TLS certificate.');
-      started.reloadCertificates();
-    };
+    reload = () => reloadOnHangup(started, read);
     if (reloadWanted) reload();
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);

@@ -42,6 +42,7 @@ export async function createClusterServer(options: ChatServerOptions = {}): Prom
       directory: backends.directory,
       bus: backends.bus,
       roomHistory: options.roomHistory ?? backends.history,
+      moderationStore: options.moderationStore ?? backends.moderation,
       node: new Liveness(backends.registry),
       onClosed: () => backends.close(),
     });

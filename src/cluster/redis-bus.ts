@@ -164,6 +164,8 @@ export class RedisBus implements Bus {
     const receiver = this.receiver;
     if (!receiver) return;
     const channel = channelBytes.toString('utf8');
+    // Another part of the node shares the subscription (moderation's changes): not the bus's.
+    if (channel !== this.nodeChannel && !channel.startsWith(this.roomPrefix)) return;
     const kind = message[0];
     if (
       (kind === ROOM || kind === HISTORY || kind === EVENT) &&

@@ -4,6 +4,7 @@ import type { Logger } from '../server/logger.js';
 import { RedisBus } from './redis-bus.js';
 import { RedisDirectory } from './redis-directory.js';
 import { RedisHistory, type RedisHistoryLimits } from './redis-history.js';
+import { RedisModerationStore } from './redis-moderation.js';
 import { RedisNodeRegistry } from './redis-node-registry.js';
 import { COMMAND_TIMEOUT_MS, RedisTime } from './redis-scripts.js';
 
@@ -20,6 +21,8 @@ export interface RedisBackends {
   readonly bus: RedisBus;
   /** The rooms' history, shared by every node; undefined with history off. */
   readonly history: RedisHistory | undefined;
+  /** Bans, mutes and the audit log, shared by every node (its changes told to every node). */
+  readonly moderation: RedisModerationStore;
   /** Closes both connections. */
   close(): Promise<void>;
 }
@@ -96,11 +99,14 @@ export async function connectRedis(
   const bus = new RedisBus(commands, subscriber, prefix, nodeId, logger, time);
   await bus.start();
   const history = options.history && new RedisHistory(bus, commands, prefix, options.history);
+  const moderation = new RedisModerationStore(commands, subscriber, prefix, { time });
+  await moderation.start();
   return {
     directory,
     registry,
     bus,
     history,
+    moderation,
     async close() {
       clearInterval(clockCheck);
       await Promise.allSettled([commands.quit(), subscriber.quit()]);

@@ -116,7 +116,9 @@ export interface KickSuccess extends Base<typeof Cmd.KICK_SUCCESS> {
   nickname: string;
 }
 export interface BanSuccess extends Base<typeof Cmd.BAN_SUCCESS> {
+  /** The first of `bans` (the nickname's, when both a nickname and an address were banned). */
   ban: BanInfo;
+  bans: BanInfo[];
   /** The members the ban closed. */
   kicked: string[];
 }

@@ -1,6 +1,8 @@
 import type { Bus } from '../backends/bus.js';
 import type { Directory } from '../backends/directory.js';
+import type { ModerationStore } from '../backends/moderation.js';
 import type { RoomHistory } from '../backends/room-history.js';
+import { openModerationStore } from '../moderation-store/open.js';
 import { MemoryBus } from '../backends/memory-bus.js';
 import { MemoryDirectory } from '../backends/memory-directory.js';
 import type { ServerConfig } from '../config/options.js';
@@ -16,6 +18,9 @@ import { History } from './services/history.js';
 import { LocalMembers } from './services/local-members.js';
 import { LocalRooms } from './services/local-rooms.js';
 import { Membership, type MembershipDeps } from './services/membership.js';
+import { ModerationActions } from './services/moderation-actions.js';
+import { Moderation } from './services/moderation.js';
+import { Operators } from './services/operators.js';
 import { Policy } from './services/policy.js';
 import { native } from './native.js';
 import { DirectFanout } from './write/native-fanout.js';
@@ -33,8 +38,19 @@ export interface ServerParts {
   readonly admission: Admission;
   /** History, opened before the server listens. */
   readonly history: History;
+  /** Bans and mutes, opened before the server listens. */
+  readonly moderation: Moderation;
   /** What the commands are given. */
   readonly services: Services;
+  /** Opens the stores (history, moderation): before the server listens. */
+  open(): Promise<void>;
+  /** Closes the stores. */
+  close(): Promise<void>;
+  /**
+   * Takes a reloaded configuration's operators and banned phrases (SIGHUP): a session logged in
+   * as an operator who is no longer in it loses the role.
+   */
+  reload(config: Pick<ServerConfig, 'operators' | 'bannedPhrases'>): void;
 }
 
 /** What the parts are made from. */
@@ -49,6 +65,8 @@ export interface PartsSource {
   readonly node: NodeAgent | undefined;
   /** A cluster's history; default: a store opened by the {@link History} service. */
   readonly roomHistory: RoomHistory | undefined;
+  /** A cluster's moderation store; default: SQLite under the data directory, or memory. */
+  readonly moderationStore: ModerationStore | undefined;
 }
 
 /**
@@ -66,7 +84,7 @@ export function assemble(source: PartsSource): ServerParts {
   // A cluster node also measures its round trips to Redis.
   const counters = new Counters(node !== undefined);
   const history = new History({ config, bus, clock, given: source.roomHistory });
-  const { announcer, membership } = assembleMembership({
+  const { announcer, membership, members } = assembleMembership({
     history,
     bus,
     directory,
@@ -82,12 +100,26 @@ export function assemble(source: PartsSource): ServerParts {
     ...(node ? { serving: () => node.serving() } : {}),
   });
   const admission = new Admission(config, clock, logger, counters);
+  const moderation = new Moderation({ members, logger });
+  const policy = new Policy(config);
+  const operators = new Operators(config.operators, clock);
+  const actions = new ModerationActions({
+    moderation,
+    operators,
+    directory,
+    bus,
+    members,
+    nodeId,
+    logger,
+  });
   const services: Services = {
     directory,
     membership,
     announcer,
-    policy: new Policy(config),
+    policy,
     history,
+    moderation,
+    actions,
     settings: config,
     logger,
     counters,
@@ -101,7 +133,28 @@ export function assemble(source: PartsSource): ServerParts {
     membership,
     admission,
     history,
+    moderation,
     services,
+    async open() {
+      await history.open(); // before anyone can chat, or the start fails
+      const dataDir = config.dataDir === '' ? undefined : config.dataDir;
+      await moderation.open(source.moderationStore ?? (await openModerationStore({ dataDir })));
+    },
+    async close() {
+      await history.close();
+      await moderation.close();
+    },
+    reload({ operators: list, bannedPhrases }) {
+      policy.reload(bannedPhrases);
+      operators.reload(list);
+      for (const session of members.sessions()) {
+        const name = session.operator;
+        if (name !== undefined && !operators.has(name)) {
+          session.setOperator(undefined);
+          logger.info(`${session.label} is no longer an operator: ${name} was removed`);
+        }
+      }
+    },
   };
 }
 
@@ -123,6 +176,7 @@ export type MembershipSource = Omit<MembershipDeps, 'announcer' | 'rooms' | 'mem
 export function assembleMembership(source: MembershipSource): {
   readonly announcer: Announcer;
   readonly membership: Membership;
+  readonly members: LocalMembers;
 } {
   const { bus, scheduler, clock, counters } = source;
   const announcer = new Announcer(bus, source.history);
@@ -130,5 +184,5 @@ export function assembleMembership(source: MembershipSource): {
   const members = new LocalMembers(clock);
   const membership = new Membership({ ...source, announcer, rooms, members });
   bus.subscribe(new Deliveries(members, rooms, scheduler, counters).deliver);
-  return { announcer, membership };
+  return { announcer, membership, members };
 }

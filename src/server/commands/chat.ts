@@ -26,6 +26,7 @@ export const chat: Command<typeof Cmd.CHAT> = {
   phase: 'member',
   // Refused or disconnecting chats answer at once: they wait for the ones before them.
   overlaps: (ctx, req) =>
+    ctx.muted() === undefined &&
     !ctx.policy.messageTooLong(req.msg) &&
     ctx.policy.bannedPhrase(req.msg) === undefined &&
     !cidProblem(req.cid),

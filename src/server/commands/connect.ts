@@ -11,7 +11,8 @@ const KNOWN_CAPS: ReadonlySet<string> = new Set(Object.values(Capability));
 /**
  * CONNECT `0` (rules 3.9, 4.1, 4.2, 4.4): claim a nickname and a place in a room, atomically.
  * Existing members get NEW_USER_ENTERS `8` before the joiner gets CONNECT_SUCCESS `03`.
- * A taken nickname gets `01` and a full room `02`, and the server closes, as the seed does.
+ * A taken nickname gets `01` and a full room `02`, and the server closes, as the seed does; a
+ * banned nickname or address gets BANNED `931`, and is closed too.
  */
 export const connect: Command<typeof Cmd.CONNECT> = {
   cmd: Cmd.CONNECT,
@@ -26,6 +27,9 @@ export const connect: Command<typeof Cmd.CONNECT> = {
     );
     const problem = ctx.policy.nicknameProblem(nickname);
     if (problem) return ctx.error('INVALID_NICKNAME', req, `nickname ${problem}`);
+    // A ban of the nickname or the address: told why and until when, then closed (rule 13.5).
+    const banned = ctx.banned(nickname);
+    if (banned) return ctx.session.end({ kind: 'error', ...banned, request: req });
     let room = settings.defaultRoom;
     if (req.room !== undefined) {
       const roomProblem = nameProblem(req.room, settings.maxRoomNameLength);

@@ -16,6 +16,8 @@ import type {
   MoveOutcome,
   RenameOutcome,
 } from '../services/membership.js';
+import type { ModerationActions } from '../services/moderation-actions.js';
+import type { Moderation, Refusal } from '../services/moderation.js';
 import type { Policy } from '../services/policy.js';
 import type { JoinTerms, Session, SessionView } from '../session.js';
 
@@ -40,6 +42,10 @@ export interface Services {
   readonly announcer: Announcer;
   readonly policy: Policy;
   readonly history: History;
+  /** The bans and mutes in force (section 13)... */
+  readonly moderation: Moderation;
+  /** ...and what operators do. */
+  readonly actions: ModerationActions;
   readonly settings: CommandSettings;
   readonly logger: Logger;
   /** Requests and errors, counted for the metrics. */
@@ -101,6 +107,32 @@ export interface CommandContext {
   move(room: string, answer: (moved: JoinInfo) => void): Promise<MoveOutcome>;
   /** Changes this session's nickname (rule 4.10). */
   rename(newNickname: string): Promise<RenameOutcome>;
+  /** The mute in force on this member, as the error to answer with, or undefined (rule 13.6). */
+  muted(): Refusal | undefined;
+  /** The ban that holds this client under `nickname`, as the error to close with (rule 13.5). */
+  banned(nickname: string): Refusal | undefined;
+  /**
+   * What operators do, on behalf of this session (section 13); the commands check that it is
+   * an operator first, except OPER, which makes it one.
+   */
+  readonly actions: SessionActions;
+}
+
+/** {@link ModerationActions} for one session. */
+export interface SessionActions {
+  oper: (name: string, password: string) => ReturnType<ModerationActions['oper']>;
+  kick: (operator: string, nickname: string, reason: string) => Promise<string>;
+  ban: (
+    operator: string,
+    request: Parameters<ModerationActions['ban']>[2],
+  ) => ReturnType<ModerationActions['ban']>;
+  unban: ModerationActions['unban'];
+  mute: (
+    operator: string,
+    request: Parameters<ModerationActions['mute']>[2],
+  ) => ReturnType<ModerationActions['mute']>;
+  list: ModerationActions['list'];
+  auditPage: ModerationActions['auditPage'];
 }
 
 /** One session's context, made once per connection. */
@@ -179,5 +211,31 @@ export class SessionContext implements CommandContext {
 
   rename(newNickname: string): Promise<RenameOutcome> {
     return this.services.membership.rename(this.session, newNickname);
+  }
+
+  muted(): Refusal | undefined {
+    const { moderation } = this.services;
+    const mute = moderation.muteFor(this.session);
+    return mute && moderation.muted(mute);
+  }
+
+  banned(nickname: string): Refusal | undefined {
+    const { moderation } = this.services;
+    const ban = moderation.banFor(nickname, this.session.endpoints.remoteAddress);
+    return ban && moderation.banned(ban);
+  }
+
+  get actions(): SessionActions {
+    const { actions } = this.services;
+    const { session } = this;
+    return {
+      oper: (name, password) => actions.oper(session, name, password),
+      kick: (operator, nickname, reason) => actions.kick(operator, session, nickname, reason),
+      ban: (operator, request) => actions.ban(operator, session, request),
+      unban: (operator, request) => actions.unban(operator, request),
+      mute: (operator, request) => actions.mute(operator, session, request),
+      list: () => actions.list(),
+      auditPage: (query) => actions.auditPage(query),
+    };
   }
 }

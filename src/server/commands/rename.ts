@@ -3,7 +3,8 @@ import type { Command } from './command.js';
 
 /**
  * RENAME `5` (rule 4.10): atomic; `50` if the nickname is held (the requester's own exact
- * nickname included, as in the seed), else `51`, and the room's other members get `52`.
+ * nickname included, as in the seed), else `51`, and the room's other members get `52`. A
+ * muted member may not rename (MUTED `932`), and nobody may take a banned nickname (`909`).
  */
 export const rename: Command<typeof Cmd.RENAME> = {
   cmd: Cmd.RENAME,
@@ -13,6 +14,12 @@ export const rename: Command<typeof Cmd.RENAME> = {
     const newNickname = req.newNickname;
     const problem = ctx.policy.nicknameProblem(newNickname);
     if (problem) return ctx.error('INVALID_NICKNAME', req, `nickname ${problem}`);
+    // A mute holds a nickname: a new one would shed it (rule 13.6).
+    const muted = ctx.muted();
+    if (muted) return ctx.error(muted.error, req, muted.detail, muted.fields);
+    if (ctx.banned(newNickname)) {
+      return ctx.error('INVALID_NICKNAME', req, 'nickname is banned');
+    }
     if (newNickname === ctx.session.nickname) {
       return ctx.reply({ cmd: Cmd.RENAME_DUPLICATE_NICKNAME }, req.id);
     }

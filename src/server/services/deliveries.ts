@@ -35,6 +35,11 @@ export class Deliveries {
       return;
     }
     if (session.phase !== 'member') return;
+    if (delivery.kind === 'kick') {
+      const { by, reason } = delivery;
+      const detail = `kicked by ${by}${reason === '' ? '' : `: ${reason}`}`;
+      return session.end({ kind: 'error', error: 'KICKED', detail, fields: { by } });
+    }
     const cmd = session.whisperCap ? Cmd.WHISPER_MESSAGE : Cmd.CHAT_RESPONSE;
     this.counters.whisperDeliveries++;
     session.writer.send(Buffer.from(encode({ cmd, from: delivery.from, msg: delivery.msg })));

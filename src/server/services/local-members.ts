@@ -50,6 +50,11 @@ export class LocalMembers {
     return this.byId.get(id);
   }
 
+  /** Every member of this node. */
+  sessions(): IterableIterator<Session> {
+    return this.byId.values();
+  }
+
   add(session: Session): void {
     this.byId.set(session.id, session);
   }

@@ -15,12 +15,17 @@ export interface PolicySettings {
 export class Policy {
   readonly maxMessageLength: number;
   private readonly maxNicknameLength: number;
-  private readonly phrases: readonly string[];
+  private phrases: readonly string[];
 
   constructor(settings: PolicySettings) {
     this.maxMessageLength = settings.maxMessageLength;
     this.maxNicknameLength = settings.maxNicknameLength;
     this.phrases = settings.bannedPhrases;
+  }
+
+  /** Takes a reloaded list of banned phrases (lower-cased, as the configuration gives them). */
+  reload(bannedPhrases: readonly string[]): void {
+    this.phrases = bannedPhrases;
   }
 
   /** Why a nickname cannot be used, or undefined (rule 4.2). */
