@@ -71,6 +71,8 @@ export class ChatClient extends ClientSession {
    * after which this is undefined too.
    */
   operator: string | undefined;
+  /** The UNBAN under way, which the next one waits for. */
+  private unbanning: Promise<unknown> = Promise.resolve();
 
   constructor(...args: ConstructorParameters<typeof ClientSession>) {
     super(...args);
@@ -200,8 +202,7 @@ export class ChatClient extends ClientSession {
   async ban(options: BanOptions): Promise<BanResult> {
     const answer = await this.moderate(banRequest(options));
     const ban = toBan(answer.ban as unknown as Record<string, unknown>);
-    // `bans` is on the wire (rule 13.5) though not in BanSuccess: read as the record it is.
-    const bans = listOf((answer as unknown as Record<string, unknown>).bans, toBan);
+    const bans = listOf(answer.bans, toBan);
     return { ban, bans: bans.length > 0 ? bans : [ban], kicked: stringsOf(answer.kicked) };
   }
 
@@ -210,7 +211,12 @@ export class ChatClient extends ClientSession {
    * address or block, or with this id. Resolves with the bans lifted: none when none matched.
    */
   async unban(options: UnbanOptions): Promise<{ removed: BanInfo[] }> {
-    const answer = await this.moderate(unbanRequest(options));
+    const request = unbanRequest(options);
+    // UNBAN's own `id` field (a ban's id) is where a correlation id goes (rule 4.3): it is sent
+    // without one, one at a time, so that its answer is known by order.
+    const turn = this.unbanning.then(() => this.moderate(request, true));
+    this.unbanning = turn.catch(() => undefined);
+    const answer = await turn;
     return { removed: listOf(answer.removed, toBan) };
   }
 
@@ -255,9 +261,13 @@ export class ChatClient extends ClientSession {
   }
 
   /** An operator's request; a `928` says this session is not (or no longer) an operator. */
-  private async moderate<C extends ModerationCode>(body: RequestOf<C>): Promise<SuccessOf<C>> {
+  private async moderate<C extends ModerationCode>(
+    body: RequestOf<C>,
+    bare = false,
+  ): Promise<SuccessOf<C>> {
     try {
-      return await this.live().requests.request(body);
+      const { requests } = this.live();
+      return await (bare ? requests.requestBare(body) : requests.request(body));
     } catch (err) {
       if (err instanceof NatterError && err.code === ErrorCode.NOT_PERMITTED) {
         this.operator = undefined;
