@@ -99,7 +99,7 @@ export class OperatorControls {
       this.status.hidden = false;
       this.host.showActions(true);
       this.host.messages.system(
-        `You are an operator now. Choose Moderate beside a member to act on them.`,
+        'You are an operator now. Choose ⋯ beside a member to act on them.',
       );
     } catch (err) {
       this.error.textContent = sentenceFor(err as NatterError);
