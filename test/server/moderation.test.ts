@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChatServer } from '../../src/chat-server.js';
+import { createServer, type ChatServer } from '../../src/chat-server.js';
 import { RawClient, join, joinAll, startServer, type Msg } from '../helpers.js';
 import { ROOT } from '../operators.js';
 
@@ -301,5 +304,45 @@ describe('MUTE', () => {
     await sleep(350);
     bob!.send({ cmd: '7', msg: 'now.' });
     assert.equal((await alice!.next()).msg, 'now.');
+  });
+});
+
+describe('moderation across a restart', () => {
+  it('bans, mutes and the audit log are kept under the data directory', async (t) => {
+    const dataDir = mkdtempSync(joinPath(tmpdir(), 'natter-moderation-'));
+    t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+    const first = await createServer({
+      host: '127.0.0.1',
+      port: 0,
+      http: false,
+      dataDir,
+      operators: [ROOT],
+    });
+    t.after(() => first.close());
+    {
+      const op = await operator(t, first);
+      op.send({ cmd: '17', nickname: 'eve', durationMs: 3_600_000, reason: 'spam' });
+      op.send({ cmd: '18', nickname: 'frank', durationMs: 3_600_000 });
+      assert.equal((await answer(op)).cmd, '170');
+      assert.equal((await answer(op)).cmd, '180');
+    }
+    await first.close();
+    const second = await startServer(t, { dataDir, operators: [ROOT] });
+    const eve = await RawClient.open(t, second);
+    eve.send({ cmd: '0', nickname: 'eve' });
+    const refused = await eve.next();
+    assert.equal(refused.cmd, '931');
+    assert.match(refused.reason as string, /^banned by root until .*: spam$/);
+    const [alice, frank] = await joinAll(t, second, ['alice', 'frank']);
+    frank!.send({ cmd: '7', msg: 'hello again' });
+    assert.equal((await answer(frank!)).cmd, '932');
+    const op = await operator(t, second);
+    op.send({ cmd: '24' });
+    const entries = (await answer(op)).entries as { action: string }[];
+    assert.deepEqual(
+      entries.map((e) => e.action),
+      ['oper', 'mute', 'ban', 'oper'],
+    );
+    assert.equal(alice!.closed, false);
   });
 });
