@@ -120,6 +120,22 @@ function target(word: string): [string, string?] {
   return isAddress(word) ? [word, word] : [word];
 }
 
+/**
+ * Why a target that looks like an address (dotted digits, or a block) is none, so that a typo
+ * does not become a ban of a nickname nobody has; undefined when it is fine.
+ */
+function addressTypo(word: string): string | undefined {
+  const looksLikeOne = /^\d+(\.\d+){1,3}(\/\d+)?$/.test(word) || /^[\da-f:.]+\/\d+$/i.test(word);
+  if (!looksLikeOne) return undefined;
+  try {
+    parseAddressBlock(word);
+    return undefined;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return `! ${printable(word)} is no address or block (${why}); nick:${printable(word)} names a nickname`;
+  }
+}
+
 function isAddress(text: string): boolean {
   try {
     parseAddressBlock(text);
@@ -143,6 +159,11 @@ async function oper(client: ChatClient, name: string, out: Output): Promise<void
 async function ban(client: ChatClient, words: string[], out: Output): Promise<boolean> {
   if (words.length === 0) {
     out.notice('! usage: \\ban <nick|address|cidr> [time] [reason], the time as 10m, 2h or 7d');
+    return true;
+  }
+  const typo = addressTypo(words[0]!);
+  if (typo) {
+    out.notice(typo);
     return true;
   }
   const [text, address] = target(words[0]!);
@@ -170,6 +191,8 @@ async function ban(client: ChatClient, words: string[], out: Output): Promise<bo
  * or without its `#`) when one has it and no nickname ban is of that name; else a nickname.
  */
 async function unban(client: ChatClient, word: string, out: Output): Promise<void> {
+  const typo = addressTypo(word);
+  if (typo) return out.notice(typo);
   await attempt(client, out, async () => {
     const [text, address] = target(word);
     let options: UnbanOptions = address !== undefined ? { address } : { nickname: text };

@@ -8,17 +8,22 @@ import { HiddenPrompt, PromptInterrupted, type TerminalInput } from './password-
 /**
  * Reads a password on the terminal that readline reads, showing nothing of it. Undefined after
  * Ctrl-C or the end of the input.
+ * @param editing readline edits the line itself (a terminal on both ends), rather than taking
+ *   the terminal's lines as they come (output redirected)
  */
 export async function askHidden(
   rl: readline.Interface,
   input: TerminalInput,
   output: NodeJS.WritableStream,
   prompt: string,
+  editing: boolean,
 ): Promise<string | undefined> {
-  // readline hears every key through `keypress` listeners: they are taken off while the password
-  // is typed, so that readline neither echoes it nor takes it for a line to send.
-  const listeners = input.listeners('keypress') as ((...args: unknown[]) => void)[];
-  input.removeAllListeners('keypress');
+  // readline hears every key through `keypress` listeners when it edits, else every chunk
+  // through `data` ones: they are taken off while the password is typed, so that readline
+  // neither echoes it nor takes it for a line to send.
+  const event = editing ? 'keypress' : 'data';
+  const listeners = input.listeners(event) as ((...args: unknown[]) => void)[];
+  input.removeAllListeners(event);
   rl.pause();
   try {
     return await new HiddenPrompt(input, output).read(prompt);
@@ -26,9 +31,9 @@ export async function askHidden(
     if (err instanceof PromptInterrupted) return undefined;
     throw err;
   } finally {
-    for (const listener of listeners) input.on('keypress', listener);
-    // The prompt leaves the terminal as it found it before readline: raw mode is readline's.
-    input.setRawMode(true);
+    for (const listener of listeners) input.on(event, listener);
+    // The prompt leaves the terminal in cooked mode; an editing readline had it raw.
+    if (editing) input.setRawMode(true);
     rl.resume();
   }
 }

@@ -90,10 +90,13 @@ export async function chat(args: string[]): Promise<number> {
     line: print,
     history: (messages) => messages.forEach((m) => print(formatHistory(m, options.style))),
     password: async (prompt) => {
-      if (!interactive) return nextLine(lines);
+      if (!process.stdin.isTTY) return nextLine(lines);
+      // On a terminal, hidden; the prompt goes where the user sees it even when stdout does not.
+      const shown = interactive ? process.stdout : process.stderr;
       held = [];
       try {
-        return await askHidden(rl, process.stdin as TerminalInput, process.stdout, prompt);
+        const input = process.stdin as TerminalInput;
+        return await askHidden(rl, input, shown, prompt, interactive);
       } finally {
         const waiting = held;
         held = undefined;

@@ -98,6 +98,8 @@ describe('natter chat, moderation', () => {
       '\\ban',
       '\\unban',
       '\\audit x',
+      '\\ban 10.0.0.1/33 1h',
+      '\\unban 300.1.2.3',
       '\\oper root',
       'wrong',
       '\\help',
@@ -111,6 +113,11 @@ describe('natter chat, moderation', () => {
     assert.match(out, /! usage: \\ban <nick\|address\|cidr> \[time\] \[reason\]/);
     assert.match(out, /! usage: \\unban <nick\|address\|id>/);
     assert.match(out, /! usage: \\audit \[n\]/);
+    assert.match(
+      out,
+      /! 10\.0\.0\.1\/33 is no address or block \(.+\); nick:10\.0\.0\.1\/33 names a nickname\n/,
+    );
+    assert.match(out, /! 300\.1\.2\.3 is no address or block/);
     assert.match(out, /! wrong operator name or password\n/);
     assert.match(out, /Operators \(after \\oper\):/);
     for (const command of ['oper', 'kick', 'ban', 'unban', 'mute', 'unmute', 'bans', 'audit']) {
@@ -183,6 +190,23 @@ describe('natter chat, moderation', () => {
     assert.doesNotMatch(pty.screenText, /sec/, 'nothing of the password is shown');
     // The line editor is back: what is typed next is a line again.
     await pty.waitFor(/\[lobby\] op> $/, 'screenText');
+    pty.write('\\bans\r');
+    await pty.waitFor(/\* no bans or mutes/, 'screenText');
+    pty.write('\\exit\r');
+    assert.equal(await pty.exitCode(), 0);
+  });
+
+  it('with the output redirected, \\oper still asks the terminal, on stderr, without echo', async (t) => {
+    const server = await startServer(t, { operators: [ROOT] });
+    const chat = `${process.execPath} ${NATTER_BIN} chat --nick op --host 127.0.0.1 --port ${server.port}`;
+    // stdin is the terminal, stdout a pipe: lines as the terminal gives them, no line editor.
+    const pty = run(t, 'script', ['-qfec', `${chat} | cat`, '/dev/null']);
+    await pty.waitFor(/\* connected/, 'screenText');
+    pty.write('\\oper root\r');
+    await pty.waitFor(/Password: $/, 'screenText');
+    pty.write('secret\r');
+    await pty.waitFor(/\* you are an operator now, as root/, 'screenText');
+    assert.doesNotMatch(pty.screenText, /secret/);
     pty.write('\\bans\r');
     await pty.waitFor(/\* no bans or mutes/, 'screenText');
     pty.write('\\exit\r');
