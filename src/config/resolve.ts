@@ -4,6 +4,8 @@ import { addToBlockList } from '../addresses.js';
 import { nameProblem } from '../protocol/names.js';
 import { durationMs } from './duration.js';
 import { parseOperators, type OperatorConfig } from './operators.js';
+import { ConfigError } from './config-error.js';
+import { checkedPhrases, readPhrases } from './phrases.js';
 import {
   DEFAULT_CONFIG,
   OPTIONS,
@@ -18,10 +20,7 @@ import {
  * defaults, converted by the option table, and validated before the server starts.
  */
 
-/** A configuration mistake, reported to the user before the server starts. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError } from './config-error.js';
 
 /** Values as they come from a source: strings from flags and variables, JSON from a file. */
 export type RawOptions = Partial<Record<keyof ServerConfig, unknown>>;
@@ -99,7 +98,7 @@ export function validateConfig(
   if (!/^[A-Za-z0-9_.-]+$/.test(config.redisPrefix)) {
     throw new ConfigError('redisPrefix may hold letters, digits, _, . and - only');
   }
-  config.bannedPhrases = normalisePhrases(config.bannedPhrases);
+  config.bannedPhrases = checkedPhrases(name('bannedPhrases'), config.bannedPhrases);
   try {
     config.operators = parseOperators(config.operators);
   } catch (err) {
@@ -213,7 +212,9 @@ function convert(spec: OptionSpec, value: unknown, origin: string): unknown {
     }
     case 'list': {
       const list = Array.isArray(value) ? value : [value];
-      if (!list.every((p) => typeof p === 'string')) {
+      // Banned phrases may also be objects (a rule with its action); checked in validation.
+      const objects = spec.key === 'bannedPhrases';
+      if (!list.every((p) => typeof p === 'string' || (objects && typeof p === 'object' && p))) {
         throw new ConfigError(`${where} must be a list of strings`);
       }
       return list;
@@ -265,20 +266,4 @@ function readJsonFile(path: string): RawOptions {
     if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown option "${key}"`);
   }
   return parsed as RawOptions;
-}
-
-/** A banned-words file: one phrase per line; blank lines and lines starting with `#` are skipped. */
-function readPhrases(path: string): string[] {
-  try {
-    return readFileSync(path, 'utf8')
-      .split(/\r?\n/)
-      .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
-  } catch (err) {
-    throw new ConfigError(`cannot read banned words file ${path}: ${(err as Error).message}`);
-  }
-}
-
-/** Lower-cased, without empties or repeats: matching is a case-insensitive substring test. */
-function normalisePhrases(phrases: string[]): string[] {
-  return [...new Set(phrases.map((p) => p.toLowerCase()).filter((p) => p.length > 0))];
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_LIMITS } from '../protocol/limits.js';
+import type { PhraseRuleConfig } from '../moderation/phrase-rules.js';
 import type { OperatorConfig } from './operators.js';
 
 /**
@@ -29,8 +30,12 @@ export interface ServerConfig {
   tlsPort: number;
   /** Members per room, the default room included (the seed's MAX_USER_IN_CHATROOM). */
   maxUsers: number;
-  /** Phrases that get a CHAT or WHISPER sender disconnected (case-insensitive substrings). */
-  bannedPhrases: string[];
+  /**
+   * Banned phrases and what happens to whoever says one (docs/protocol.md, rule 6.1): lines such
+   * as `i hate professor` (the seed's: disconnect) or `mute 10m: spam spam`, or objects `{phrase,
+   * action, duration, reason}` (src/moderation/phrase-rules.ts).
+   */
+  bannedPhrases: PhraseRuleConfig[];
   /** The room a client lands in when CONNECT names none. */
   defaultRoom: string;
   /** Report every address in USERS as `"hidden", 0`. */

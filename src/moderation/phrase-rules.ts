@@ -43,6 +43,19 @@ export interface PhraseRule {
   readonly reason?: string;
 }
 
+/**
+ * A rule as a configuration gives it: a line in the file syntax (`"mute 10m: spam spam"`), or
+ * an object with `action` defaulting to `disconnect` and `duration` as in the file or in ms.
+ */
+export type PhraseRuleConfig =
+  | string
+  | {
+      readonly phrase: string;
+      readonly action?: string;
+      readonly duration?: string | number;
+      readonly reason?: string;
+    };
+
 /** The seed's rule, the default list: "i hate professor" gets its sender disconnected. */
 export const SEED_PHRASE_RULES: readonly PhraseRule[] = [
   { phrase: 'i hate professor', action: 'disconnect' },

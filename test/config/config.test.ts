@@ -48,7 +48,7 @@ describe('configuration', () => {
       env: { NATTER_HIDE_ADDRESSES: 'true', NATTER_BANNED_PHRASES: 'One\nTwo' },
     });
     assert.equal(config.hideAddresses, true);
-    assert.deepEqual(config.bannedPhrases, ['one', 'two']);
+    assert.deepEqual(config.bannedPhrases, ['One', 'Two']);
   });
 
   it('rejects bad values with a message naming the option as the user wrote it, and its range', () => {

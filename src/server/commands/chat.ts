@@ -3,7 +3,7 @@ import type { Appended } from '../../backends/history.js';
 import { Cmd } from '../../protocol/codes.js';
 import type { ChatAccepted } from '../../protocol/messages.js';
 import { MAX_CID_LENGTH, type ChatRequest } from '../../protocol/requests.js';
-import { messageAllowed } from './checks.js';
+import { allowedText } from './checks.js';
 import type { Answer, Command } from './command.js';
 import type { CommandContext } from './context.js';
 
@@ -33,10 +33,11 @@ export const chat: Command<typeof Cmd.CHAT> = {
   run(ctx, req) {
     const problem = cidProblem(req.cid);
     if (problem) return ctx.error('INVALID_FIELD', req, problem, { field: 'cid' });
-    if (!messageAllowed(ctx, req)) return;
+    const msg = allowedText(ctx, req);
+    if (msg === undefined) return;
     let outcome: ReturnType<typeof ctx.chat>;
     try {
-      outcome = ctx.chat(req.msg, ctx.historyOn ? req.cid : undefined);
+      outcome = ctx.chat(msg, ctx.historyOn ? req.cid : undefined);
     } catch (err) {
       if (!(err instanceof StoreFailedError)) throw err;
       ctx.logger.error(`${ctx.session.label}: ${err.message}`);

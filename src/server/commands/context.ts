@@ -1,4 +1,5 @@
 import type { Directory, MemberRecord } from '../../backends/directory.js';
+import type { PhraseRule } from '../../moderation/phrase-rules.js';
 import type { Appended, HistoryPage, PageQuery } from '../../backends/history.js';
 import type { ServerConfig } from '../../config/options.js';
 import { encode } from '../../protocol/encode.js';
@@ -18,6 +19,7 @@ import type {
 } from '../services/membership.js';
 import type { ModerationActions } from '../services/moderation-actions.js';
 import type { Moderation, Refusal } from '../services/moderation.js';
+import { sanction } from '../services/phrase-sanctions.js';
 import type { Policy } from '../services/policy.js';
 import type { JoinTerms, Session, SessionView } from '../session.js';
 
@@ -111,6 +113,14 @@ export interface CommandContext {
   muted(): Refusal | undefined;
   /** The ban that holds this client under `nickname`, as the error to close with (rule 13.5). */
   banned(nickname: string): Refusal | undefined;
+  /**
+   * Carries out what a banned phrase's rule costs this session (rule 6.1): ends it, or mutes
+   * it; returns the refusal to answer with, if any.
+   */
+  sanction(
+    rule: PhraseRule,
+    request: { readonly cmd?: unknown; readonly id?: RequestId },
+  ): Refusal | undefined;
   /**
    * What operators do, on behalf of this session (section 13); the commands check that it is
    * an operator first, except OPER, which makes it one.
@@ -223,6 +233,14 @@ export class SessionContext implements CommandContext {
     const { moderation } = this.services;
     const ban = moderation.banFor(nickname, this.session.endpoints.remoteAddress);
     return ban && moderation.banned(ban);
+  }
+
+  sanction(
+    rule: PhraseRule,
+    request: { readonly cmd?: unknown; readonly id?: RequestId },
+  ): Refusal | undefined {
+    const { moderation, logger } = this.services;
+    return sanction(moderation, logger, this.session, rule, request);
   }
 
   get actions(): SessionActions {

@@ -1,5 +1,5 @@
 import { Cmd } from '../../protocol/codes.js';
-import { messageAllowed } from './checks.js';
+import { allowedText } from './checks.js';
 import type { Command } from './command.js';
 
 /**
@@ -20,8 +20,9 @@ export const whisper: Command<typeof Cmd.WHISPER> = {
     if (ctx.session.closing) return;
     if (!target) return ctx.reply({ cmd: Cmd.WHISPER_NO_SUCH_USER }, req.id);
     if (target.id === ctx.session.id) return ctx.reply({ cmd: Cmd.WHISPER_MYSELF }, req.id);
-    if (!messageAllowed(ctx, req)) return;
-    await ctx.whisper(target, req.msg);
+    const msg = allowedText(ctx, req);
+    if (msg === undefined) return;
+    await ctx.whisper(target, msg);
     ctx.reply({ cmd: Cmd.WHISPER_SUCCESS }, req.id);
   },
 };

@@ -11,7 +11,7 @@ import { nicknameKeys } from '../../protocol/names.js';
 import type { Logger } from '../logger.js';
 import type { Session } from '../session.js';
 import type { LocalMembers } from './local-members.js';
-import { Moderation } from './moderation.js';
+import type { Moderation } from './moderation.js';
 import type { Operators } from './operators.js';
 
 /** A request the operator got wrong: answered INVALID_FIELD `906` naming the field. */

@@ -1,11 +1,13 @@
+import { PhraseFilter, type PhraseMatch } from '../../moderation/phrase-filter.js';
+import { phraseRulesFrom, type PhraseRuleConfig } from '../../moderation/phrase-rules.js';
 import { codePointLength, nameProblem } from '../../protocol/names.js';
 
 /** The settings the policy enforces. */
 export interface PolicySettings {
   readonly maxNicknameLength: number;
   readonly maxMessageLength: number;
-  /** Lower-cased banned phrases (the configuration normalises them). */
-  readonly bannedPhrases: readonly string[];
+  /** Banned phrases and their actions, as the configuration gives them (validated there). */
+  readonly bannedPhrases: readonly PhraseRuleConfig[];
 }
 
 /**
@@ -15,17 +17,25 @@ export interface PolicySettings {
 export class Policy {
   readonly maxMessageLength: number;
   private readonly maxNicknameLength: number;
-  private phrases: readonly string[];
+  private filter: PhraseFilter;
+  /**
+   * The last text checked and what was found: a chat is checked when it is read (may it
+   * overlap?) and again when it is carried out, and the second check is then free.
+   */
+  private lastText: string | undefined;
+  private lastMatch: PhraseMatch | undefined;
 
   constructor(settings: PolicySettings) {
     this.maxMessageLength = settings.maxMessageLength;
     this.maxNicknameLength = settings.maxNicknameLength;
-    this.phrases = settings.bannedPhrases;
+    this.filter = compile(settings.bannedPhrases);
   }
 
-  /** Takes a reloaded list of banned phrases (lower-cased, as the configuration gives them). */
-  reload(bannedPhrases: readonly string[]): void {
-    this.phrases = bannedPhrases;
+  /** Takes a reloaded list of banned phrases (SIGHUP); the configuration checked them. */
+  reload(bannedPhrases: readonly PhraseRuleConfig[]): void {
+    this.filter = compile(bannedPhrases);
+    this.lastText = undefined;
+    this.lastMatch = undefined;
   }
 
   /** Why a nickname cannot be used, or undefined (rule 4.2). */
@@ -44,13 +54,25 @@ export class Policy {
   }
 
   /**
-   * The first banned phrase in `text`, compared case-insensitively as a substring, or undefined
-   * (rule 6.1).
+   * The most severe banned phrase in `text`, matched through case, compatibility forms,
+   * invisible characters, accents, look-alike letters and the punctuation between words, or
+   * undefined (rule 6.1; src/moderation/phrase-filter.ts).
    */
-  bannedPhrase(text: string): string | undefined {
-    if (this.phrases.length === 0) return undefined;
-    const lower = text.toLowerCase();
-    for (const phrase of this.phrases) if (lower.includes(phrase)) return phrase;
-    return undefined;
+  bannedPhrase(text: string): PhraseMatch | undefined {
+    if (this.filter.empty) return undefined;
+    if (text !== this.lastText) {
+      this.lastMatch = this.filter.check(text);
+      this.lastText = text;
+    }
+    return this.lastMatch;
   }
+
+  /** `text` with every banned phrase masked (a rule's `redact`). */
+  redact(text: string): string {
+    return this.filter.redact(text);
+  }
+}
+
+function compile(phrases: readonly PhraseRuleConfig[]): PhraseFilter {
+  return new PhraseFilter(phraseRulesFrom(phrases, 'bannedPhrases'));
 }

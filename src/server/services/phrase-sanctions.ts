@@ -1,0 +1,105 @@
+import type { Ban, Mute } from '../../backends/moderation.js';
+import type { PhraseRule } from '../../moderation/phrase-rules.js';
+import type { RequestId } from '../../protocol/requests.js';
+import type { Logger } from '../logger.js';
+import type { Session } from '../session.js';
+import type { Moderation, Refusal } from './moderation.js';
+
+/** Who the banned-phrase filter's actions are by, in the audit log and on the wire. */
+export const SERVER = 'server';
+
+/**
+ * What the banned-phrase filter does to the sender of a rule's phrase (rule 6.1), besides
+ * `redact`: the refusal to answer (MESSAGE_REFUSED, MUTED), or the end of the session
+ * (BANNED_PHRASE, KICKED, BANNED), which this ends. A mute or ban is kept in the store, and
+ * every action in the audit log, in the background: the member is refused or closed at once.
+ */
+export function sanction(
+  moderation: Moderation,
+  logger: Logger,
+  session: Session,
+  rule: PhraseRule,
+  request: { readonly cmd?: unknown; readonly id?: RequestId },
+): Refusal | undefined {
+  const nickname = session.nickname;
+  const reason = rule.reason ?? '';
+  const because = reason === '' ? '' : `: ${reason}`;
+  const now = moderation.now();
+  const store = moderation.current;
+  const kept = (work: Promise<unknown>) =>
+    work.catch((err: unknown) =>
+      logger.warn(`the filter's ${rule.action} of ${nickname} was not kept: ${String(err)}`),
+    );
+  kept(
+    store.appendAudit({
+      by: SERVER,
+      action: 'filter',
+      target: nickname,
+      reason,
+      details: {
+        phrase: rule.phrase,
+        applied: rule.action,
+        address: session.endpoints.remoteAddress,
+      },
+    }),
+  );
+  switch (rule.action) {
+    case 'redact':
+      return undefined;
+    case 'refuse':
+      return {
+        error: 'MESSAGE_REFUSED',
+        detail: `a phrase in it is not allowed here${because}`,
+        fields: {},
+      };
+    case 'disconnect':
+      session.end({ kind: 'error', error: 'BANNED_PHRASE', request });
+      return undefined;
+    case 'kick':
+      session.end({
+        kind: 'error',
+        request,
+        error: 'KICKED',
+        detail: `kicked by ${SERVER}${because}`,
+        fields: { by: SERVER },
+      });
+      return undefined;
+    case 'mute': {
+      const durationMs = rule.durationMs!;
+      const mute: Mute = {
+        id: '',
+        nickname,
+        reason,
+        by: SERVER,
+        createdAt: now,
+        expiresAt: now + durationMs,
+      };
+      moderation.muteNow(session, mute);
+      kept(store.addMute({ nickname, reason, by: SERVER, durationMs }));
+      return moderation.muted(mute);
+    }
+    case 'ban': {
+      const { durationMs } = rule;
+      const expiresAt = durationMs === undefined ? null : now + durationMs;
+      const ban: Ban = {
+        id: '',
+        kind: 'nickname',
+        target: nickname,
+        reason,
+        by: SERVER,
+        createdAt: now,
+        expiresAt,
+      };
+      session.end({ kind: 'error', request, ...moderation.banned(ban) });
+      kept(
+        store.addBan({
+          nickname,
+          reason,
+          by: SERVER,
+          ...(durationMs === undefined ? {} : { durationMs }),
+        }),
+      );
+      return undefined;
+    }
+  }
+}
