@@ -217,6 +217,30 @@ describe('moderation with the client library (real server)', () => {
     assert.equal(bob.connected, true);
   });
 
+  it('the phrase filter: a refused chat rejects with 933, is not delivered, nor sent again', async (t) => {
+    const server = await startServer(t, {
+      bannedPhrases: ['refuse reads as an advert: buy followers', 'kick go outside: flame war'],
+    });
+    const alice = await member(t, server, 'alice');
+    const bob = await member(t, server, 'bob', { reconnect: true });
+    const heard: string[] = [];
+    alice.on('chat', (e: { msg: string }) => heard.push(e.msg));
+    const refused = await rejection(bob.chat('buy followers now'));
+    assert.deepEqual([refused.code, refused.errorName], ['933', 'MESSAGE_REFUSED']);
+    await bob.chat('fine now');
+    await eventually(() => heard.includes('fine now'), 'the next chat');
+    assert.deepEqual(heard, ['fine now']);
+
+    // Kicked by the filter: the chat rejects with the kick, and the client stays away.
+    const events: ChatEvent[] = [];
+    bob.on('event', (e: ChatEvent) => events.push(e));
+    assert.equal((await rejection(bob.chat('FLAME WAR!!'))).code, '929');
+    const reason = await bob.closed();
+    assert.deepEqual([reason?.code, reason?.by], ['929', 'server']);
+    await sleep(400);
+    assert.equal(events.filter((e) => e.type === 'reconnecting').length, 0);
+  });
+
   it('audit: every action, newest first, page by page', async (t) => {
     const server = await startServer(t, { operators: [ROOT] });
     const op = await operator(t, server);
