@@ -2,15 +2,14 @@
  * What `natter chat` does with a line the user typed: a chat, or a command with `\` or `/` in
  * front (`\\text` and `//text` send the text with one of them).
  */
-import {
-  NatterError,
-  splitMessage,
-  type ChatClient,
-  type HistoryMessage,
-} from '../client/index.js';
+import { splitMessage, type ChatClient } from '../client/index.js';
 import { NATTER_VERSION } from '../version.js';
 import { printable, users } from './chat-format.js';
 import { RECENT_COUNT, type RoomView } from './chat-history.js';
+import { MODERATION_COMMANDS, moderate } from './chat-moderation.js';
+import { attempt, type Output } from './chat-output.js';
+
+export type { Output } from './chat-output.js';
 
 /** The chat commands, as \help lists them. */
 export const CHAT_COMMANDS: readonly (readonly [string, string])[] = [
@@ -29,21 +28,14 @@ export const CHAT_COMMANDS: readonly (readonly [string, string])[] = [
 
 /** \help: the commands, and how to send a line that starts like one. */
 export function commandList(): string {
+  const row = ([cmd, text]: readonly [string, string]) => `  ${cmd.padEnd(22)} ${text}`;
   return [
-    ...CHAT_COMMANDS.map(([cmd, text]) => `  ${cmd.padEnd(22)} ${text}`),
+    ...CHAT_COMMANDS.map(row),
+    '  Operators (after \\oper):',
+    ...MODERATION_COMMANDS.map(row),
     '  Commands work with / as well (/users). To send a line that starts with \\ or /, double it:',
     '  \\\\text sends \\text, //text sends /text. Tab completes nicknames and commands.',
   ].join('\n');
-}
-
-/** Where a command's output goes: notices (`* ...`, `! ...`) and plain rows. */
-export interface Output {
-  /** A notice of the client's own: `* ...`, or `! ...` for an error. */
-  notice(text: string): void;
-  /** A row of a list, as it is. */
-  line(text: string): void;
-  /** Messages from the room's history, oldest first, shown apart from live ones. */
-  history(messages: readonly HistoryMessage[]): void;
 }
 
 /**
@@ -145,6 +137,7 @@ export async function runLine(
     case 'quit':
       return false;
     default:
+      if (await moderate(client, name, arg, out)) return true;
       out.notice(`! unknown command ${line[0]}${name}; \\help lists the commands`);
       return true;
   }
@@ -159,16 +152,5 @@ async function chat(client: ChatClient, text: string, out: Output, view?: RoomVi
   }
   if (parts.length > 1) {
     out.notice(`* your message was too long for one, and went in ${parts.length} parts`);
-  }
-}
-
-async function attempt(client: ChatClient, out: Output, action: () => Promise<void>) {
-  try {
-    await action();
-  } catch (err) {
-    // A closed connection is told once, with its reason, by the session that watches it; so is
-    // an error that closes it.
-    if (client.isClosed || (err instanceof NatterError && err.response?.fatal === true)) return;
-    out.notice(`! ${err instanceof Error ? err.message : String(err)}`);
   }
 }

@@ -6,7 +6,11 @@ import type { TlsOption } from '../client/tls-socket.js';
 import { CHAT_COMMANDS, commandList, runLine, type Output } from './chat-commands.js';
 import { formatEvent, formatHistory, notice, PLAIN, type Style } from './chat-format.js';
 import { RoomView } from './chat-history.js';
+import { MODERATION_COMMANDS } from './chat-moderation.js';
+import { askHidden, nextLine } from './chat-password.js';
 import { certificateSentence, tlsOf } from './chat-tls.js';
+import { moderationLine } from './moderation-format.js';
+import type { TerminalInput } from './password-input.js';
 import { UsageError } from './usage.js';
 
 export { formatEvent, printable } from './chat-format.js';
@@ -70,8 +74,11 @@ export async function chat(args: string[]): Promise<number> {
   });
   // Taken now: lines read while the room's last messages are fetched wait in it.
   const lines = rl[Symbol.asyncIterator]();
+  /** While a password is typed, what would be printed waits, so as not to redraw the prompt. */
+  let held: string[] | undefined;
   const print = interactive
     ? (text: string) => {
+        if (held) return void held.push(text);
         readline.clearLine(process.stdout, 0);
         readline.cursorTo(process.stdout, 0);
         process.stdout.write(text + '\n');
@@ -82,6 +89,20 @@ export async function chat(args: string[]): Promise<number> {
     notice: (text) => print(notice(options.style, text)),
     line: print,
     history: (messages) => messages.forEach((m) => print(formatHistory(m, options.style))),
+    password: async (prompt) => {
+      if (!process.stdin.isTTY) return nextLine(lines);
+      // On a terminal, hidden; the prompt goes where the user sees it even when stdout does not.
+      const shown = interactive ? process.stdout : process.stderr;
+      held = [];
+      try {
+        const input = process.stdin as TerminalInput;
+        return await askHidden(rl, input, shown, prompt, interactive);
+      } finally {
+        const waiting = held;
+        held = undefined;
+        waiting.forEach(print);
+      }
+    },
   };
   const setPrompt = () => rl.setPrompt(`[${client.room ?? 'chat'}] ${client.nickname}> `);
 
@@ -126,10 +147,12 @@ export async function chat(args: string[]): Promise<number> {
   const watching = client.closed().then((reason) => {
     if (leaving) return;
     if (!reason) return void out.notice('* disconnected');
+    // Kicked or banned: said as such (who, why, until when), not as a lost connection.
+    const told = moderationLine(reason);
     out.notice(
       away
         ? `! giving up: ${describeJoinError(reason, options)}`
-        : `! disconnected: ${reason.message}`,
+        : (told ?? `! disconnected: ${reason.message}`),
     );
     exitCode = 1;
     rl.close();
@@ -238,7 +261,9 @@ function track(known: Set<string>, event: ChatEvent): void {
 function complete(line: string, known: Set<string>): [string[], string] {
   const word = line.slice(line.lastIndexOf(' ') + 1);
   if (word === line && /^[\\/]/.test(line)) {
-    const names = CHAT_COMMANDS.map(([cmd]) => line.charAt(0) + cmd.slice(1).split(' ', 1)[0]!);
+    const names = [...CHAT_COMMANDS, ...MODERATION_COMMANDS].map(
+      ([cmd]) => line.charAt(0) + cmd.slice(1).split(' ', 1)[0]!,
+    );
     return [names.filter((name) => name.startsWith(line)), line];
   }
   const lower = word.toLowerCase();
@@ -255,6 +280,8 @@ function describeJoinError(err: unknown, options: ChatOptions): string {
       return `the nickname "${options.nickname}" is already taken; choose another with --nick`;
     case '02':
       return 'the chat room is full; try again later';
+    case '931':
+      return moderationLine(err)!.replace(/^! /, '');
     default:
       return err.message;
   }

@@ -39,6 +39,37 @@ export class NatterError extends Error {
     return errorName(this.code);
   }
 
+  /** The server's reason (its wording may change: match on `code`); else this error's message. */
+  get reason(): string {
+    const reason = this.response?.reason;
+    return typeof reason === 'string' ? reason : this.message;
+  }
+
+  /**
+   * The operator who acted, for KICKED `929`, BANNED `931` and MUTED `932` (or `server`, when
+   * the banned-phrase filter did).
+   */
+  get by(): string | undefined {
+    const by = this.response?.by;
+    return typeof by === 'string' ? by : undefined;
+  }
+
+  /**
+   * When a ban (BANNED `931`) or a mute (MUTED `932`) ends, in milliseconds since the epoch;
+   * null when it lasts until an operator lifts it; undefined when the error says nothing of it.
+   */
+  get expiresAt(): number | null | undefined {
+    if (!this.response || !Object.hasOwn(this.response, 'expiresAt')) return undefined;
+    const at = this.response.expiresAt;
+    return typeof at === 'number' && Number.isFinite(at) ? at : null;
+  }
+
+  /** Milliseconds until a retry can succeed: RATE_LIMITED, or MUTED until the mute ends. */
+  get retryAfterMs(): number | undefined {
+    const ms = this.response?.retryAfterMs;
+    return typeof ms === 'number' && Number.isFinite(ms) ? ms : undefined;
+  }
+
   /** @internal builds the error for a refusal or error message from the server. */
   static fromAnswer(message: Readonly<Record<string, unknown>> & { cmd: string }): NatterError {
     const text =

@@ -18,7 +18,8 @@ export interface JoinOptions {
   heartbeatMs?: number;
   /**
    * Reconnect when the connection is lost (not after `exit()` or `destroy()`, nor when the
-   * server closed it for what the client sent): `true`, or when to try (by default after 0.5 s,
+   * server closed it for what the client sent, nor after an operator kicked or banned it):
+   * `true`, or when to try (by default after 0.5 s,
    * doubling up to 10 s, each wait ±30%, or as long as the server's `retryAfterMs` asks). The
    * client rejoins with its nickname and room, catches up on the chats it missed and sends
    * again those not acknowledged (see {@link ChatClient}). A refusal that may pass (the

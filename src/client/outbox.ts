@@ -81,8 +81,10 @@ export class Outbox {
       },
       (err: Error) => {
         // Lost with its connection: sent again after the reconnect if the server can tell a
-        // resend (a cid); without one it may have been delivered, and is not risked twice.
-        if (link.ended && entry.cid !== undefined && this.hooks.resending()) {
+        // resend (a cid); without one it may have been delivered, and is not risked twice. One
+        // the server refused (MUTED, MESSAGE_REFUSED...) is never sent again: it would be
+        // refused again, each time the connection came back.
+        if (link.ended && entry.cid !== undefined && this.hooks.resending() && !refused(err)) {
           entry.sent = false;
           return;
         }
@@ -96,6 +98,16 @@ export class Outbox {
     const index = this.entries.indexOf(entry);
     if (index >= 0) this.entries.splice(index, 1);
   }
+}
+
+/**
+ * True when the server answered the chat itself with a refusal. A non-fatal error only ever
+ * answers the request that carried its id; a connection's loss, or a fatal error, rejects every
+ * chat under way alike, and those are worth sending again.
+ */
+function refused(err: Error): boolean {
+  const response = (err as { response?: Readonly<Record<string, unknown>> }).response;
+  return response !== undefined && response.fatal !== true;
 }
 
 /** This process's part of every cid: random, chosen once. */

@@ -71,9 +71,11 @@ export function retryDelay(
 
 /**
  * Closures for what this client did: coming back would be refused or closed again (frame too
- * large, banned phrase, flooding, a message too long too often).
+ * large, banned phrase, flooding, the nickname taken meanwhile), and an operator's: a kicked
+ * member coming straight back would undo the kick (and again, and again), and a banned one would
+ * only be refused.
  */
-const FINAL_CLOSES: ReadonlySet<string> = new Set(['902', '911', '917', '924']);
+const FINAL_CLOSES: ReadonlySet<string> = new Set(['902', '911', '917', '924', '929', '931']);
 
 /** True when a lost connection is worth getting back: it was not closed for good. */
 export function worthReconnecting(reason: NatterError): boolean {

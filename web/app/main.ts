@@ -7,6 +7,7 @@ import {
 import { byId } from './dom.js';
 import { MessageList } from './message-list.js';
 import { closePanels, panelToggles } from './panels.js';
+import { OperatorControls } from './operator.js';
 import { MemberList, RoomList } from './people.js';
 import { RoomHistory } from './room-history.js';
 import { sentenceFor } from './sentences.js';
@@ -31,9 +32,18 @@ const whisperBar = byId('whisper-bar');
 const whisperTo = byId('whisper-to');
 const messages = new MessageList(byId<HTMLOListElement>('messages'));
 const history = new RoomHistory(messages, byId('messages'));
-const members = new MemberList(byId<HTMLUListElement>('member-list'), (nickname) => {
-  closePanels();
-  startWhisper(nickname);
+const members = new MemberList(
+  byId<HTMLUListElement>('member-list'),
+  (nickname) => {
+    closePanels();
+    startWhisper(nickname);
+  },
+  (nickname) => operator.open(nickname),
+);
+const operator = new OperatorControls({
+  client: () => client,
+  showActions: (shown) => members.showActions(shown),
+  messages,
 });
 const rooms = new RoomList(byId<HTMLUListElement>('room-list'), (room) => {
   closePanels();
@@ -93,6 +103,8 @@ function onJoined(joined: ChatClient, reconnected: boolean): void {
   chatView.hidden = false;
   showToggles(true);
   showRoom(joined.room);
+  // A new connection is a new session: an operator must log in again.
+  operator.check();
   const verb = reconnected ? 'Reconnected as ' : 'You joined as ';
   const line = messages.system(verb, messages.name(joined.nickname), ' in ', roomName(), '.');
   // The room's recent chats go before the line; after a reconnect, what was said meanwhile
@@ -137,16 +149,19 @@ function onEvent(event: ChatEvent): void {
       return refreshRoomsSoon();
     case 'leave':
       members.remove(event.nickname, self);
+      operator.follow(event.nickname, undefined);
       messages.system(messages.name(event.nickname), ' left.');
       // Whispers reach any room, but not someone who has left the chat.
       if (whisperTarget === event.nickname) stopWhisper();
       return refreshRoomsSoon();
     case 'move':
       members.remove(event.nickname, self);
+      operator.follow(event.nickname, undefined);
       messages.system(messages.name(event.nickname), ' moved to ', messages.name(event.room), '.');
       return refreshRoomsSoon();
     case 'rename':
       members.rename(event.nickname, event.newNickname, self);
+      operator.follow(event.nickname, event.newNickname);
       messages.system(
         messages.name(event.nickname),
         ' is now ',
@@ -186,6 +201,7 @@ function onEnded(reason: NatterError): void {
   session = undefined;
   clearTimeout(roomsTimer);
   stopWhisper();
+  operator.reset();
   const sentence = sentenceFor(reason, nicknameInput.value.trim());
   // The conversation so far stays; it is there again after the next login.
   messages.system(`Disconnected. ${sentence}`);

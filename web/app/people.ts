@@ -10,15 +10,25 @@ export interface RoomEntry {
 
 /**
  * The members of the current room, kept live from joins, leaves, moves and renames. Choosing a
- * member starts a whisper to them.
+ * member starts a whisper to them; an operator also has a Moderate button beside each other
+ * member.
  */
 export class MemberList {
   private names: string[] = [];
+  private self = '';
+  private actions = false;
 
   constructor(
     private readonly list: HTMLUListElement,
     private readonly whisperTo: (nickname: string) => void,
+    private readonly moderate: (nickname: string) => void,
   ) {}
+
+  /** Shows or hides the operator's Moderate buttons. */
+  showActions(shown: boolean): void {
+    this.actions = shown;
+    this.render(this.self);
+  }
 
   /** Everyone, as USERS answered, and which of them is oneself. */
   reset(users: readonly User[], self: string): void {
@@ -41,11 +51,22 @@ export class MemberList {
     this.render(self);
   }
 
+  private moderateButton(nickname: string): HTMLButtonElement {
+    const button = el('button', 'moderate', '⋯');
+    button.type = 'button';
+    button.title = `Moderate ${nickname}`;
+    button.setAttribute('aria-label', `Moderate ${nickname}`);
+    button.dataset.key = `moderate:${nickname}`;
+    button.addEventListener('click', () => this.moderate(nickname));
+    return button;
+  }
+
   get all(): readonly string[] {
     return this.names;
   }
 
   private render(self: string): void {
+    this.self = self;
     const items = this.names.map((nickname) => {
       const item = el('li');
       if (nickname === self) {
@@ -61,6 +82,7 @@ export class MemberList {
         button.dataset.key = nickname;
         button.addEventListener('click', () => this.whisperTo(nickname));
         item.append(button);
+        if (this.actions) item.append(this.moderateButton(nickname));
       }
       return item;
     });

@@ -43,6 +43,20 @@ export function sentenceFor(err: NatterError, nickname = ''): string {
     case '921':
     case '922':
       return `The server is busy: ${lower(err.message)}. Try again later.`;
+    case '927':
+      return 'Wrong operator name or password.';
+    case '928':
+      return 'Only an operator may do that.';
+    case '929':
+      return moderated(err, 'kicked', 'You were');
+    case '930':
+      return 'Nobody by that name is in the chat.';
+    case '931':
+      return moderated(err, 'banned', 'You are');
+    case '932':
+      return mutedSentence(err);
+    case '933':
+      return `Your message was not sent: ${lower(err.message)}.`;
     case 'ECONNREFUSED':
     case 'ETIMEDOUT':
       return 'Cannot reach the server. Check your connection and try again.';
@@ -55,6 +69,53 @@ export function sentenceFor(err: NatterError, nickname = ''): string {
       }
       return `The server said: ${lower(err.message)}.`;
   }
+}
+
+/**
+ * KICKED or BANNED: the server's reason says who, why and until when (`kicked by root:
+ * spamming`); its times in the user's own locale.
+ */
+function moderated(err: NatterError, what: string, lead: string): string {
+  const reason = localTimes(lower(err.reason));
+  if (reason.startsWith(what)) return `${lead} ${reason}.`;
+  const by = err.by !== undefined ? ` by ${err.by}` : '';
+  return `${lead} ${what}${by}: ${reason}.`;
+}
+
+/** MUTED: for how long, and by whom; the message was not delivered. */
+function mutedSentence(err: NatterError): string {
+  const { retryAfterMs, expiresAt, by } = err;
+  const ms = retryAfterMs ?? (typeof expiresAt === 'number' ? expiresAt - Date.now() : undefined);
+  const how = ms === undefined ? 'until an operator lifts it' : `for another ${durationWords(ms)}`;
+  const who = by !== undefined ? ` by ${by}` : '';
+  return `You are muted${who} ${how}: your message was not sent.`;
+}
+
+const UNITS: readonly (readonly [string, number])[] = [
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+  ['second', 1000],
+];
+
+/** `4 minutes 10 seconds`, `1 hour`, `7 days`: the largest unit and the next, when not zero. */
+export function durationWords(ms: number): string {
+  let left = Math.max(1, Math.ceil(ms / 1000)) * 1000;
+  const counts = UNITS.map(([unit, size]) => {
+    const count = Math.floor(left / size);
+    left -= count * size;
+    return { count, text: `${count} ${unit}${count === 1 ? '' : 's'}` };
+  });
+  const first = counts.findIndex((c) => c.count > 0);
+  const next = counts[first + 1];
+  return next && next.count > 0 ? `${counts[first]!.text} ${next.text}` : counts[first]!.text;
+}
+
+/** Times the server wrote in ISO 8601 (a ban's end), in the user's own locale and zone. */
+function localTimes(text: string): string {
+  return text.replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\b/gi, (iso) =>
+    new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }),
+  );
 }
 
 /** A server's reason inside a sentence: no capital, no full stop of its own. */
