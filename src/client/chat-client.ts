@@ -71,8 +71,6 @@ export class ChatClient extends ClientSession {
    * after which this is undefined too.
    */
   operator: string | undefined;
-  /** The UNBAN under way, which the next one waits for. */
-  private unbanning: Promise<unknown> = Promise.resolve();
 
   constructor(...args: ConstructorParameters<typeof ClientSession>) {
     super(...args);
@@ -211,12 +209,7 @@ export class ChatClient extends ClientSession {
    * address or block, or with this id. Resolves with the bans lifted: none when none matched.
    */
   async unban(options: UnbanOptions): Promise<{ removed: BanInfo[] }> {
-    const request = unbanRequest(options);
-    // UNBAN's own `id` field (a ban's id) is where a correlation id goes (rule 4.3): it is sent
-    // without one, one at a time, so that its answer is known by order.
-    const turn = this.unbanning.then(() => this.moderate(request, true));
-    this.unbanning = turn.catch(() => undefined);
-    const answer = await turn;
+    const answer = await this.moderate(unbanRequest(options));
     return { removed: listOf(answer.removed, toBan) };
   }
 
@@ -261,13 +254,9 @@ export class ChatClient extends ClientSession {
   }
 
   /** An operator's request; a `928` says this session is not (or no longer) an operator. */
-  private async moderate<C extends ModerationCode>(
-    body: RequestOf<C>,
-    bare = false,
-  ): Promise<SuccessOf<C>> {
+  private async moderate<C extends ModerationCode>(body: RequestOf<C>): Promise<SuccessOf<C>> {
     try {
-      const { requests } = this.live();
-      return await (bare ? requests.requestBare(body) : requests.request(body));
+      return await this.live().requests.request(body);
     } catch (err) {
       if (err instanceof NatterError && err.code === ErrorCode.NOT_PERMITTED) {
         this.operator = undefined;

@@ -78,7 +78,8 @@ export function unbanRequest(options: UnbanOptions): UnbanRequest {
   const request: UnbanRequest = { cmd: Cmd.UNBAN };
   if (options.nickname !== undefined) request.nickname = options.nickname;
   if (options.address !== undefined) request.address = options.address;
-  if (options.id !== undefined) request.id = options.id;
+  // The ban's id travels as `banId`: `id` is the request's own (rule 4.3).
+  if (options.id !== undefined) request.banId = options.id;
   if (Object.keys(request).length === 1) {
     throw new NatterError('EINVAL', 'unban needs a nickname, an address or an id');
   }

@@ -62,29 +62,10 @@ export class RequestTracker {
    *   client knows the server, and a seed server ignores the id.
    */
   request<C extends AnsweredCode>(body: RequestOf<C>, forceId = false): Promise<SuccessOf<C>> {
-    return this.sendRequest(body, forceId ? 'always' : 'auto');
-  }
-
-  /**
-   * Sends a request without a correlation id, and matches its answer in order, as against the
-   * seed: for a request whose own fields include `id` (UNBAN's ban id, rule 13.7), which a
-   * correlation id would overwrite, or be taken for. An answer or error that echoes the
-   * request's own `id`, or carries none, settles the oldest such request it answers. The caller
-   * keeps one in flight per command, so that order alone tells which it answers.
-   */
-  requestBare<C extends AnsweredCode>(body: RequestOf<C>): Promise<SuccessOf<C>> {
-    return this.sendRequest(body, 'never');
-  }
-
-  private sendRequest<C extends AnsweredCode>(
-    body: RequestOf<C>,
-    ids: 'auto' | 'always' | 'never',
-  ): Promise<SuccessOf<C>> {
     return this.inTurn(() => {
       const refusal = this.link.refusal();
       if (refusal) return Promise.reject(refusal);
-      const wanted = ids === 'always' || (ids === 'auto' && this.link.ids());
-      const id = wanted ? this.nextId++ : undefined;
+      const id = this.link.ids() || forceId ? this.nextId++ : undefined;
       if (id !== undefined) body.id = id;
       return new Promise<SuccessOf<C>>((resolve, reject) => {
         // Only an answer to this request's code reaches resolve, and only a success code: by
@@ -114,21 +95,19 @@ export class RequestTracker {
    * An answer nobody waits for (from a newer server) is ignored, as the seed's clients do.
    */
   settle(answer: Received<Reply>): void {
-    const pending = this.take(answer, (p) => answers(p.cmd, answer.cmd));
+    const pending = this.take(answer);
     if (!pending) return;
     if (isSuccess(answer.cmd)) pending.resolve(answer);
     else pending.reject(NatterError.fromAnswer(answer));
   }
 
   /**
-   * Rejects the request an error answers. Only an error with an `id` answers a request (or one
-   * naming the `request` of one sent bare): one without is about the connection.
+   * Rejects the request an error answers. Only an error with an `id` answers a request: one
+   * without is about the connection, not a request.
    * @returns false when the error answers no request
    */
   fail(message: Received<ErrorMessage>, error: NatterError): boolean {
-    // Without an id, or with one that is no request's, it answers a request sent bare, if any.
-    const bare = (p: Pending) => p.id === undefined && p.cmd === message.request;
-    const pending = this.take(message, bare);
+    const pending = message.id !== undefined ? this.take(message) : undefined;
     pending?.reject(error);
     return pending !== undefined;
   }
@@ -138,19 +117,12 @@ export class RequestTracker {
     for (const p of this.pending.splice(0)) p.reject(error);
   }
 
-  /**
-   * Finds the request a message answers: by id; or else the oldest that `fits` (without an id
-   * of its own, when the message has one that no request has: one sent bare).
-   */
-  private take(
-    message: Received<Reply | ErrorMessage>,
-    fits: (p: Pending) => boolean,
-  ): Pending | undefined {
+  /** Finds the request an answer belongs to: by id, or else the oldest that expects its code. */
+  private take(message: Received<Reply | ErrorMessage>): Pending | undefined {
     const { id } = message;
-    let index = id !== undefined ? this.pending.findIndex((p) => p.id === id) : -1;
-    if (index < 0) {
-      index = this.pending.findIndex((p) => (id === undefined || p.id === undefined) && fits(p));
-    }
+    let index: number;
+    if (id !== undefined) index = this.pending.findIndex((p) => p.id === id);
+    else index = this.pending.findIndex((p) => answers(p.cmd, message.cmd));
     if (index < 0) return undefined;
     return this.pending.splice(index, 1)[0];
   }

@@ -144,20 +144,29 @@ describe('moderation in the client library (scripted server)', () => {
     s.send({ cmd: '180', nickname: 'bob', expiresAt: null, id: unmuteReq.id });
     assert.deepEqual(await unmute, { nickname: 'bob', expiresAt: null });
 
-    // UNBAN's `id` is the ban's: no correlation id goes with it, and the answer (which echoes
-    // the ban's id, or has none) is matched by order.
+    // The ban's id goes as banId; the request has its own id, as every request.
     const unban = client.unban({ id: '7' });
     const unbanReq = await s.next('19');
-    assert.deepEqual(unbanReq, { cmd: '19', id: '7' });
-    s.send({ cmd: '190', removed: [BAN], id: '7' });
+    assert.equal(unbanReq.banId, '7');
+    assert.equal(typeof unbanReq.id, 'number');
+    s.send({ cmd: '190', removed: [BAN], id: unbanReq.id });
     assert.deepEqual(await unban, { removed: [BAN] });
+    // Two at once, answered out of order: each by its id.
     const byName = client.unban({ nickname: 'bob' });
     const second = client.unban({ address: '192.0.2.0/24' });
-    assert.deepEqual(await s.next('19'), { cmd: '19', nickname: 'bob' });
-    s.send({ cmd: '190', removed: [] });
+    const byNameReq = await s.next('19');
+    const secondReq = await s.next('19');
+    assert.deepEqual([byNameReq.nickname, secondReq.address], ['bob', '192.0.2.0/24']);
+    s.send({
+      cmd: '906',
+      error: 'INVALID_FIELD',
+      reason: 'bad',
+      request: '19',
+      field: 'address',
+      id: secondReq.id,
+    });
+    s.send({ cmd: '190', removed: [], id: byNameReq.id });
     assert.deepEqual(await byName, { removed: [] });
-    assert.deepEqual(await s.next('19'), { cmd: '19', address: '192.0.2.0/24' });
-    s.send({ cmd: '906', error: 'INVALID_FIELD', reason: 'bad', request: '19', field: 'address' });
     assert.equal((await rejection(second)).code, '906');
 
     const list = client.bans();

@@ -145,7 +145,10 @@ export class ModerationActions {
       if (ban)
         targets.push(ban.kind === 'nickname' ? { nickname: ban.target } : { address: ban.target });
     } else if (targets.length === 0) {
-      throw new ActionFieldError('nickname', 'name a "nickname", an "address" or a "banId" to unban');
+      throw new ActionFieldError(
+        'nickname',
+        'name a "nickname", an "address" or a "banId" to unban',
+      );
     }
     const removed: Ban[] = [];
     for (const target of targets) {
