@@ -193,14 +193,19 @@ describe('BAN', () => {
     assert.deepEqual(ok.kicked, ['mallory']);
     const refused = await joinFrom(t, server, '127.0.0.3', 'other');
     assert.equal(refused.first.cmd, '931');
-    // Its own address is never the operator's to ban.
-    op.send({ cmd: '17', address: '127.0.0.0/8' });
-    assert.equal((await answer(op)).field, 'address');
     op.send({ cmd: '17', address: 'not an address' });
     assert.equal((await answer(op)).field, 'address');
     await sleep(450);
     const later = await joinFrom(t, server, '127.0.0.3', 'other');
     assert.equal(later.first.cmd, '03');
+    // A block that holds the operator's own address closes everyone else in it, not the
+    // operator who made it.
+    op.send({ cmd: '17', address: '127.0.0.0/8' });
+    const wide = await answer(op);
+    assert.equal(wide.cmd, '170');
+    assert.deepEqual(wide.kicked, ['other']);
+    assert.equal((await later.client.next()).cmd, '931');
+    await op.expectQuiet();
   });
 
   it('UNBAN lifts it, BANS lists what is active, AUDIT tells who did what to whom, why and when', async (t) => {

@@ -111,9 +111,14 @@ export class ModerationActions {
     if (targets.length === 0) {
       throw new ActionFieldError('nickname', 'name a "nickname" or an "address" to ban');
     }
-    for (const target of targets) refuseSelf(session, target);
+    for (const target of targets) {
+      refuseSelf(session, target);
+      // A block that holds the operator's own address is allowed (on one machine, or behind
+      // one gateway, everyone shares an address), but does not close the operator who made it.
+      if ('address' in target) this.deps.moderation.exempt(session, target.address);
+    }
     // Who is held, before the ban closes them (the directory forgets them as they leave).
-    const held = await this.holders(targets);
+    const held = (await this.holders(targets)).filter((m) => m.id !== session.id);
     const bans: Ban[] = [];
     for (const target of targets) {
       const ban = await this.deps.moderation.current.addBan({
@@ -246,15 +251,12 @@ function banTargets(nickname: string | undefined, address: string | undefined): 
   return targets;
 }
 
-/** An operator may not ban or mute itself (rule 13.3). */
+/** An operator may not ban or mute its own nickname (rule 13.3). */
 function refuseSelf(session: Session, target: BanTarget): void {
-  if ('nickname' in target) {
-    const own = new Set(nicknameKeys(session.nickname));
-    if (nicknameKeys(target.nickname).some((key) => own.has(key))) {
-      throw new ActionFieldError('nickname', 'that is your own nickname');
-    }
-  } else if (inBlock(parseAddressBlock(target.address), session.endpoints.remoteAddress)) {
-    throw new ActionFieldError('address', 'that would hold your own address');
+  if (!('nickname' in target)) return;
+  const own = new Set(nicknameKeys(session.nickname));
+  if (nicknameKeys(target.nickname).some((key) => own.has(key))) {
+    throw new ActionFieldError('nickname', 'that is your own nickname');
   }
 }
 

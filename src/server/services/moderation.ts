@@ -39,6 +39,8 @@ export class Moderation {
     Session,
     { nickname: string; generation: number; mute: Mute | undefined }
   >();
+  /** Address blocks whose bans do not close a session: its own operator's. */
+  private readonly exemptions = new WeakMap<Session, Set<string>>();
   readonly now: () => number;
 
   constructor(private readonly deps: ModerationDeps) {
@@ -121,6 +123,16 @@ export class Moderation {
     };
   }
 
+  /**
+   * Spares `session` from the ban of address block `block` (canonical): an operator's own
+   * address ban does not close the operator who made it (rule 13.3).
+   */
+  exempt(session: Session, block: string): void {
+    const blocks = this.exemptions.get(session);
+    if (blocks) blocks.add(block);
+    else this.exemptions.set(session, new Set([block]));
+  }
+
   /** Applies a change at once, before its notice arrives (which then changes nothing). */
   applied(change: ModerationChange): void {
     this.changed(change);
@@ -168,7 +180,10 @@ export class Moderation {
   private enforce(): void {
     for (const session of [...this.deps.members.sessions()]) {
       const ban = this.banFor(session.nickname, session.endpoints.remoteAddress);
-      if (ban) session.end({ kind: 'error', ...this.banned(ban) });
+      if (!ban || (ban.kind === 'address' && this.exemptions.get(session)?.has(ban.target))) {
+        continue;
+      }
+      session.end({ kind: 'error', ...this.banned(ban) });
     }
   }
 }
