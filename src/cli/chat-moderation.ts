@@ -8,7 +8,7 @@
  * `7d` (a bare number would be taken for the first word of the reason).
  */
 import type { AuditEntry, BanOptions, ChatClient, UnbanOptions } from '../client/index.js';
-import { durationMs } from '../config/duration.js';
+import { durationMs } from '../duration.js';
 import { parseAddressBlock } from '../moderation/address-match.js';
 import { printable } from './chat-format.js';
 import { attempt, type Output } from './chat-output.js';

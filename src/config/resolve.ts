@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { addToBlockList } from '../addresses.js';
 import { nameProblem } from '../protocol/names.js';
-import { durationMs } from './duration.js';
+import { durationMs } from '../duration.js';
 import { parseOperators, type OperatorConfig } from './operators.js';
 import { ConfigError } from './config-error.js';
 import { checkedPhrases, readPhrases } from './phrases.js';

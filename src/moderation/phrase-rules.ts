@@ -21,7 +21,7 @@
  * (phrase-normalise.ts), so its punctuation only separates words: `re: cheap pills` is the same
  * rule as `re cheap pills`. A phrase listed twice (in any form) is fine: the more severe rule wins.
  */
-import { durationMs } from '../config/duration.js';
+import { durationMs } from '../duration.js';
 import { codePointLength } from '../protocol/names.js';
 import { matchingForm } from './phrase-normalise.js';
 
