@@ -89,7 +89,11 @@ export class ModerationIndex {
     const nickname = this.nicknameBans.delete(id);
     if (nickname) return nickname;
     const address = this.addressBans.delete(id);
-    if (address) this.blocks.delete(parseAddressBlock(address.target));
+    if (address) {
+      // The block may stand for a newer ban of it by now: only this ban's entry goes.
+      const block = parseAddressBlock(address.target);
+      if (this.blocks.get(block) === id) this.blocks.delete(block);
+    }
     return address;
   }
 

@@ -24,6 +24,11 @@ export function reloadOnHangup(server: ChatServer, read: () => ServerConfig): vo
     server.reloadCertificates();
     taken.unshift('the TLS certificate');
   }
-  server.reload(config);
+  try {
+    server.reload(config);
+  } catch (err) {
+    logger.error(`SIGHUP: could not take the new configuration: ${String((err as Error).message)}`);
+    return;
+  }
   logger.info(`SIGHUP received: reloaded ${taken.join(', ')}.`);
 }

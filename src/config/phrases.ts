@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { PhraseFilter } from '../moderation/phrase-filter.js';
 import {
   PhraseRuleError,
   formatPhraseRule,
@@ -25,14 +26,16 @@ export function readPhrases(path: string): string[] {
 }
 
 /**
- * The banned phrases, checked (a rule that cannot be used is a ConfigError naming it); an empty
+ * The banned phrases, checked (a rule that cannot be used, or a list too large to compile, is a
+ * ConfigError naming it); an empty
  * line is none (`--banned-phrase ""`).
  * @param option how the user wrote the option, for the error
  */
 export function checkedPhrases(option: string, phrases: PhraseRuleConfig[]): PhraseRuleConfig[] {
   const list = phrases.filter((p) => typeof p !== 'string' || p.trim() !== '');
   try {
-    phraseRulesFrom(list, option);
+    // Compiled too: a list too long for the matcher is a mistake of the configuration.
+    new PhraseFilter(phraseRulesFrom(list, option));
   } catch (err) {
     if (err instanceof PhraseRuleError) throw new ConfigError(err.message);
     throw err;

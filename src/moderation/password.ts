@@ -50,13 +50,17 @@ export interface ParsedPasswordHash {
  * Hashes a password with fresh salt and {@link SCRYPT_PARAMETERS}. The password is taken in
  * Unicode NFC, as {@link verifyPassword} takes it, so that the same text typed on systems that
  * compose accents differently is the same password.
+ * @param parameters other scrypt parameters (a decoy that must cost what a configured hash does)
  * @throws RangeError for an empty password
  */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(
+  password: string,
+  parameters: { readonly N: number; readonly r: number; readonly p: number } = SCRYPT_PARAMETERS,
+): Promise<string> {
   if (typeof password !== 'string' || password.length === 0) {
     throw new RangeError('the password must not be empty');
   }
-  const { N, r, p } = SCRYPT_PARAMETERS;
+  const { N, r, p } = parameters;
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(password, salt, KEY_BYTES, { N, r, p });
   return `scrypt$N=${N},r=${r},p=${p}$${b64(salt)}$${b64(key)}`;

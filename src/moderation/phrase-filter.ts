@@ -122,12 +122,13 @@ export class PhraseFilter {
    * `text` with every banned phrase masked: each code point of a match's range becomes `*`, so
    * the text keeps its length in code points. Masking can bring two words together that make
    * another phrase (`x i hate professor y` with `x y` also banned): the masked text is checked
-   * again until it is clean. Returns `text` itself when it is clean.
+   * again until it is clean, a few times at most (text made to need more, `darn darn darn it it
+   * it` with `darn it` banned, would take a scan per pair): then all of it is masked but its
+   * whitespace. Returns `text` itself when it is clean.
    */
   redact(text: string): string {
     let out = text;
-    // Each round masks at least one letter, so there are at most as many rounds as letters.
-    for (let round = 0; round <= text.length; round++) {
+    for (let round = 0; round < MAX_REDACT_ROUNDS; round++) {
       const spans: number[] = [];
       this.matcher?.scan(out, (_rule, start, end) => {
         spans.push(start, afterInvisible(out, end));
@@ -135,9 +136,12 @@ export class PhraseFilter {
       if (spans.length === 0) return out;
       out = mask(out, spans);
     }
-    return out;
+    return this.check(out) === undefined ? out : text.replace(/\S/gu, '*');
   }
 }
+
+/** Rounds of masking {@link PhraseFilter.redact} takes before it masks the whole text. */
+const MAX_REDACT_ROUNDS = 8;
 
 /** `text` with each code point in the ranges (flat start, end pairs, any order) as `*`. */
 function mask(text: string, spans: number[]): string {

@@ -102,16 +102,8 @@ export function assemble(source: PartsSource): ServerParts {
   const admission = new Admission(config, clock, logger, counters);
   const moderation = new Moderation({ members, logger });
   const policy = new Policy(config);
-  const operators = new Operators(config.operators, clock);
-  const actions = new ModerationActions({
-    moderation,
-    operators,
-    directory,
-    bus,
-    members,
-    nodeId,
-    logger,
-  });
+  const operators = new Operators(config.operators, clock, config.ipv6Prefix);
+  const actions = new ModerationActions({ moderation, operators, directory, bus, logger });
   const services: Services = {
     directory,
     membership,
@@ -146,12 +138,16 @@ export function assemble(source: PartsSource): ServerParts {
     },
     reload({ operators: list, bannedPhrases }) {
       policy.reload(bannedPhrases);
+      const before = new Map(list.map((o) => [o.name, operators.hashOf(o.name)]));
       operators.reload(list);
+      // Removed, or its password changed: a session logged in with the old one is not any more.
       for (const session of members.sessions()) {
         const name = session.operator;
-        if (name !== undefined && !operators.has(name)) {
+        if (name === undefined) continue;
+        const hash = operators.hashOf(name);
+        if (hash === undefined || before.get(name) !== hash) {
           session.setOperator(undefined);
-          logger.info(`${session.label} is no longer an operator: ${name} was removed`);
+          logger.info(`${session.label} is no longer the operator ${name}: removed or changed`);
         }
       }
     },

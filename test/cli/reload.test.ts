@@ -39,4 +39,22 @@ describe('natter serve on SIGHUP', () => {
     assert.equal((await alice.next()).cmd, '8');
     assert.equal((await alice.next()).msg, 'tomato');
   });
+
+  it('reads --banned-words-file again', async (t) => {
+    const file = joinPath(tempDataDir(t), 'banned.txt');
+    writeFileSync(file, 'tomato\n');
+    const { server, port } = await natterServe(t, ['--banned-words-file', file]);
+    const alice = await join(t, port, 'alice');
+    const bob = await join(t, port, 'bob');
+    await alice.expect('8');
+    bob.send({ cmd: '7', msg: 'potato' });
+    assert.equal((await alice.next()).msg, 'potato');
+    writeFileSync(file, '# now refused, not the tomato\nrefuse: potato\n');
+    server.proc.kill('SIGHUP');
+    await server.waitFor(/SIGHUP received: reloaded/);
+    bob.send({ cmd: '7', msg: 'POTATO!' });
+    assert.equal((await bob.next()).cmd, '933');
+    bob.send({ cmd: '7', msg: 'tomato' });
+    assert.equal((await alice.next()).msg, 'tomato');
+  });
 });

@@ -2,6 +2,7 @@ import { Cmd } from '../../protocol/codes.js';
 import type { AuditEntry } from '../../protocol/messages.js';
 import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT } from '../../protocol/requests.js';
 import type { Command } from './command.js';
+import { ActionFieldError } from '../services/moderation-actions.js';
 import { asOperator } from './operator.js';
 
 /** AUDIT `24` (rule 13.9): a page of the audit log, newest first; `before` an entry's id. */
@@ -11,17 +12,13 @@ export const audit: Command<typeof Cmd.AUDIT> = {
   phase: 'member',
   run(ctx, req) {
     const { before, limit = DEFAULT_HISTORY_LIMIT } = req;
-    if (limit < 1 || limit > MAX_HISTORY_LIMIT) {
-      return ctx.error('INVALID_FIELD', req, `"limit" must be from 1 to ${MAX_HISTORY_LIMIT}`, {
-        field: 'limit',
-      });
-    }
-    if (before !== undefined && before < 1) {
-      return ctx.error('INVALID_FIELD', req, '"before" must be an entry\'s id', {
-        field: 'before',
-      });
-    }
     return asOperator(ctx, req, async () => {
+      if (limit < 1 || limit > MAX_HISTORY_LIMIT) {
+        throw new ActionFieldError('limit', `"limit" must be from 1 to ${MAX_HISTORY_LIMIT}`);
+      }
+      if (before !== undefined && before < 1) {
+        throw new ActionFieldError('before', '"before" must be an entry\'s id');
+      }
       const page = await ctx.actions.auditPage({
         limit,
         ...(before === undefined ? {} : { before }),

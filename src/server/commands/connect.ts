@@ -66,7 +66,13 @@ export const connect: Command<typeof Cmd.CONNECT> = {
       ctx.reply(success, req.id);
     };
     const outcome = await ctx.join(nickname, room, { caps, heartbeatMs }, welcome);
-    if (outcome.ok || outcome.reason === 'closed') return;
+    if (outcome.ok) {
+      // A ban made while the directory was claiming the nickname found no member to close.
+      const late = ctx.banned(nickname);
+      if (late) ctx.session.end({ kind: 'error', ...late, request: req });
+      return;
+    }
+    if (outcome.reason === 'closed') return;
     const cmd =
       outcome.reason === 'nickname-taken'
         ? Cmd.CONNECT_DUPLICATE_NICKNAME

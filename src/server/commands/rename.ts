@@ -24,8 +24,12 @@ export const rename: Command<typeof Cmd.RENAME> = {
       return ctx.reply({ cmd: Cmd.RENAME_DUPLICATE_NICKNAME }, req.id);
     }
     const outcome = await ctx.rename(newNickname);
-    if (outcome.ok) ctx.reply({ cmd: Cmd.RENAME_SUCCESS, newNickname }, req.id);
-    else if (outcome.reason === 'nickname-taken') {
+    if (outcome.ok) {
+      ctx.reply({ cmd: Cmd.RENAME_SUCCESS, newNickname }, req.id);
+      // A ban of the new nickname made while the directory was renaming found nobody holding it.
+      const late = ctx.banned(newNickname);
+      if (late) ctx.session.end({ kind: 'error', ...late, request: req });
+    } else if (outcome.reason === 'nickname-taken') {
       ctx.reply({ cmd: Cmd.RENAME_DUPLICATE_NICKNAME }, req.id);
     } else {
       // The directory no longer holds the member (its node was taken for dead, and will put it

@@ -10,7 +10,6 @@ import {
 import { nicknameKeys } from '../../protocol/names.js';
 import type { Logger } from '../logger.js';
 import type { Session } from '../session.js';
-import type { LocalMembers } from './local-members.js';
 import type { Moderation } from './moderation.js';
 import type { Operators } from './operators.js';
 
@@ -33,9 +32,6 @@ export interface ActionDeps {
   readonly operators: Operators;
   readonly directory: Directory;
   readonly bus: Bus;
-  readonly members: LocalMembers;
-  /** This node's id: a member elsewhere is kicked through the bus. */
-  readonly nodeId: string;
   readonly logger: Logger;
 }
 
@@ -75,19 +71,14 @@ export class ModerationActions {
   /** KICK (rule 13.4): closes the member holding `nickname`, on whichever node it is. */
   async kick(operator: string, session: Session, nickname: string, reason: string) {
     checkReason(reason);
-    const { directory, members, bus, nodeId, moderation } = this.deps;
+    const { directory, bus, moderation } = this.deps;
     const member = await directory.find(nickname);
     if (!member) throw new NoSuchMemberError(`nobody is called ${nickname}`);
     if (member.id === session.id)
       throw new ActionFieldError('nickname', 'you cannot kick yourself');
-    const detail = `kicked by ${operator}${reason === '' ? '' : `: ${reason}`}`;
-    if (member.node === nodeId) {
-      members
-        .get(member.id)
-        ?.end({ kind: 'error', error: 'KICKED', detail, fields: { by: operator } });
-    } else {
-      await bus.publish({ kind: 'kick', node: member.node, to: member.id, by: operator, reason });
-    }
+    // Through the bus also on this node: a member whose join is still under way here gets it
+    // once it has joined (deliveries.ts), as a whisper would.
+    await bus.publish({ kind: 'kick', node: member.node, to: member.id, by: operator, reason });
     await moderation.current.appendAudit({
       by: operator,
       action: 'kick',
@@ -130,7 +121,7 @@ export class ModerationActions {
       bans.push(ban);
       this.deps.moderation.applied({ type: 'ban', ban });
       await this.audit(operator, 'ban', ban.target, reason, {
-        id: ban.id,
+        banId: ban.id,
         kind: ban.kind,
         expiresAt: ban.expiresAt,
       });
@@ -160,7 +151,7 @@ export class ModerationActions {
       for (const ban of await moderation.current.removeBan(target)) {
         removed.push(ban);
         moderation.applied({ type: 'unban', ban });
-        await this.audit(operator, 'unban', ban.target, '', { id: ban.id, kind: ban.kind });
+        await this.audit(operator, 'unban', ban.target, '', { banId: ban.id, kind: ban.kind });
       }
     }
     return removed;
@@ -179,7 +170,7 @@ export class ModerationActions {
     if (durationMs === 0) {
       for (const mute of await moderation.current.removeMute(nickname)) {
         moderation.applied({ type: 'unmute', mute });
-        await this.audit(operator, 'unmute', mute.nickname, reason, { id: mute.id });
+        await this.audit(operator, 'unmute', mute.nickname, reason, { muteId: mute.id });
       }
       return undefined;
     }
@@ -187,7 +178,7 @@ export class ModerationActions {
     const mute = await moderation.current.addMute({ nickname, reason, by: operator, durationMs });
     moderation.applied({ type: 'mute', mute });
     await this.audit(operator, 'mute', nickname, reason, {
-      id: mute.id,
+      muteId: mute.id,
       expiresAt: mute.expiresAt,
     });
     return mute;

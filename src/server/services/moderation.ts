@@ -5,6 +5,15 @@ import type { Logger } from '../logger.js';
 import type { Session } from '../session.js';
 import type { LocalMembers } from './local-members.js';
 
+/** How often every node reads the bans and mutes again, whatever it was told meanwhile. */
+const REREAD_MS = 60_000;
+/** A read that failed is tried again after this, then twice as long each time, up to... */
+const RETRY_FIRST_MS = 1000;
+/** ...this. */
+const RETRY_MOST_MS = 30_000;
+/** How long a lifted ban or mute is remembered, so that its late notice is not taken. */
+const LIFTED_KEPT_MS = 10 * 60_000;
+
 /** A refusal as a session end: the error, its reason text and its fields. */
 export interface Refusal {
   readonly error: ErrorName;
@@ -39,6 +48,13 @@ export class Moderation {
     Session,
     { nickname: string; generation: number; mute: Mute | undefined }
   >();
+  /** Ids of bans and mutes lifted lately, and when: a late notice of one is not taken. */
+  private readonly lifted = new Map<string, number>();
+  /** The changes told while a reload reads the lists, to apply to what it read. */
+  private during: ModerationChange[] | undefined;
+  private reread: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private retryMs = RETRY_FIRST_MS;
   /** Address blocks whose bans do not close a session: its own operator's. */
   private readonly exemptions = new WeakMap<Session, Set<string>>();
   readonly now: () => number;
@@ -53,15 +69,22 @@ export class Moderation {
     return this.store;
   }
 
-  /** Starts from `store`'s active bans and mutes, and follows its changes. */
+  /**
+   * Starts from `store`'s active bans and mutes, and follows its changes; reads them all again
+   * every {@link REREAD_MS} too, which drops the expired ones and repairs whatever a lost
+   * notice left out.
+   */
   async open(store: ModerationStore): Promise<void> {
     this.store = store;
     this.stopListening = store.onChange((change) => this.changed(change));
     await this.reload();
+    this.reread = setInterval(() => this.resync(), REREAD_MS).unref();
   }
 
   /** Stops following the store and closes it. */
   async close(): Promise<void> {
+    clearInterval(this.reread);
+    clearTimeout(this.retry);
     this.stopListening?.();
     this.stopListening = undefined;
     const store = this.store;
@@ -139,41 +162,75 @@ export class Moderation {
   }
 
   private changed(change: ModerationChange): void {
+    // Also replayed on the index a reload is about to put in place.
+    if (change.type !== 'resync') this.during?.push(change);
     switch (change.type) {
       case 'ban':
+        // A ban lifted already (its notice came first, from another node) stays lifted.
+        if (this.lifted.has(change.ban.id)) return;
         this.index.putBan(change.ban);
         this.enforce();
         return;
       case 'unban':
+        this.lifted.set(change.ban.id, this.now());
         this.index.deleteBan(change.ban.id);
         return;
       case 'mute':
+        if (this.lifted.has(change.mute.id)) return;
         if (!this.index.allMutes().some((m) => m.id === change.mute.id)) this.muteCount++;
         this.index.putMute(change.mute);
         this.muteGeneration++;
         return;
       case 'unmute':
+        this.lifted.set(change.mute.id, this.now());
         if (this.index.deleteMute(change.mute.id)) this.muteCount--;
         this.muteGeneration++;
         return;
       case 'resync':
-        void this.reload().catch((err: unknown) =>
-          this.deps.logger.warn(`moderation: could not read the bans again: ${String(err)}`),
-        );
+        this.resync();
     }
   }
 
-  /** Reads every active ban and mute again, then closes the members they hold. */
+  /** Reads the lists again; until that succeeds, again and again, less and less often. */
+  private resync(): void {
+    if (!this.store || this.during) return;
+    clearTimeout(this.retry);
+    this.reload().then(
+      () => (this.retryMs = RETRY_FIRST_MS),
+      (err: unknown) => {
+        if (!this.store) return;
+        this.deps.logger.warn(`moderation: could not read the bans again: ${String(err)}`);
+        this.retry = setTimeout(() => this.resync(), this.retryMs).unref();
+        this.retryMs = Math.min(this.retryMs * 2, RETRY_MOST_MS);
+      },
+    );
+  }
+
+  /**
+   * Reads every active ban and mute again, then closes the members they hold. Changes told
+   * while the lists are read are applied to the new index as well.
+   */
   private async reload(): Promise<void> {
     const store = this.current;
-    const [bans, mutes] = await Promise.all([store.listBans(), store.listMutes()]);
-    const index = new ModerationIndex();
-    for (const ban of bans) index.putBan(ban);
-    for (const mute of mutes) index.putMute(mute);
-    this.index = index;
-    this.muteCount = mutes.length;
-    this.muteGeneration++;
-    this.enforce();
+    this.during = [];
+    try {
+      const [bans, mutes] = await Promise.all([store.listBans(), store.listMutes()]);
+      const index = new ModerationIndex();
+      for (const ban of bans) if (!this.lifted.has(ban.id)) index.putBan(ban);
+      for (const mute of mutes) if (!this.lifted.has(mute.id)) index.putMute(mute);
+      const told = this.during;
+      this.during = undefined;
+      this.index = index;
+      this.muteCount = index.allMutes().length;
+      this.muteGeneration++;
+      for (const change of told) this.changed(change);
+      this.enforce();
+      // A lifted entry's late notice can no longer be on its way after a while.
+      const old = this.now() - LIFTED_KEPT_MS;
+      for (const [id, at] of this.lifted) if (at < old) this.lifted.delete(id);
+    } finally {
+      this.during = undefined;
+    }
   }
 
   /** Closes this node's members that a ban holds (rule 13.5). */

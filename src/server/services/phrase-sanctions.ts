@@ -8,11 +8,22 @@ import type { Moderation, Refusal } from './moderation.js';
 /** Who the banned-phrase filter's actions are by, in the audit log and on the wire. */
 export const SERVER = 'server';
 
+/** Sessions whose refused message is in the audit log already. */
+const refused = new WeakSet<Session>();
+
+/** True the first time a session is refused: only that refusal is kept in the audit log. */
+function firstRefusal(session: Session): boolean {
+  if (refused.has(session)) return false;
+  refused.add(session);
+  return true;
+}
+
 /**
  * What the banned-phrase filter does to the sender of a rule's phrase (rule 6.1), besides
  * `redact`: the refusal to answer (MESSAGE_REFUSED, MUTED), or the end of the session
  * (BANNED_PHRASE, KICKED, BANNED), which this ends. A mute or ban is kept in the store, and
- * every action in the audit log, in the background: the member is refused or closed at once.
+ * the action in the audit log (not `redact`; a session's first `refuse` only), in the
+ * background: the member is refused or closed at once.
  */
 export function sanction(
   moderation: Moderation,
@@ -30,19 +41,24 @@ export function sanction(
     work.catch((err: unknown) =>
       logger.warn(`the filter's ${rule.action} of ${nickname} was not kept: ${String(err)}`),
     );
-  kept(
-    store.appendAudit({
-      by: SERVER,
-      action: 'filter',
-      target: nickname,
-      reason,
-      details: {
-        phrase: rule.phrase,
-        applied: rule.action,
-        address: session.endpoints.remoteAddress,
-      },
-    }),
-  );
+  // Kept in the audit log, but not every masked word, and a session's refusals once: a member
+  // who is neither closed nor muted must not be able to grow the log at will.
+  const logged = rule.action !== 'redact' && (rule.action !== 'refuse' || firstRefusal(session));
+  if (logged) {
+    kept(
+      store.appendAudit({
+        by: SERVER,
+        action: 'filter',
+        target: nickname,
+        reason,
+        details: {
+          phrase: rule.phrase,
+          applied: rule.action,
+          address: session.endpoints.remoteAddress,
+        },
+      }),
+    );
+  }
   switch (rule.action) {
     case 'redact':
       return undefined;
