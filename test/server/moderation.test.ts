@@ -314,6 +314,9 @@ describe('MUTE', () => {
     assert.deepEqual(await answer(op), { cmd: '180', nickname: 'bob', expiresAt: null });
     bob!.send({ cmd: '7', msg: 'thanks' });
     assert.equal((await alice!.next()).msg, 'thanks');
+    // A ban made after a mute was lifted is a ban of its own (their ids count apart).
+    op.send({ cmd: '17', nickname: 'bob' });
+    assert.equal((await answer(bob!)).cmd, '931');
   });
 
   it('ends by itself', async (t) => {

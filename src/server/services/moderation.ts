@@ -48,7 +48,10 @@ export class Moderation {
     Session,
     { nickname: string; generation: number; mute: Mute | undefined }
   >();
-  /** Ids of bans and mutes lifted lately, and when: a late notice of one is not taken. */
+  /**
+   * Bans and mutes lifted lately (`ban <id>`, `mute <id>`: the two count apart), and when: a
+   * late notice of one is not taken.
+   */
   private readonly lifted = new Map<string, number>();
   /** The changes told while a reload reads the lists, to apply to what it read. */
   private during: ModerationChange[] | undefined;
@@ -167,22 +170,22 @@ export class Moderation {
     switch (change.type) {
       case 'ban':
         // A ban lifted already (its notice came first, from another node) stays lifted.
-        if (this.lifted.has(change.ban.id)) return;
+        if (this.lifted.has(`ban ${change.ban.id}`)) return;
         this.index.putBan(change.ban);
         this.enforce();
         return;
       case 'unban':
-        this.lifted.set(change.ban.id, this.now());
+        this.lifted.set(`ban ${change.ban.id}`, this.now());
         this.index.deleteBan(change.ban.id);
         return;
       case 'mute':
-        if (this.lifted.has(change.mute.id)) return;
+        if (this.lifted.has(`mute ${change.mute.id}`)) return;
         if (!this.index.allMutes().some((m) => m.id === change.mute.id)) this.muteCount++;
         this.index.putMute(change.mute);
         this.muteGeneration++;
         return;
       case 'unmute':
-        this.lifted.set(change.mute.id, this.now());
+        this.lifted.set(`mute ${change.mute.id}`, this.now());
         if (this.index.deleteMute(change.mute.id)) this.muteCount--;
         this.muteGeneration++;
         return;
@@ -216,8 +219,8 @@ export class Moderation {
     try {
       const [bans, mutes] = await Promise.all([store.listBans(), store.listMutes()]);
       const index = new ModerationIndex();
-      for (const ban of bans) if (!this.lifted.has(ban.id)) index.putBan(ban);
-      for (const mute of mutes) if (!this.lifted.has(mute.id)) index.putMute(mute);
+      for (const ban of bans) if (!this.lifted.has(`ban ${ban.id}`)) index.putBan(ban);
+      for (const mute of mutes) if (!this.lifted.has(`mute ${mute.id}`)) index.putMute(mute);
       const told = this.during;
       this.during = undefined;
       this.index = index;
