@@ -31,7 +31,8 @@ async function runAndKill(dataDir: string, run: string): Promise<Report[]> {
   let partial = '';
   let durable = 0;
   const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.on('exit', (_code, signal) => resolve(signal)),
+    // 'close', not 'exit': every line the writer wrote before it died has been read by then.
+    child.on('close', (_code, signal) => resolve(signal)),
   );
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const enough = new Promise<void>((resolve, reject) => {
