@@ -34,8 +34,14 @@ const { values } = parseArgs({
  */
 function phraseList(count: number): string[] {
   const letters = 'abcdefghijklmnopqrstuvwyz';
+  // mulberry32: a small seeded generator, so that every run bans the same list.
   let seed = 7;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
   const word = () =>
     Array.from(
       { length: 4 + Math.floor(random() * 6) },
