@@ -4,6 +4,7 @@
  * handed out (`seq ROOM SEQ MSG`) and again once it is durable (`durable ROOM SEQ MSG`).
  * Usage: node kill-writer.js DATA_DIR RUN_NAME SEQ_BLOCK
  */
+import { writeSync } from 'node:fs';
 import { SqliteHistory } from '../../src/history/sqlite-history.js';
 
 const [dataDir, run, block] = process.argv.slice(2);
@@ -12,8 +13,21 @@ const store = SqliteHistory.open({ dataDir, seqBlock: Number(block ?? 1000) });
 const rooms = ['lobby', 'kitchen'];
 let sent = 0;
 
-// Writes to a pipe are synchronous on Linux: a line written is the parent's, killed or not.
-const say = (line: string) => process.stdout.write(`${line}\n`);
+/**
+ * A line to the parent, written to the pipe before this returns: killed or not, what was said
+ * is the parent's. (process.stdout may hold a write back when the pipe is busy, and a kill loses
+ * it: then a chat could be stored that was never reported.)
+ */
+const say = (line: string) => {
+  const bytes = Buffer.from(`${line}\n`);
+  for (let at = 0; at < bytes.length;) {
+    try {
+      at += writeSync(1, bytes, at);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    }
+  }
+};
 
 function turn(): void {
   for (let i = 0; i < 25; i++) {

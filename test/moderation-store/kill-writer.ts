@@ -4,14 +4,28 @@
  * once its call resolved (`ban TARGET ID`, `mute NICKNAME ID`, `audit ACTION ID`, `unban TARGET`).
  * Usage: node kill-writer.js DATA_DIR RUN_NAME
  */
+import { writeSync } from 'node:fs';
 import { SqliteModerationStore } from '../../src/moderation-store/sqlite-moderation.js';
 
 const [dataDir, run] = process.argv.slice(2);
 if (!dataDir || !run) throw new Error('usage: kill-writer.js DATA_DIR RUN_NAME');
 const store = SqliteModerationStore.open({ dataDir });
 
-// Writes to a pipe are synchronous on Linux: a line written is the parent's, killed or not.
-const say = (line: string) => process.stdout.write(`${line}\n`);
+/**
+ * A line to the parent, written to the pipe before this returns: killed or not, what was said
+ * is the parent's. (process.stdout may hold a write back when the pipe is busy, and a kill loses
+ * it: then a chat could be stored that was never reported.)
+ */
+const say = (line: string) => {
+  const bytes = Buffer.from(`${line}\n`);
+  for (let at = 0; at < bytes.length;) {
+    try {
+      at += writeSync(1, bytes, at);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    }
+  }
+};
 
 say('ready');
 for (let i = 0; ; i++) {
