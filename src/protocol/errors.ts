@@ -93,7 +93,11 @@ export const ERRORS = {
     reason: 'history is turned off on this server',
   },
   OPER_FAILED: { code: '927', fatal: false, reason: 'wrong operator name or password' },
-  NOT_PERMITTED: { code: '928', fatal: false, reason: 'only an operator may do this' },
+  NOT_PERMITTED: {
+    code: '928',
+    fatal: false,
+    reason: 'not permitted: only an operator may do this',
+  },
   KICKED: { code: '929', fatal: true, reason: 'an operator removed you from the chat' },
   NO_SUCH_MEMBER: { code: '930', fatal: false, reason: 'nobody has that nickname' },
   BANNED: { code: '931', fatal: true, reason: 'you are banned from this chat' },

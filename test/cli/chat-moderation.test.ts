@@ -31,7 +31,7 @@ describe('natter chat, moderation', () => {
     const op = chat(t, server, 'op');
     await op.waitFor(/\* connected/);
     op.write('\\kick bob\n');
-    await op.waitFor(/! only an operator may do this/);
+    await op.waitFor(/! not permitted: only an operator may do this/);
     op.write('\\oper root\nsecret\n');
     await op.waitFor(/\* you are an operator now, as root\n/);
     assert.doesNotMatch(op.stdout, /secret/, 'the password is not shown');

@@ -85,7 +85,7 @@ describe('operators', () => {
       assert.deepEqual(await alice!.next(), {
         cmd: '928',
         error: 'NOT_PERMITTED',
-        reason: 'only an operator may do this',
+        reason: 'not permitted: only an operator may do this',
         request: request.cmd,
         id: request.cmd,
       });
