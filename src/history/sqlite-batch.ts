@@ -18,8 +18,8 @@ function pending(): Pending {
 
 /**
  * The writes of one event-loop turn in one transaction: the first write of a turn begins it,
- * and it commits when the turn ends (setImmediate, after the turn's I/O callbacks), so a burst
- * of chats read from many sockets costs one commit. Every write of the transaction waits on one
+ * and it commits after the turn's end (setImmediate, after the turn's I/O callbacks and its
+ * writes to the clients), so a burst of chats read from many sockets costs one commit. Every write of the transaction waits on one
  * promise, which its commit settles.
  */
 export class TurnBatch {
@@ -47,18 +47,26 @@ export class TurnBatch {
       this.current = pending();
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          try {
-            this.commit();
-          } catch {
-            // The failure reached every write of the transaction through its promise.
-          }
-        });
+        // Committed in the next turn's check phase, after this turn's writes to the clients: the
+        // commit (and a checkpoint it may run) must not delay the deliveries, which do not wait
+        // for it (only acknowledgements do, rule 12.5). Chats of the next turn join this
+        // transaction meanwhile.
+        setImmediate(this.commitNextTurn);
       }
     }
     return this.current.promise;
   }
+
+  private readonly commitNextTurn = (): void => void setImmediate(this.commitScheduled);
+
+  private readonly commitScheduled = (): void => {
+    this.scheduled = false;
+    try {
+      this.commit();
+    } catch {
+      // The failure reached every write of the transaction through its promise.
+    }
+  };
 
   /** Commits the open transaction now. A failed commit rolls back, rejects and throws. */
   commit(): void {

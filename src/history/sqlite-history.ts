@@ -20,6 +20,7 @@ import { SqliteRetention } from './sqlite-retention.js';
 import type { SqliteRoom } from './sqlite-room.js';
 import { openHistoryDatabase } from './sqlite-schema.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
+import { WalSync } from './sqlite-wal-sync.js';
 
 /** What the SQLite history is given beyond every store's options. */
 export interface SqliteHistoryOptions extends HistoryOptions {
@@ -54,6 +55,7 @@ export class SqliteHistory implements HistoryStore {
   private readonly batch: TurnBatch;
   private readonly retention: SqliteRetention;
   private readonly sweeper: Sweeper;
+  private readonly walSync: WalSync;
   private closed = false;
 
   private constructor(
@@ -76,6 +78,7 @@ export class SqliteHistory implements HistoryStore {
         oldestCid: undefined,
       });
     }
+    this.walSync = new WalSync(`${db.name}-wal`);
     this.batch = new TurnBatch(db, this.statements, (committed) => this.settled(committed));
     this.retention = new SqliteRetention(db, this.statements, this.options, () => [
       ...this.rooms.values(),
@@ -173,6 +176,7 @@ export class SqliteHistory implements HistoryStore {
     if (this.closed) return;
     this.closed = true;
     this.sweeper.stop();
+    this.walSync.close();
     try {
       this.batch.commit();
       // Give back what is reserved past the last seq: a clean restart continues without a skip.
@@ -219,6 +223,7 @@ export class SqliteHistory implements HistoryStore {
   }
 
   private settled(committed: boolean): void {
+    if (committed) this.walSync.written();
     for (const room of this.touched) {
       if (committed) {
         room.committed = room.last;

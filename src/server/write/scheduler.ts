@@ -23,6 +23,9 @@ export class WriteScheduler {
   /** Writers and rooms with something to write at the end of this turn. */
   private writers: Writer[] = [];
   private rooms: FanoutRoom[] = [];
+  /** The lists of the turn before, emptied, for the next turn: a turn allocates no list. */
+  private spareWriters: Writer[] = [];
+  private spareRooms: FanoutRoom[] = [];
   private scheduled = false;
   private turn = 0;
   /** How long the last flush took, in milliseconds (0 unless it carried joins). */
@@ -82,14 +85,18 @@ export class WriteScheduler {
     this.scheduled = false;
     const rooms = this.rooms;
     const writers = this.writers;
-    this.rooms = [];
-    this.writers = [];
+    this.rooms = this.spareRooms;
+    this.writers = this.spareWriters;
     const turn = ++this.turn;
     for (const room of rooms) room.log.materialise();
     if (this.fanout) for (const room of rooms) this.fanout.send(room.log, room.members, turn);
     for (const room of rooms) for (const writer of room.members) writer.flushTurn(turn);
     for (const writer of writers) writer.flushTurn(turn);
     for (const room of rooms) room.log.reset();
+    rooms.length = 0;
+    writers.length = 0;
+    this.spareRooms = rooms;
+    this.spareWriters = writers;
     // Only a turn with joins may slow the next: chat fan-out never waits (see scheduleTurnEnd).
     this.lastFlushMs = this.joinedThisTurn ? this.clock.now() - started : 0;
     this.joinedThisTurn = false;
