@@ -19,7 +19,7 @@ export function formatResult(r: BenchResult): string {
     lines.push(`  deliveries/s  ${r.deliveriesPerSec.toLocaleString('en-US')}`);
     lines.push(`  send rate     ${r.sendRate.toLocaleString('en-US')} msgs/s (${r.sent} sent)`);
     lines.push(
-      `  latency ms    p50 ${r.latencyMs.p50}  p90 ${r.latencyMs.p90}  p99 ${r.latencyMs.p99}  max ${r.latencyMs.max}`,
+      `  latency ms    p50 ${r.latencyMs.p50}  p90 ${r.latencyMs.p90}  p99 ${r.latencyMs.p99}  p99.9 ${r.latencyMs.p999}  max ${r.latencyMs.max}`,
     );
     lines.push(`  lost ${r.lost}, out of order ${r.outOfOrder}, disconnected ${r.disconnects}`);
     const n = r.numbering;

@@ -27,7 +27,14 @@ export interface BenchResult {
   lost: number;
   outOfOrder: number;
   disconnects: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number; samples: number };
+  latencyMs: {
+    p50: number;
+    p90: number;
+    p99: number;
+    p999: number;
+    max: number;
+    samples: number;
+  };
   connectMs: { p50: number; p99: number; max: number; totalSec: number };
   server?: {
     cpuPercent?: number;
@@ -79,7 +86,7 @@ export function idleResult(options: RunSettings, idle: number, m: Measured): Ben
     lost: 0,
     outOfOrder: 0,
     disconnects: 0,
-    latencyMs: { p50: 0, p90: 0, p99: 0, max: 0, samples: 0 },
+    latencyMs: { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, samples: 0 },
     connectMs: connectSummary(m.connectTimes, m.joinSeconds),
     server: m.server,
     failures: m.failures,
@@ -135,6 +142,7 @@ export function summarise(
       p50: ms(latency.quantile(0.5)),
       p90: ms(latency.quantile(0.9)),
       p99: ms(latency.quantile(0.99)),
+      p999: ms(latency.quantile(0.999)),
       max: ms(latency.max),
       samples: latency.count,
     },
