@@ -10,9 +10,12 @@
  *
  * sendAll(fds: Int32Array, count: number, data: Uint8Array, results: Int32Array): number
  *   results[i] = bytes taken by fds[i], or -errno; returns how many took all of `data`.
+ *
+ * The same addon parks idle sockets (native/park.c), whose writes go out through sendAll too.
  */
 #include <errno.h>
 #include <node_api.h>
+#include "park.h"
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -67,7 +70,8 @@ static napi_value send_all(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   napi_value fn;
   if (napi_create_function(env, "sendAll", NAPI_AUTO_LENGTH, send_all, NULL, &fn) != napi_ok ||
-      napi_set_named_property(env, exports, "sendAll", fn) != napi_ok) {
+      napi_set_named_property(env, exports, "sendAll", fn) != napi_ok ||
+      !park_export(env, exports)) {
     return NULL;
   }
   return exports;

@@ -6,6 +6,7 @@ import type { ServerConfig } from './config/options.js';
 import type { Clock } from './server/clock.js';
 import type { LogSink } from './server/logger.js';
 import type { NodeAgent } from './server/node-agent.js';
+import type { ParkingStats } from './transport/parking.js';
 
 /** Options for {@link createServer}: any {@link ServerConfig} field, plus the backends. */
 export interface ChatServerOptions extends Partial<ServerConfig> {
@@ -44,4 +45,6 @@ export interface ServerStats {
   readonly connections: number;
   /** The native room fan-out, when it is used: sockets written, and short writes among them. */
   readonly nativeFanout: { readonly sockets: number; readonly shortWrites: number } | undefined;
+  /** The parking of idle TCP clients, when it is on: parked now, parks and wakes so far. */
+  readonly parking: ParkingStats | undefined;
 }

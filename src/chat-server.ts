@@ -3,7 +3,8 @@ import type { Duplex } from 'node:stream';
 import type { ServerConfig } from './config/options.js';
 import type { ChatServerOptions, ServerStats } from './chat-server-options.js';
 import { ConfigError, configWith } from './config/resolve.js';
-import { attachStream, discardInput } from './transport/stream.js';
+import { ByteStreams, type OpenConnection } from './transport/byte-streams.js';
+import { discardInput } from './transport/stream.js';
 import type { ListeningAddress } from './transport/tcp.js';
 import { assemble, type ServerParts } from './server/assemble.js';
 import { systemClock, within, type Clock } from './server/clock.js';
@@ -17,7 +18,7 @@ import type { NodeAgent } from './server/node-agent.js';
 import { Timeouts } from './server/services/timeouts.js';
 import type { Endpoints } from './server/session.js';
 import { nativeUnavailable } from './server/native.js';
-import { DirectSocket } from './server/write/native-fanout.js';
+import type { DirectSocket } from './server/write/native-fanout.js';
 export type { ChatServerOptions, ServerStats } from './chat-server-options.js';
 
 /** In a cluster, how long a closing connection waits for its release before it ends. */
@@ -59,6 +60,7 @@ export class ChatServer {
   private readonly memory: MemoryRelease | undefined;
   private readonly edges: Edges;
   private readonly deps: ConnectionDeps;
+  private readonly streams: ByteStreams;
   private readonly connections = new Set<Connection>();
   private nextConnection = 0;
   private stopping: Promise<void> | undefined;
@@ -100,9 +102,11 @@ export class ChatServer {
       releaseWaitMs: node ? RELEASE_WAIT_MS : 0,
       gone: (conn) => this.forget(conn),
     };
+    const open: OpenConnection = (link, ends, direct) => this.open(link, ends, direct);
+    this.streams = new ByteStreams(open, !!parts.fanout, config.parkAfterMs, this.clock);
     this.edges = new Edges(config, {
-      accept: (socket, endpoints) => void this.handle(socket, endpoints),
-      acceptEncrypted: (stream, endpoints) => this.serveStream(stream, endpoints), // no fan-out
+      accept: (socket, endpoints) => void this.streams.accept(socket, endpoints),
+      acceptEncrypted: (stream, endpoints) => this.streams.serve(stream, endpoints), // no fan-out
       refuseFull: (socket) => {
         discardInput(socket);
         parts.admission.refuse(socket, { error: 'TOO_MANY_CONNECTIONS' });
@@ -135,6 +139,7 @@ export class ChatServer {
     await edges.listen();
     admission.measureDescriptors();
     this.memory?.start();
+    this.streams.parking?.start();
     const { addresses, tlsAddresses, webAddress: web, certificates } = edges;
     const listening = [...addresses, ...tlsAddresses].map((a) => a.address);
     const exposed = admission.loopbackExemptionWarning(listening);
@@ -194,6 +199,7 @@ export class ChatServer {
     return {
       connections: this.connections.size,
       nativeFanout: fanout && { sockets: fanout.sockets, shortWrites: fanout.shortWrites },
+      parking: this.streams.parking?.stats(),
     };
   }
 
@@ -202,15 +208,7 @@ export class ChatServer {
    * @returns false when the client was turned away (it has been told why)
    */
   handle(stream: Duplex, endpoints: Endpoints): boolean {
-    return this.serveStream(stream, endpoints, this.parts.fanout && DirectSocket.of(stream));
-  }
-
-  /** Serves a stream; written directly (the native fan-out) only through `direct`. */
-  private serveStream(stream: Duplex, endpoints: Endpoints, direct?: DirectSocket): boolean {
-    const input = this.open(stream, endpoints, direct);
-    if (input) attachStream(stream, input);
-    else discardInput(stream);
-    return input !== undefined;
+    return this.streams.handle(stream, endpoints);
   }
 
   /**
@@ -251,6 +249,7 @@ export class ChatServer {
     this.timeouts.stop();
     this.memory?.stop();
     this.node?.stop();
+    this.streams.parking?.stop();
     admission.close();
     membership.quiet();
     const listenersClosed = this.edges.closeChat();

@@ -82,6 +82,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'TCP keepalive idle ms (0: off)',
   },
   {
+    key: 'parkAfterMs',
+    kind: 'integer',
+    min: 0,
+    max: 86_400_000,
+    help: 'idle ms before a TCP client is parked (its socket dropped, fd kept) (0: off)',
+  },
+  {
     key: 'drainTimeoutMs',
     kind: 'integer',
     min: 100,

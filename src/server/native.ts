@@ -18,8 +18,29 @@ export type SendAll = (
   results: Int32Array,
 ) => number;
 
-/** The room fan-out addon (native/fanout.c), built by `npm install` where a C compiler is. */
-export interface NativeAddon {
+/**
+ * Parking idle sockets (native/park.c): the addon watches a parked client's descriptor in an
+ * epoll set of its own while the client's `net.Socket` is gone. Linux only.
+ */
+export interface Parking {
+  /**
+   * Installs the one callback, for the whole process, told of parked descriptors that became
+   * readable (data, a FIN, a reset). Each is reported once: it is no longer watched.
+   */
+  readonly parkInit: (onReady: (fds: Int32Array) => void) => void;
+  /** Dups `fd` and watches the dup for input: the dup, or minus the errno. */
+  readonly park: (fd: number) => number;
+  /** Stops watching a parked descriptor (it stays open): 0, or minus the errno. */
+  readonly unpark: (fd: number) => number;
+  /** Stops watching a parked descriptor and closes it: 0, or minus the errno. */
+  readonly closeParked: (fd: number) => number;
+}
+
+/**
+ * The room fan-out addon (native/fanout.c), built by `npm install` where a C compiler is; with
+ * the parking functions where the system has epoll (Linux).
+ */
+export interface NativeAddon extends Partial<Parking> {
   readonly sendAll: SendAll;
 }
 
@@ -45,6 +66,10 @@ export const native: NativeAddon | undefined = load<NativeAddon>(
   'a C compiler',
   (why) => (nativeUnavailable = why),
 );
+
+/** Parking idle sockets, where the addon is loaded and the system has epoll. */
+export const parking: (Parking & NativeAddon) | undefined =
+  native && typeof native.parkInit === 'function' ? (native as Parking & NativeAddon) : undefined;
 
 /** Why the memory addon is not loaded, or undefined if it is. */
 export let memoryAddonUnavailable: string | undefined;

@@ -8,12 +8,43 @@ import type { RoomLog } from './room-log.js';
  * The room fan-out through the optional native addon (native/fanout.c): at the end of a turn, a
  * room's buffer goes to every member that is owed exactly that buffer and has nothing waiting in
  * its stream, a batch of sockets per native call (docs/DEVELOPING.md, "The write path"). This is
- * the only module that knows about libuv handles and file descriptors.
+ * the only module that knows about libuv handles, with the parking of idle sockets
+ * (src/transport/parking.ts), which writes a parked socket's descriptor the same way.
  */
 
 /** The part of a libuv stream handle that a direct write needs. */
-interface SocketHandle {
+export interface SocketHandle {
   readonly fd: number;
+}
+
+/**
+ * What the fan-out needs of a socket it may write directly. `fd` is read for every member on
+ * every turn: it must be a plain property or a cheap getter, never a call into Node's C++ side.
+ */
+export interface DirectSocket {
+  /** The descriptor to send to; valid while `ready`. */
+  readonly fd: number;
+  /** True while the descriptor is open and still the socket's own, with nothing unsent. */
+  readonly ready: boolean;
+}
+
+/**
+ * The libuv handle of a plain TCP or Unix socket stream, and its descriptor; undefined for every
+ * stream that must be written through its own machinery (TLS, a WebSocket adapter, a test pipe).
+ */
+export function plainHandle(
+  stream: Duplex,
+): { readonly handle: SocketHandle; readonly fd: number } | undefined {
+  // A TLS socket says so whatever its handle: its bytes must go through the encryption.
+  if ((stream as { encrypted?: unknown }).encrypted === true) return undefined;
+  const handle = (stream as { _handle?: unknown })._handle;
+  if (typeof handle !== 'object' || handle === null) return undefined;
+  // Only libuv's own socket handles: a TLS socket's handle (TLSWrap) reports the descriptor of
+  // the TCP socket beneath it, where plain bytes would corrupt the encrypted stream.
+  const kind = handle.constructor?.name;
+  if (kind !== 'TCP' && kind !== 'Pipe') return undefined;
+  const fd = (handle as { fd?: unknown }).fd;
+  return typeof fd === 'number' && fd >= 0 ? { handle: handle as SocketHandle, fd } : undefined;
 }
 
 /**
@@ -21,43 +52,42 @@ interface SocketHandle {
  * `stream._handle` is the same handle: Node sets `_handle` to null when it closes the socket,
  * before the number can be reused.
  */
-export class DirectSocket {
-  private constructor(
+class StreamSocket implements DirectSocket {
+  constructor(
     private readonly stream: Duplex,
     private readonly handle: SocketHandle,
     /** The descriptor, read once: reading `handle.fd` is a call into Node's C++ side. */
     readonly fd: number,
   ) {}
 
+  get ready(): boolean {
+    return streamReady(this.stream, this.handle);
+  }
+}
+
+/**
+ * True while `stream` is open and `handle` still its own, with nothing unsent in it: a direct
+ * write then cannot overtake anything.
+ */
+export function streamReady(stream: Duplex, handle: SocketHandle): boolean {
+  return (
+    stream.writableLength === 0 &&
+    !stream.writableEnded && // an embedder's socket that ended by itself
+    (stream as { _handle?: unknown })._handle === handle
+  );
+}
+
+/** Direct sockets of streams. */
+export const DirectSocket = {
   /**
    * The direct socket of a stream, or undefined for every stream that must be written through
    * its own machinery (TLS, a WebSocket adapter, a test pipe).
    */
-  static of(stream: Duplex): DirectSocket | undefined {
-    // A TLS socket says so whatever its handle: its bytes must go through the encryption.
-    if ((stream as { encrypted?: unknown }).encrypted === true) return undefined;
-    const handle = (stream as { _handle?: unknown })._handle;
-    if (typeof handle !== 'object' || handle === null) return undefined;
-    // Only libuv's own socket handles: a TLS socket's handle (TLSWrap) reports the descriptor of
-    // the TCP socket beneath it, where plain bytes would corrupt the encrypted stream.
-    const kind = handle.constructor?.name;
-    if (kind !== 'TCP' && kind !== 'Pipe') return undefined;
-    const fd = (handle as { fd?: unknown }).fd;
-    return typeof fd === 'number' && fd >= 0
-      ? new DirectSocket(stream, handle as SocketHandle, fd)
-      : undefined;
-  }
-
-  /** True while the socket is open and still the stream's own, with nothing unsent in it. */
-  get ready(): boolean {
-    const stream = this.stream;
-    return (
-      stream.writableLength === 0 &&
-      !stream.writableEnded && // an embedder's socket that ended by itself
-      (stream as { _handle?: unknown })._handle === this.handle
-    );
-  }
-}
+  of(stream: Duplex): DirectSocket | undefined {
+    const plain = plainHandle(stream);
+    return plain && new StreamSocket(stream, plain.handle, plain.fd);
+  },
+};
 
 /** What takes part in a direct fan-out: one member's writer. */
 export interface DirectTarget {
@@ -138,7 +168,7 @@ export class DirectFanout {
  * The send took the socket's pending error (a reset, a keepalive timeout): a write through the
  * stream would only meet EPIPE, so the connection ends with the real cause.
  */
-function sendError(errno: number): Error {
+export function sendError(errno: number): Error {
   const code = getSystemErrorName(errno);
   return Object.assign(new Error(`write ${code}`), { code, errno, syscall: 'write' });
 }
