@@ -103,7 +103,8 @@ export class ChatServer {
       gone: (conn) => this.forget(conn),
     };
     const open: OpenConnection = (link, ends, direct) => this.open(link, ends, direct);
-    this.streams = new ByteStreams(open, !!parts.fanout, config.parkAfterMs, this.clock);
+    const garbage = (bytes: number) => this.memory?.garbage(bytes);
+    this.streams = new ByteStreams(open, !!parts.fanout, config.parkAfterMs, this.clock, garbage);
     this.edges = new Edges(config, {
       accept: (socket, endpoints) => void this.streams.accept(socket, endpoints),
       acceptEncrypted: (stream, endpoints) => this.streams.serve(stream, endpoints), // no fan-out

@@ -153,7 +153,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   registrationTimeoutMs: 30_000,
   idleTimeoutMs: 0,
   keepAliveMs: 30_000,
-  parkAfterMs: 2000,
+  parkAfterMs: 1000,
   drainTimeoutMs: 30_000,
   floodBurst: 100,
   floodRate: 20,

@@ -26,6 +26,11 @@ export interface MemoryReleaseOptions {
    */
   growthBytes: number;
   growthRatio: number;
+  /**
+   * Garbage reported through {@link MemoryRelease.garbage} worth a release by itself (parked
+   * sockets): it lies in pages already resident, so the resident set does not show it.
+   */
+  garbageBytes: number;
   /** The event loop counts as idle below this utilization... */
   idleBelow: number;
   /** ...for this many looks in a row. */
@@ -47,8 +52,9 @@ export const MEMORY_RELEASE_DEFAULTS: Readonly<MemoryReleaseOptions> = Object.fr
   everyMs: 1000,
   growthBytes: 32 * 1024 * 1024,
   growthRatio: 0.25,
+  garbageBytes: 8 * 1024 * 1024,
   idleBelow: 0.03,
-  idleLooks: 3,
+  idleLooks: 2,
   maxCollectBytes: 128 * 1024 * 1024,
   slowMs: 100,
 });
@@ -82,6 +88,8 @@ export class MemoryRelease {
   /** Doubles after a slow release: the growth waited for is this many times the usual. */
   private backoff = 1;
   private seenReleases = releasesInProcess;
+  /** Bytes made garbage since the last release (see {@link garbage}). */
+  private unreleased = 0;
   /** Releases so far. */
   readonly released: Released[] = [];
 
@@ -102,6 +110,15 @@ export class MemoryRelease {
     this.timer = undefined;
   }
 
+  /**
+   * About `bytes` of memory became garbage without the resident set growing (sockets parked:
+   * their objects are dead, but the pages they lie in stay resident until a collection). They
+   * count as growth towards the next release.
+   */
+  garbage(bytes: number): void {
+    this.unreleased += bytes;
+  }
+
   /** One look: release when grown and idle. */
   check(): void {
     const rss = this.probe.rss();
@@ -112,11 +129,12 @@ export class MemoryRelease {
       this.lowWater = rss;
     }
     this.lowWater = Math.min(this.lowWater, rss);
-    const { growthBytes, growthRatio, idleBelow, idleLooks, maxCollectBytes, slowMs } =
-      this.options;
+    const { growthBytes, growthRatio, garbageBytes, idleBelow, idleLooks } = this.options;
+    const { maxCollectBytes, slowMs } = this.options;
     this.idleInARow = busy < idleBelow ? this.idleInARow + 1 : 0;
     const worth = Math.max(growthBytes, this.lowWater * growthRatio) * this.backoff;
-    if (rss - this.lowWater < worth || this.idleInARow < idleLooks) return;
+    const grown = rss - this.lowWater >= worth || this.unreleased >= garbageBytes;
+    if (!grown || this.idleInARow < idleLooks) return;
     const collect = this.probe.heapUsed() <= maxCollectBytes;
     const started = this.clock.now();
     this.probe.release(collect);
@@ -124,6 +142,7 @@ export class MemoryRelease {
     this.backoff = ms > slowMs ? Math.min(8, this.backoff * 2) : 1;
     const after = this.probe.rss();
     this.lowWater = after;
+    this.unreleased = 0;
     this.idleInARow = 0;
     this.seenReleases = ++releasesInProcess;
     const released = { before: rss, after, ms, collected: collect };

@@ -28,16 +28,18 @@ export class ByteStreams {
    * @param direct the native fan-out is used: plain sockets are given to it, and parking
    *   (whose writes go out the same way) is possible
    * @param parkAfterMs idle milliseconds before a TCP client is parked; 0: never
+   * @param onPark told of each park, with the bytes it made garbage
    */
   constructor(
     private readonly open: OpenConnection,
     private readonly direct: boolean,
     parkAfterMs: number,
     clock: Clock,
+    onPark?: (bytes: number) => void,
   ) {
     this.parking =
       direct && parkAfterMs > 0 && parkingAddon
-        ? new SocketParking(parkingAddon, parkAfterMs, clock)
+        ? new SocketParking(parkingAddon, parkAfterMs, clock, onPark)
         : undefined;
   }
 

@@ -9,6 +9,7 @@ const options = {
   everyMs: 5000,
   growthBytes: 32 * MiB,
   growthRatio: 0.25,
+  garbageBytes: 8 * MiB,
   idleBelow: 0.03,
   idleLooks: 2,
   maxCollectBytes: 128 * MiB,
@@ -58,6 +59,25 @@ describe('memory release', () => {
     clock.advance(5000);
     assert.deepEqual(proc.releases, [true]);
     assert.deepEqual(seen, [{ before: 140 * MiB, after: 65 * MiB, ms: 20, collected: true }]);
+  });
+
+  it('releases for garbage it is told of, which the resident set does not show', () => {
+    const { clock, proc, release } = setUp();
+    clock.advance(5000); // the low-water mark: 60 MiB
+    release.garbage(6 * MiB);
+    clock.advance(10_000);
+    assert.equal(proc.releases.length, 0, 'not worth it yet');
+    release.garbage(3 * MiB);
+    proc.load = 0.5;
+    clock.advance(5000);
+    assert.equal(proc.releases.length, 0, 'not while busy');
+    proc.load = 0;
+    clock.advance(5000);
+    assert.equal(proc.releases.length, 0, 'idle for one look only');
+    clock.advance(5000);
+    assert.deepEqual(proc.releases, [true]);
+    clock.advance(20_000);
+    assert.equal(proc.releases.length, 1, 'the garbage was given back');
   });
 
   it('waits while the event loop is busy, then releases once it has been idle', () => {
