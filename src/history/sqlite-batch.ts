@@ -17,14 +17,22 @@ function pending(): Pending {
 }
 
 /**
- * The writes of one event-loop turn in one transaction: the first write of a turn begins it,
- * and it commits after the turn's end (setImmediate, after the turn's I/O callbacks and its
- * writes to the clients), so a burst of chats read from many sockets costs one commit. Every write of the transaction waits on one
- * promise, which its commit settles.
+ * The shortest time between two commits, in milliseconds: what an acknowledgement may wait at
+ * most beyond its turn, so that the chats of several turns share one commit.
+ */
+const COMMIT_EVERY_MS = 10;
+
+/**
+ * The writes of one event-loop turn, or of the few turns within {@link COMMIT_EVERY_MS}, in one
+ * transaction: the first write begins it, and it commits after the turn's writes to the
+ * clients, so a burst of chats read from many sockets costs one commit. Every write of the
+ * transaction waits on one promise, which its commit settles.
  */
 export class TurnBatch {
   private current: Pending | undefined;
   private scheduled = false;
+  /** When the last commit ran (performance.now()). */
+  private lastCommitMs = -Infinity;
 
   /**
    * @param settled told after each transaction ends, whether it was committed
@@ -47,11 +55,16 @@ export class TurnBatch {
       this.current = pending();
       if (!this.scheduled) {
         this.scheduled = true;
-        // Committed in the next turn's check phase, after this turn's writes to the clients: the
-        // commit (and a checkpoint it may run) must not delay the deliveries, which do not wait
-        // for it (only acknowledgements do, rule 12.5). Chats of the next turn join this
-        // transaction meanwhile.
-        setImmediate(this.commitNextTurn);
+        // Committed after this turn's writes to the clients, in the next turn's check phase:
+        // the commit (and a checkpoint it may run) must not delay the deliveries, which do not
+        // wait for it (only acknowledgements do, rule 12.5). And at most once per
+        // COMMIT_EVERY_MS: a commit writes whole pages to the WAL, so a chat a commit would
+        // write about 3 pages (12 KB) for its 100 bytes, and the WAL would fill up, and be
+        // checkpointed with its fsyncs, every few hundred chats. Chats that come meanwhile
+        // join this transaction.
+        const wait = this.lastCommitMs + COMMIT_EVERY_MS - performance.now();
+        if (wait <= 0) setImmediate(this.commitNextTurn);
+        else setTimeout(this.commitScheduled, wait);
       }
     }
     return this.current.promise;
@@ -73,6 +86,7 @@ export class TurnBatch {
     const batch = this.current;
     if (!batch) return;
     this.current = undefined;
+    this.lastCommitMs = performance.now();
     try {
       this.statements.commit.run();
     } catch (error) {
