@@ -154,6 +154,11 @@ export class ParkableSocket implements Link, DirectSocket {
     if (this.input) listen(socket, this);
   }
 
+  /** A direct write: traffic, so that a socket its room keeps busy is not parked. */
+  wroteDirect(): void {
+    if (this.socket !== undefined) this.activeAt = this.host.tick;
+  }
+
   write(data: Uint8Array): boolean {
     const socket = this.socket;
     if (socket !== undefined) {

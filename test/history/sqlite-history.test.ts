@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -133,4 +133,54 @@ describe('SqliteHistory on disk', () => {
     await Promise.all(two);
     assert.deepEqual(order, [1, 2, 3, 4, 5, 6]);
   });
+
+  it('shares a commit among the turns within 10 ms of the last one', async (t) => {
+    const store = SqliteHistory.open({ dataDir: tempDir(t) });
+    t.after(() => store.close());
+    const chat = () => store.append('lobby', { from: 'x', msg: 'y', ts: Date.now() }).durable;
+    await chat(); // a commit: the next waits for 10 ms after it
+    const started = performance.now();
+    const first = chat();
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = chat();
+    let settled = false;
+    void first.then(() => (settled = true));
+    await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+    const elapsed = performance.now() - started;
+    // A machine that stalled for 10 ms between the turns has committed them apart: no finding.
+    if (elapsed < 9) {
+      assert.equal(second, first, 'the second turn joined the transaction of the first');
+      assert.equal(settled, false, 'not committed before 10 ms had passed');
+    }
+    await Promise.all([first, second]);
+    assert.ok(performance.now() - started >= 9, 'committed once 10 ms had passed');
+  });
+
+  const procFd = process.platform === 'linux' ? false : 'reads /proc/self/fd (Linux)';
+  it(
+    'flushes the WAL in the background and lets go of it on close',
+    { skip: procFd },
+    async (t) => {
+      const dir = tempDir(t);
+      const store = SqliteHistory.open({ dataDir: dir });
+      const wal = join(dir, `${HISTORY_FILE}-wal`);
+      const walOpen = () =>
+        readdirSync('/proc/self/fd').filter((fd) => {
+          try {
+            return readlinkSync(`/proc/self/fd/${fd}`) === wal;
+          } catch {
+            return false; // the directory's own descriptor, gone by now
+          }
+        }).length;
+      const sqliteOwn = walOpen();
+      for (let i = 0; i < 3; i++) {
+        await store.append('lobby', { from: 'x', msg: `${i}`, ts: Date.now() }).durable;
+        await new Promise((resolve) => setTimeout(resolve, 120));
+      }
+      assert.equal(walOpen(), sqliteOwn + 1, 'a descriptor of its own, to flush the WAL with');
+      await store.close();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(walOpen(), 0, 'closed with the store');
+    },
+  );
 });

@@ -111,9 +111,14 @@ describe('parking idle TCP clients', { skip }, () => {
     const [alice, bob, carol] = clients as [RawClient, RawClient, RawClient];
     bob.socket.pause();
     const msg = 'x'.repeat(4000);
-    for (let i = 0; i < 2000 && !carol.messages.some((m) => m.cmd === '30'); i++) {
+    const bobLeft = () => carol.messages.some((m) => m.cmd === '30');
+    for (let i = 0; i < 2000 && !bobLeft(); i++) {
       alice.send({ cmd: '7', msg: `${i} ${msg}` });
-      if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
+      // Carol reads in this process: she must keep up, or she is cut off as a slow consumer too.
+      if (i % 10 === 9) {
+        const caughtUp = () => carol.messages.filter((m) => m.cmd === '70').length > i;
+        await eventually(() => caughtUp() || bobLeft(), 'carol keeps up');
+      }
     }
     await eventually(() => carol.messages.some((m) => m.cmd === '30'), "bob's departure");
     bob.socket.resume();

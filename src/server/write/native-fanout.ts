@@ -26,6 +26,8 @@ export interface DirectSocket {
   readonly fd: number;
   /** True while the descriptor is open and still the socket's own, with nothing unsent. */
   readonly ready: boolean;
+  /** Told after each direct write to it: traffic, for a socket that parks when idle. */
+  wroteDirect?(): void;
 }
 
 /**

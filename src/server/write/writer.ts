@@ -125,6 +125,7 @@ export class Writer implements DirectTarget {
     this.flushedTurn = turn;
     this.flushScheduled = false;
     this.outbox.skipRun();
+    this.direct?.wroteDirect?.();
     if (error) return this.link.destroy(error);
     // All of it is handed over: what the socket took directly, and the rest to the stream.
     this.context.counters.bytesOut += data.length;
