@@ -16,7 +16,8 @@
  *
  * Linux only (epoll). Elsewhere nothing is exported and the JS side does not park.
  *
- * parkInit(onReady: (fds: Int32Array) => void): undefined
+ * parkInit(onReady: (fds: Int32Array) => void): undefined   starts watching (throws if it cannot)
+ * parkStop(): undefined     stops watching and closes the epoll set
  * park(fd): number          the dup watched for input, or -errno
  * unpark(fd): number        0, or -errno (a descriptor not in the set is not an error)
  * closeParked(fd): number   unwatches and closes the dup; 0, or -errno
@@ -36,12 +37,15 @@
 /* Descriptors handled per readiness: more wait for the next turn of the loop (level-triggered). */
 #define READY_MAX 256
 
-/* One per environment (the main thread, each worker that loads the addon). */
+/*
+ * One per environment (the main thread, each worker that loads the addon). The epoll set and
+ * its poll handle exist between parkInit and parkStop: a process whose servers have all stopped
+ * holds no descriptor of parking's.
+ */
 typedef struct {
   napi_env env;
-  int epfd;
-  uv_poll_t poll;
-  int polling;
+  int epfd; /* -1 while stopped */
+  uv_poll_t *poll;
   napi_ref on_ready;
   napi_async_context async_context;
 } park_state;
@@ -52,21 +56,35 @@ static park_state *state_of(napi_env env) {
   return data;
 }
 
-static void free_state(uv_handle_t *handle) { free(handle->data); }
+static void free_handle(uv_handle_t *handle) { free(handle); }
 
-/* The environment is going away: stop watching. The state is freed once libuv has let go. */
+/*
+ * Stops watching: the poll handle is closed (libuv frees it on its next turn), the epoll set
+ * closed. Descriptors still parked are the JS side's to close; the set no longer watches them.
+ */
+static void stop_state(napi_env env, park_state *state) {
+  if (state->poll != NULL) {
+    uv_poll_stop(state->poll);
+    uv_close((uv_handle_t *)state->poll, free_handle);
+    state->poll = NULL;
+  }
+  if (state->epfd >= 0) close(state->epfd);
+  state->epfd = -1;
+  if (state->on_ready != NULL) napi_delete_reference(env, state->on_ready);
+  state->on_ready = NULL;
+  if (state->async_context != NULL) napi_async_destroy(env, state->async_context);
+  state->async_context = NULL;
+}
+
+/* The environment is going away. */
 static void finalize_state(napi_env env, void *data, void *hint) {
-  (void)env;
   (void)hint;
   park_state *state = data;
-  int epfd = state->epfd;
-  if (state->polling) {
-    /* Unwatched at once; libuv lets go of the handle, and the state, on its next turn. */
-    uv_close((uv_handle_t *)&state->poll, free_state);
-  } else {
-    free(state);
-  }
-  if (epfd >= 0) close(epfd);
+  /* References cannot be deleted while the environment is torn down: only the handles. */
+  state->on_ready = NULL;
+  state->async_context = NULL;
+  stop_state(env, state);
+  free(state);
 }
 
 /* The JS callback threw: it is reported as any uncaught exception is, never dropped silently. */
@@ -80,7 +98,7 @@ static void report_exception(napi_env env) {
 static void on_readable(uv_poll_t *poll, int status, int events) {
   (void)events;
   park_state *state = poll->data;
-  if (status < 0) return; /* the epoll descriptor itself failed: nothing to read from it */
+  if (status < 0 || state->epfd < 0) return; /* the epoll set failed, or parking stopped */
   struct epoll_event ready[READY_MAX];
   int count;
   do {
@@ -137,38 +155,53 @@ static napi_value park_init(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "parkInit(onReady: (fds: Int32Array) => void)");
     return NULL;
   }
-  if (state_of(env) != NULL) {
-    napi_throw_error(env, NULL, "parkInit: already initialised");
-    return NULL;
-  }
-  park_state *state = calloc(1, sizeof(*state));
+  park_state *state = state_of(env);
   if (state == NULL) {
-    napi_throw_error(env, NULL, "parkInit: out of memory");
+    state = calloc(1, sizeof(*state));
+    if (state == NULL || napi_set_instance_data(env, state, finalize_state, NULL) != napi_ok) {
+      free(state);
+      napi_throw_error(env, NULL, "parkInit: out of memory");
+      return NULL;
+    }
+    state->env = env;
+    state->epfd = -1;
+  }
+  if (state->epfd >= 0) {
+    napi_throw_error(env, NULL, "parkInit: already started (parkStop first)");
     return NULL;
   }
-  state->env = env;
-  state->epfd = epoll_create1(EPOLL_CLOEXEC);
   struct uv_loop_s *loop;
   napi_value name;
-  if (state->epfd < 0 || napi_get_uv_event_loop(env, &loop) != napi_ok ||
-      uv_poll_init(loop, &state->poll, state->epfd) != 0) {
-    if (state->epfd >= 0) close(state->epfd);
-    free(state);
+  state->epfd = epoll_create1(EPOLL_CLOEXEC);
+  state->poll = malloc(sizeof(uv_poll_t));
+  int ok = state->epfd >= 0 && state->poll != NULL && napi_get_uv_event_loop(env, &loop) == napi_ok &&
+           uv_poll_init(loop, state->poll, state->epfd) == 0;
+  if (!ok) {
+    /* The handle was never initialised: freed here, not through uv_close. */
+    free(state->poll);
+    state->poll = NULL;
+    stop_state(env, state);
     napi_throw_error(env, NULL, "parkInit: cannot watch an epoll set");
     return NULL;
   }
-  state->poll.data = state;
-  state->polling = 1;
-  uv_poll_start(&state->poll, UV_READABLE, on_readable);
-  uv_unref((uv_handle_t *)&state->poll);
-  if (napi_create_reference(env, argv[0], 1, &state->on_ready) != napi_ok ||
+  state->poll->data = state;
+  if (uv_poll_start(state->poll, UV_READABLE, on_readable) != 0 ||
+      napi_create_reference(env, argv[0], 1, &state->on_ready) != napi_ok ||
       napi_create_string_utf8(env, "natter:park", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_async_init(env, NULL, name, &state->async_context) != napi_ok ||
-      napi_set_instance_data(env, state, finalize_state, NULL) != napi_ok) {
-    finalize_state(env, state, NULL);
-    napi_throw_error(env, NULL, "parkInit: cannot keep the callback");
+      napi_async_init(env, NULL, name, &state->async_context) != napi_ok) {
+    stop_state(env, state);
+    napi_throw_error(env, NULL, "parkInit: cannot start watching");
     return NULL;
   }
+  uv_unref((uv_handle_t *)state->poll);
+  return NULL;
+}
+
+/* Stops watching and closes the epoll set; parkInit may start it again. */
+static napi_value park_stop(napi_env env, napi_callback_info info) {
+  (void)info;
+  park_state *state = state_of(env);
+  if (state != NULL) stop_state(env, state);
   return NULL;
 }
 
@@ -176,7 +209,7 @@ static napi_value park(napi_env env, napi_callback_info info) {
   int32_t fd;
   if (!int_arg(env, info, "park(fd)", &fd)) return NULL;
   park_state *state = state_of(env);
-  if (state == NULL) return number(env, -EBADF);
+  if (state == NULL || state->epfd < 0) return number(env, -EBADF);
   int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (dup < 0) return number(env, -errno);
   /* Level-triggered: input that came before the watch began is reported at once. */
@@ -194,7 +227,8 @@ static napi_value unpark(napi_env env, napi_callback_info info) {
   if (!int_arg(env, info, "unpark(fd)", &fd)) return NULL;
   park_state *state = state_of(env);
   struct epoll_event unused;
-  if (state == NULL || epoll_ctl(state->epfd, EPOLL_CTL_DEL, fd, &unused) == 0 || errno == ENOENT) {
+  if (state == NULL || state->epfd < 0 || epoll_ctl(state->epfd, EPOLL_CTL_DEL, fd, &unused) == 0 ||
+      errno == ENOENT) {
     return number(env, 0);
   }
   return number(env, -errno);
@@ -205,7 +239,7 @@ static napi_value close_parked(napi_env env, napi_callback_info info) {
   if (!int_arg(env, info, "closeParked(fd)", &fd)) return NULL;
   park_state *state = state_of(env);
   struct epoll_event unused;
-  if (state != NULL) epoll_ctl(state->epfd, EPOLL_CTL_DEL, fd, &unused);
+  if (state != NULL && state->epfd >= 0) epoll_ctl(state->epfd, EPOLL_CTL_DEL, fd, &unused);
   return number(env, close(fd) == 0 ? 0 : -errno);
 }
 
@@ -214,7 +248,8 @@ int park_export(napi_env env, napi_value exports) {
     const char *name;
     napi_callback fn;
   } functions[] = {
-      {"parkInit", park_init}, {"park", park}, {"unpark", unpark}, {"closeParked", close_parked}};
+      {"parkInit", park_init}, {"parkStop", park_stop}, {"park", park},
+      {"unpark", unpark},       {"closeParked", close_parked}};
   for (size_t i = 0; i < sizeof(functions) / sizeof(functions[0]); i++) {
     napi_value fn;
     if (napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].fn, NULL,

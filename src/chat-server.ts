@@ -103,8 +103,7 @@ export class ChatServer {
       gone: (conn) => this.forget(conn),
     };
     const open: OpenConnection = (link, ends, direct) => this.open(link, ends, direct);
-    const garbage = (bytes: number) => this.memory?.garbage(bytes);
-    this.streams = new ByteStreams(open, !!parts.fanout, config.parkAfterMs, this.clock, garbage);
+    this.streams = new ByteStreams(open, !!parts.fanout, config.parkAfterMs, this.clock);
     this.edges = new Edges(config, {
       accept: (socket, endpoints) => void this.streams.accept(socket, endpoints),
       acceptEncrypted: (stream, endpoints) => this.streams.serve(stream, endpoints), // no fan-out
@@ -126,7 +125,8 @@ export class ChatServer {
     this.timeouts = new Timeouts(config, this.clock, () => this.connections, prune);
     this.timeouts.start();
     const info = (line: string) => logger.info(line);
-    this.memory = config.releaseMemory ? memoryReleaseFor(this.clock, info) : undefined;
+    const parked = () => this.streams.parkedBytes();
+    this.memory = config.releaseMemory ? memoryReleaseFor(this.clock, info, parked) : undefined;
   }
 
   /** Starts listening on TCP at the configured host and port. */
@@ -140,7 +140,7 @@ export class ChatServer {
     await edges.listen();
     admission.measureDescriptors();
     this.memory?.start();
-    this.streams.parking?.start();
+    this.streams.start(logger);
     const { addresses, tlsAddresses, webAddress: web, certificates } = edges;
     const listening = [...addresses, ...tlsAddresses].map((a) => a.address);
     const exposed = admission.loopbackExemptionWarning(listening);
@@ -275,6 +275,7 @@ export class ChatServer {
     await bus.close();
     await directory.close();
     await this.parts.close();
+    this.streams.parking?.close();
     await this.onClosed?.();
   }
 

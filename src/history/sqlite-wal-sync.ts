@@ -1,4 +1,4 @@
-import { close, fsync, open } from 'node:fs';
+import { close, fsync, open, openSync } from 'node:fs';
 
 /** How often, at most, the write-ahead log is flushed to disk in the background. */
 const EVERY_MS = 100;
@@ -21,8 +21,17 @@ export class WalSync {
   private lastMs = -Infinity;
   private closed = false;
 
-  /** @param file the WAL's path (`<database>-wal`) */
-  constructor(private readonly file: string) {}
+  /**
+   * @param file the WAL's path (`<database>-wal`), opened now if it exists (a descriptor held
+   *   from the start, as the database's own are), or at the first flush
+   */
+  constructor(private readonly file: string) {
+    try {
+      this.fd = openSync(file, 'r');
+    } catch {
+      // Not there yet: opened at the first flush.
+    }
+  }
 
   /** A transaction was committed: flush the WAL soon, unless a flush is under way. */
   written(): void {

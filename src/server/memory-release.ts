@@ -15,6 +15,12 @@ export interface MemoryProbe {
   busy(): number;
   /** Gives free memory back; with `collect`, full V8 collections first (a pause). */
   release(collect: boolean): void;
+  /**
+   * Bytes known to be garbage in pages already resident, so that the resident set does not
+   * show them: the sockets of the clients parked now (src/transport/parking.ts). Only its
+   * growth since the last release counts, so clients parked and woken again and again do not.
+   */
+  parked?(): number;
 }
 
 export interface MemoryReleaseOptions {
@@ -27,8 +33,8 @@ export interface MemoryReleaseOptions {
   growthBytes: number;
   growthRatio: number;
   /**
-   * Garbage reported through {@link MemoryRelease.garbage} worth a release by itself (parked
-   * sockets): it lies in pages already resident, so the resident set does not show it.
+   * Growth of {@link MemoryProbe.parked} worth a release by itself: that garbage lies in pages
+   * already resident, so the resident set does not show it.
    */
   garbageBytes: number;
   /** The event loop counts as idle below this utilization... */
@@ -88,8 +94,8 @@ export class MemoryRelease {
   /** Doubles after a slow release: the growth waited for is this many times the usual. */
   private backoff = 1;
   private seenReleases = releasesInProcess;
-  /** Bytes made garbage since the last release (see {@link garbage}). */
-  private unreleased = 0;
+  /** What {@link MemoryProbe.parked} said at the last release. */
+  private parkedAtRelease = 0;
   /** Releases so far. */
   readonly released: Released[] = [];
 
@@ -110,15 +116,6 @@ export class MemoryRelease {
     this.timer = undefined;
   }
 
-  /**
-   * About `bytes` of memory became garbage without the resident set growing (sockets parked:
-   * their objects are dead, but the pages they lie in stay resident until a collection). They
-   * count as growth towards the next release.
-   */
-  garbage(bytes: number): void {
-    this.unreleased += bytes;
-  }
-
   /** One look: release when grown and idle. */
   check(): void {
     const rss = this.probe.rss();
@@ -127,13 +124,15 @@ export class MemoryRelease {
       // Another server in this process released: what is left is its new mark here too.
       this.seenReleases = releasesInProcess;
       this.lowWater = rss;
+      this.parkedAtRelease = this.probe.parked?.() ?? 0;
     }
     this.lowWater = Math.min(this.lowWater, rss);
     const { growthBytes, growthRatio, garbageBytes, idleBelow, idleLooks } = this.options;
     const { maxCollectBytes, slowMs } = this.options;
     this.idleInARow = busy < idleBelow ? this.idleInARow + 1 : 0;
     const worth = Math.max(growthBytes, this.lowWater * growthRatio) * this.backoff;
-    const grown = rss - this.lowWater >= worth || this.unreleased >= garbageBytes;
+    const garbage = (this.probe.parked?.() ?? 0) - this.parkedAtRelease;
+    const grown = rss - this.lowWater >= worth || garbage >= garbageBytes * this.backoff;
     if (!grown || this.idleInARow < idleLooks) return;
     const collect = this.probe.heapUsed() <= maxCollectBytes;
     const started = this.clock.now();
@@ -142,7 +141,7 @@ export class MemoryRelease {
     this.backoff = ms > slowMs ? Math.min(8, this.backoff * 2) : 1;
     const after = this.probe.rss();
     this.lowWater = after;
-    this.unreleased = 0;
+    this.parkedAtRelease = this.probe.parked?.() ?? 0;
     this.idleInARow = 0;
     this.seenReleases = ++releasesInProcess;
     const released = { before: rss, after, ms, collected: collect };
@@ -152,7 +151,10 @@ export class MemoryRelease {
 }
 
 /** The probe of this process: its memory, the event loop's utilization, and `release`. */
-export function processProbe(release: (collect: boolean) => void): MemoryProbe {
+export function processProbe(
+  release: (collect: boolean) => void,
+  parked?: () => number,
+): MemoryProbe {
   let last = performance.eventLoopUtilization();
   return {
     rss: () => process.memoryUsage.rss(),
@@ -164,6 +166,7 @@ export function processProbe(release: (collect: boolean) => void): MemoryProbe {
       return utilization;
     },
     release,
+    ...(parked ? { parked } : {}),
   };
 }
 
@@ -174,6 +177,7 @@ export function processProbe(release: (collect: boolean) => void): MemoryProbe {
 export function memoryReleaseFor(
   clock: Clock,
   log: (line: string) => void,
+  parked?: () => number,
 ): MemoryRelease | undefined {
   if (!memoryAddon) {
     log(`memory goes back to the system only when V8 decides to: ${memoryAddonUnavailable}`);
@@ -181,7 +185,7 @@ export function memoryReleaseFor(
   }
   const mib = (bytes: number) => Math.round(bytes / 1048576);
   return new MemoryRelease(
-    processProbe(memoryAddon.releaseMemory),
+    processProbe(memoryAddon.releaseMemory, parked),
     clock,
     MEMORY_RELEASE_DEFAULTS,
     (r) =>

@@ -28,6 +28,8 @@ export interface Parking {
    * readable (data, a FIN, a reset). Each is reported once: it is no longer watched.
    */
   readonly parkInit: (onReady: (fds: Int32Array) => void) => void;
+  /** Stops watching and closes the epoll set; `parkInit` may start it again. */
+  readonly parkStop: () => void;
   /** Dups `fd` and watches the dup for input: the dup, or minus the errno. */
   readonly park: (fd: number) => number;
   /** Stops watching a parked descriptor (it stays open): 0, or minus the errno. */

@@ -2,10 +2,11 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../server/clock.js';
 import type { Link, LinkInput } from '../server/link.js';
+import type { Logger } from '../server/logger.js';
 import { parking as parkingAddon } from '../server/native.js';
 import type { Endpoints } from '../server/session.js';
 import { DirectSocket } from '../server/write/native-fanout.js';
-import { SocketParking } from './parking.js';
+import { PARKED_SOCKET_BYTES, SocketParking } from './parking.js';
 import { attachStream, discardInput } from './stream.js';
 
 /** Opens a connection on `link`; undefined when the client was turned away (it was told why). */
@@ -28,19 +29,28 @@ export class ByteStreams {
    * @param direct the native fan-out is used: plain sockets are given to it, and parking
    *   (whose writes go out the same way) is possible
    * @param parkAfterMs idle milliseconds before a TCP client is parked; 0: never
-   * @param onPark told of each park, with the bytes it made garbage
    */
   constructor(
     private readonly open: OpenConnection,
     private readonly direct: boolean,
     parkAfterMs: number,
     clock: Clock,
-    onPark?: (bytes: number) => void,
   ) {
     this.parking =
       direct && parkAfterMs > 0 && parkingAddon
-        ? new SocketParking(parkingAddon, parkAfterMs, clock, onPark)
+        ? new SocketParking(parkingAddon, parkAfterMs, clock)
         : undefined;
+  }
+
+  /** Starts parking idle clients, if it is on; says why not when it cannot start. */
+  start(logger: Logger): void {
+    const why = this.parking?.start();
+    if (why !== undefined) logger.warn(`idle clients are not parked: ${why}`);
+  }
+
+  /** What the clients parked now gave back, in bytes (for the memory release). */
+  parkedBytes(): number {
+    return (this.parking?.stats().parked ?? 0) * PARKED_SOCKET_BYTES;
   }
 
   /**

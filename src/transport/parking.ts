@@ -35,7 +35,8 @@ export const PARKED_SOCKET_BYTES = 2200;
  * server in it (tests run several), and a descriptor is unique in the process while it is open.
  */
 const parkedFds = new Map<number, ParkableSocket>();
-let initialised: object | undefined;
+/** The servers whose parking has started: the addon watches while there is one. */
+let started = 0;
 
 /**
  * The addon reports parked descriptors with input waiting: their sockets are woken. Each is
@@ -78,26 +79,24 @@ export class SocketParking implements ParkingHost {
   private readonly tickMs: number;
   /** The share of the sockets looked at per tick. */
   private readonly visitShare: number;
+  /** Started, and not yet closed. */
+  private running = false;
   private parkedNow = 0;
   private parks = 0;
   private wakes = 0;
 
   /**
    * @param parkAfterMs idle milliseconds before a socket is parked (above 0)
-   * @param onPark told of each park, with the bytes it made garbage (for the memory release)
    */
   constructor(
     readonly addon: Parking & NativeAddon,
     parkAfterMs: number,
     private readonly clock: Clock,
-    private readonly onPark: (bytes: number) => void = () => undefined,
   ) {
     this.tickMs = Math.max(1, Math.min(MAX_TICK_MS, parkAfterMs / TICKS_PER_WAIT));
     this.visitShare = (LOOKS_PER_WAIT * this.tickMs) / parkAfterMs;
     // Stamped in tick t and looked at in tick t + n: unused for at least (n - 1) ticks.
     this.idleTicks = Math.ceil(parkAfterMs / this.tickMs) + 1;
-    if (initialised !== addon) addon.parkInit(onReady);
-    initialised = addon;
   }
 
   /**
@@ -114,18 +113,43 @@ export class SocketParking implements ParkingHost {
     this.sockets.add(socket);
   }
 
-  /** Starts the sweep. */
-  start(): void {
-    this.timer ??= this.clock.setInterval(() => this.sweep(), this.tickMs).unref();
+  /**
+   * Starts parking: the addon's watch (the first server of the process starts it) and the
+   * sweep. @returns why parking could not start (the server then runs without it), or undefined
+   */
+  start(): string | undefined {
+    if (this.running) return undefined;
+    try {
+      if (started === 0) this.addon.parkInit(onReady);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    started++;
+    this.running = true;
+    this.timer = this.clock.setInterval(() => this.sweep(), this.tickMs).unref();
+    return undefined;
   }
 
   /**
    * Parks nothing more. What is parked stays so until used: the server's shutdown ends every
-   * connection through its link, which wakes it, so nothing parked outlives the server.
+   * connection through its link, which wakes it.
    */
   stop(): void {
     this.clock.clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /**
+   * Once the server has closed: wakes whatever is still parked (nothing, after a shutdown), and
+   * the last server of the process stops the addon's watch, so no descriptor of parking's
+   * outlives the servers.
+   */
+  close(): void {
+    this.stop();
+    if (!this.running) return;
+    this.running = false;
+    for (const socket of this.sockets) if (socket.parked) socket.destroy();
+    if (--started === 0) this.addon.parkStop();
   }
 
   /** What parking has done so far. */
@@ -137,7 +161,6 @@ export class SocketParking implements ParkingHost {
     parkedFds.set(fd, socket);
     this.parkedNow++;
     this.parks++;
-    this.onPark(PARKED_SOCKET_BYTES);
   }
 
   woke(_socket: ParkableSocket, fd: number): void {

@@ -1,7 +1,8 @@
 /**
  * A writer for test/moderation-store/sqlite-kill.test.ts: bans, mutes and records actions in a
  * SQLite moderation store as fast as it can, until it is killed. It reports on stdout each one
- * once its call resolved (`ban TARGET ID`, `mute NICKNAME ID`, `audit ACTION ID`, `unban TARGET`).
+ * once its call resolved (`ban TARGET ID`, `mute NICKNAME ID`, `audit ACTION ID`, `unban TARGET`),
+ * and `lifting TARGET` before it removes a ban.
  * Usage: node kill-writer.js DATA_DIR RUN_NAME
  */
 import { writeSync } from 'node:fs';
@@ -41,6 +42,8 @@ for (let i = 0; ; i++) {
   say(`audit ${entry.action} ${entry.id}`);
   // Every other nickname ban is lifted again: a lifted one must stay lifted.
   if (i % 2 === 1) {
+    // Said first: killed after the removal and before its report, the ban may be gone or not.
+    say(`lifting ${nickname}`);
     await store.removeBan({ nickname });
     say(`unban ${nickname}`);
   }

@@ -25,7 +25,10 @@ class FakeProcess implements MemoryProbe {
   /** How long a release pauses, on the fake clock. */
   pauseMs = 20;
   releases: boolean[] = [];
+  /** Bytes of the sockets parked now. */
+  parkedBytes = 0;
   constructor(private readonly clock: FakeClock) {}
+  parked = () => this.parkedBytes;
   rss = () => this.resident;
   heapUsed = () => this.heap;
   busy = () => this.load;
@@ -61,13 +64,13 @@ describe('memory release', () => {
     assert.deepEqual(seen, [{ before: 140 * MiB, after: 65 * MiB, ms: 20, collected: true }]);
   });
 
-  it('releases for garbage it is told of, which the resident set does not show', () => {
-    const { clock, proc, release } = setUp();
+  it('releases for the sockets parked since the last release, which the resident set hides', () => {
+    const { clock, proc } = setUp();
     clock.advance(5000); // the low-water mark: 60 MiB
-    release.garbage(6 * MiB);
+    proc.parkedBytes = 6 * MiB;
     clock.advance(10_000);
     assert.equal(proc.releases.length, 0, 'not worth it yet');
-    release.garbage(3 * MiB);
+    proc.parkedBytes = 9 * MiB;
     proc.load = 0.5;
     clock.advance(5000);
     assert.equal(proc.releases.length, 0, 'not while busy');
@@ -76,8 +79,15 @@ describe('memory release', () => {
     assert.equal(proc.releases.length, 0, 'idle for one look only');
     clock.advance(5000);
     assert.deepEqual(proc.releases, [true]);
+    // Clients woken and parked again, as many as before: nothing new to give back.
+    proc.parkedBytes = 4 * MiB;
     clock.advance(20_000);
-    assert.equal(proc.releases.length, 1, 'the garbage was given back');
+    proc.parkedBytes = 9 * MiB;
+    clock.advance(20_000);
+    assert.equal(proc.releases.length, 1, 'the parked sockets were given back already');
+    proc.parkedBytes = 18 * MiB;
+    clock.advance(10_000);
+    assert.equal(proc.releases.length, 2, 'another 9 MiB parked');
   });
 
   it('waits while the event loop is busy, then releases once it has been idle', () => {
