@@ -103,7 +103,7 @@ export class ChatServer {
       gone: (conn) => this.forget(conn),
     };
     const open: OpenConnection = (link, ends, direct) => this.open(link, ends, direct);
-    this.streams = new ByteStreams(open, !!parts.fanout, config.parkAfterMs, this.clock);
+    this.streams = new ByteStreams(open, !!parts.fanout, node ? 0 : config.parkAfterMs, this.clock);
     this.edges = new Edges(config, {
       accept: (socket, endpoints) => void this.streams.accept(socket, endpoints),
       acceptEncrypted: (stream, endpoints) => this.streams.serve(stream, endpoints), // no fan-out
