@@ -5,46 +5,30 @@
  * and `lifting TARGET` before it removes a ban.
  * Usage: node kill-writer.js DATA_DIR RUN_NAME
  */
-import { writeSync } from 'node:fs';
 import { SqliteModerationStore } from '../../src/moderation-store/sqlite-moderation.js';
+import { reportLine } from '../report-line.js';
 
 const [dataDir, run] = process.argv.slice(2);
 if (!dataDir || !run) throw new Error('usage: kill-writer.js DATA_DIR RUN_NAME');
 const store = SqliteModerationStore.open({ dataDir });
 
-/**
- * A line to the parent, written to the pipe before this returns: killed or not, what was said
- * is the parent's. (process.stdout may hold a write back when the pipe is busy, and a kill loses
- * it: then a chat could be stored that was never reported.)
- */
-const say = (line: string) => {
-  const bytes = Buffer.from(`${line}\n`);
-  for (let at = 0; at < bytes.length;) {
-    try {
-      at += writeSync(1, bytes, at);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-    }
-  }
-};
-
-say('ready');
+reportLine('ready');
 for (let i = 0; ; i++) {
   const nickname = `${run}-n${i}`;
   const ban = await store.addBan({ nickname, by: 'root', reason: `r${i}` });
-  say(`ban ${nickname} ${ban.id}`);
+  reportLine(`ban ${nickname} ${ban.id}`);
   const address = `${run.charCodeAt(0)}.${(i >> 8) & 0xff}.${i & 0xff}.0/24`;
   const block = await store.addBan({ address, by: 'root', durationMs: 3_600_000 });
-  say(`ban ${block.target} ${block.id}`);
+  reportLine(`ban ${block.target} ${block.id}`);
   const mute = await store.addMute({ nickname, by: 'root' });
-  say(`mute ${nickname} ${mute.id}`);
+  reportLine(`mute ${nickname} ${mute.id}`);
   const entry = await store.appendAudit({ by: 'root', action: `ban-${run}-${i}` });
-  say(`audit ${entry.action} ${entry.id}`);
+  reportLine(`audit ${entry.action} ${entry.id}`);
   // Every other nickname ban is lifted again: a lifted one must stay lifted.
   if (i % 2 === 1) {
     // Said first: killed after the removal and before its report, the ban may be gone or not.
-    say(`lifting ${nickname}`);
+    reportLine(`lifting ${nickname}`);
     await store.removeBan({ nickname });
-    say(`unban ${nickname}`);
+    reportLine(`unban ${nickname}`);
   }
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import type { ChatServer, ChatServerOptions } from '../../src/chat-server.js';
-import { parking } from '../../src/server/native.js';
+import { parking, type NativeAddon, type Parking } from '../../src/server/native.js';
+import { systemClock } from '../../src/server/clock.js';
+import { SocketParking } from '../../src/transport/parking.js';
 import { eventually, join, joinAll, startServer, type RawClient } from '../helpers.js';
 
 /** Parking needs the native addon with epoll (Linux); elsewhere these tests are skipped. */
@@ -30,6 +32,26 @@ async function parkedRoom(t: TestContext, names: string[], options: ChatServerOp
   await parked(server, names.length);
   return { server, clients };
 }
+
+describe('parking that cannot start', () => {
+  it('says why, and parks nothing: the server runs without it', () => {
+    const refused = (): never => {
+      throw new Error('parkInit: cannot watch an epoll set');
+    };
+    const addon: Parking & NativeAddon = {
+      sendAll: () => 0,
+      parkInit: refused,
+      parkStop: refused,
+      park: refused,
+      unpark: refused,
+      closeParked: refused,
+    };
+    const parkingOf = new SocketParking(addon, 50, systemClock);
+    assert.equal(parkingOf.start(), 'parkInit: cannot watch an epoll set');
+    parkingOf.close(); // not started: nothing to stop
+    assert.deepEqual(parkingOf.stats(), { parked: 0, parks: 0, wakes: 0 });
+  });
+});
 
 describe('parking idle TCP clients', { skip }, () => {
   it('parks idle members; a parked member still receives room chats and join notices', async (t) => {
